@@ -1,0 +1,1 @@
+"""SLA engine: business calendars, SLA clocks, policy selection (no Qt, no SQL)."""

@@ -1,0 +1,1 @@
+"""Policy selection.  (Interface; implementation in progress.)"""
