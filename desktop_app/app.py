@@ -1,13 +1,151 @@
-"""Composition root: builds the store, services, models and views and wires them."""
+"""Composition root: builds the application, its services, models and views and wires them.
+
+Everything that knows about more than one layer lives here, and only here. Today it builds
+the Qt application (names set for QSettings, the style sheet, the icon) and the main window;
+the store, the SLA monitor and the queue model are wired in here as they arrive.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
 
-def run(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
-    window = QMainWindow()
-    window.setWindowTitle("Technician Queue")
+from desktop_app import __version__
+from desktop_app.paths import icon_file, ui_file
+from desktop_app.views.main_window import MainWindow
+
+APP_NAME = "technician-queue"  # names the QSettings file; window titles come from the form
+ORGANIZATION_NAME = "technician-queue"
+ORGANIZATION_DOMAIN = "technician-queue.local"
+DESKTOP_FILE_NAME = "technician-queue"
+# Long enough for the window to be exposed and painted, short enough for CI.
+SMOKE_DELAY_MS = 400
+
+
+class LaunchError(RuntimeError):
+    """The app cannot start as asked; the message says why and what to do."""
+
+
+class DisplayUnavailableError(LaunchError):
+    """No display to open a window on."""
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOptions:
+    """What the command line asked for (see ``desktop-app --help``)."""
+
+    database: str | None = None  # a database URL; None: $DESKTOP_APP_DATABASE_URL or default
+    demo: bool = False  # a throwaway demo database instead of the user's desk
+    smoke: bool = False  # open the window, check it, exit 0
+
+
+def ensure_display(
+    smoke: bool,
+    environ: MutableMapping[str, str] | None = None,
+    platform: str | None = None,
+) -> None:
+    """Make sure Qt has somewhere to draw before it starts.
+
+    Without a display on Linux Qt aborts with a misleading message about xcb plugins. A
+    smoke run then switches to the offscreen platform; a normal run gets a clear error.
+    """
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return
+    if smoke:
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise DisplayUnavailableError(
+        "No display found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start Technician "
+        "Queue from a desktop session, or check a headless machine with `desktop-app --smoke`."
+    )
+
+
+def load_style_sheet(app: QApplication) -> str:
+    """Apply ``ui/style.qss`` to the whole application and return it."""
+    style = ui_file("style.qss").read_text(encoding="utf-8")
+    app.setStyleSheet(style)
+    return style
+
+
+def configure_application(app: QApplication) -> None:
+    """Names (which decide where QSettings live), icon and style sheet."""
+    QCoreApplication.setOrganizationName(ORGANIZATION_NAME)
+    QCoreApplication.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    QApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setWindowIcon(QIcon(str(icon_file("app"))))
+    load_style_sheet(app)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication, configured; reuses one that already exists."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        app = QApplication([sys.argv[0] if sys.argv else "desktop-app", *(argv or [])])
+    configure_application(app)
+    return app
+
+
+def build_main_window(options: LaunchOptions, settings: QSettings | None = None) -> MainWindow:
+    """The main window, wired to what exists so far."""
+    window = MainWindow(settings)
+    window.setWindowIcon(QIcon(str(icon_file("app"))))
+    if options.demo:
+        window.setWindowTitle(f"{window.windowTitle()} — demo desk")
+    return window
+
+
+def _smoke_check(app: QApplication, window: MainWindow) -> Callable[[], None]:
+    def check() -> None:
+        problems = []
+        if not window.isVisible():
+            problems.append("the main window is not visible")
+        if not window.queue_view.isVisible():
+            problems.append("the queue is not visible")
+        if not app.styleSheet():
+            problems.append("the style sheet is empty")
+        if problems:
+            print(f"Smoke test FAILED: {'; '.join(problems)}.", file=sys.stderr)
+            app.exit(1)
+            return
+        size = window.size()
+        print(
+            f"Smoke test passed: main window shown ({size.width()}x{size.height()}, "
+            f"platform {QApplication.platformName()})."
+        )
+        app.exit(0)
+
+    return check
+
+
+def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
+    """Start the desk and return the process exit code.
+
+    With ``options.smoke`` the window opens (offscreen when there is no display), is
+    checked, and the event loop ends by itself shortly after; the code is 0 when all is well.
+    """
+    ensure_display(options.smoke)
+    app = create_application()
+    window = build_main_window(options, settings)
     window.show()
-    return app.exec()
+    if options.smoke:
+        QTimer.singleShot(SMOKE_DELAY_MS, window, _smoke_check(app, window))
+    try:
+        code = app.exec()
+    finally:
+        window.close()
+        window.deleteLater()
+    return code
