@@ -1,0 +1,538 @@
+"""Bulk import of a whole :class:`~desktop_app.domain.Desk` inside one transaction.
+
+References by name (customer, site, contact, technician, ticket number) are resolved
+against the desk itself and what the database holds already. Everything is checked before
+the first ticket row is written, and every problem names the record it is about. Rows go
+in with executemany-style inserts (``RETURNING`` the new ids in parameter order where later
+rows need them), so 100,000 tickets take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+
+from desktop_app.domain import (
+    Desk,
+    DeskTicket,
+    EventKind,
+    FeedbackSource,
+    Priority,
+    Role,
+    Sentiment,
+    TicketEvent,
+    TicketStatus,
+    Tier,
+    ValidationError,
+)
+from desktop_app.store import convert
+from desktop_app.store.clocking import ClockEngine, ClockInputs
+from desktop_app.store.schema import (
+    CalendarRow,
+    ContactRow,
+    ContractRow,
+    CriticismNoteRow,
+    CustomerRow,
+    SiteRow,
+    TechnicianRow,
+    TicketClockRow,
+    TicketEventRow,
+    TicketRow,
+)
+from desktop_app.store.types import NaiveDatetimeError, require_aware
+
+if TYPE_CHECKING:
+    from desktop_app.store.repository import ImportSummary, Store
+
+_BATCH = 5_000  # rows per executemany: bounded memory, few round trips
+
+
+def _table(row_class: Any) -> Table:
+    table: Table = row_class.__table__
+    return table
+
+
+class DeskImporter:
+    def __init__(self, session: Session, store: Store, now: datetime) -> None:
+        self.session = session
+        self.store = store
+        self.now = require_aware(now, "import instant")
+
+    # ------------------------------------------------------------------------------------
+
+    def run(self, desk: Desk) -> ImportSummary:
+        from desktop_app.store.repository import ImportSummary
+
+        summary = ImportSummary()
+        session = self.session
+        summary.calendars = self.store._save_calendars(session, desk.calendars)
+        summary.policies = self.store._save_policies(session, desk.policies)
+        engine = self.store._load_clock_engine(session)  # validates the policy set
+        calendar_names = {name for (name,) in session.execute(select(CalendarRow.name))}
+
+        technicians = self._technicians(desk, summary)
+        customers = self._customers(desk, summary, calendar_names, engine)
+        ticket_ids = self._tickets(desk, summary, customers, technicians, engine)
+        self._criticism(desk, summary, customers, technicians, ticket_ids)
+        return summary
+
+    # --- people -------------------------------------------------------------------------
+
+    def _technicians(self, desk: Desk, summary: ImportSummary) -> dict[str, int]:
+        known = dict(self.session.execute(select(TechnicianRow.name, TechnicianRow.id)).all())
+        new: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for i, tech in enumerate(desk.technicians):
+            where = f"Technician {tech.name!r} (technician #{i + 1})"
+            if not tech.name.strip():
+                raise ValidationError(f"Technician #{i + 1} has no name; name everyone.")
+            if tech.name in seen:
+                raise ValidationError(f"{where} appears twice in the import; keep one.")
+            seen.add(tech.name)
+            if tech.name in known:
+                continue
+            try:
+                Role(tech.role)
+            except ValueError:
+                raise ValidationError(
+                    f"{where}: unknown role {tech.role!r}; use technician, dispatcher or manager.",
+                    "role",
+                ) from None
+            _check_zone(tech.timezone, where)
+            new.append(convert.technician_to_columns(tech))
+        ids = self._insert_returning(_table(TechnicianRow), new)
+        known.update({row["name"]: id_ for row, id_ in zip(new, ids, strict=True)})
+        summary.technicians = len(new)
+        return known
+
+    # --- customers ----------------------------------------------------------------------
+
+    def _customers(
+        self,
+        desk: Desk,
+        summary: ImportSummary,
+        calendar_names: set[str],
+        engine: ClockEngine,
+    ) -> dict[str, _CustomerRefs]:
+        session = self.session
+        refs: dict[str, _CustomerRefs] = {}
+        stored: dict[int, _CustomerRefs] = {}
+        for cid, name, tier in session.execute(
+            select(CustomerRow.id, CustomerRow.name, CustomerRow.tier)
+        ):
+            refs[name] = stored[cid] = _CustomerRefs(cid, Tier(tier))
+        for sid, cid, name, zone, cal in session.execute(
+            select(
+                SiteRow.id, SiteRow.customer_id, SiteRow.name, SiteRow.timezone, SiteRow.calendar
+            ).order_by(SiteRow.id)
+        ):
+            stored[cid].sites[name] = (sid, zone, cal)
+        for kid, cid, name in session.execute(
+            select(ContactRow.id, ContactRow.customer_id, ContactRow.name)
+        ):
+            stored[cid].contacts[name] = kid
+        policies = {p.name for p in engine.policies}
+
+        new_customers = []
+        seen: set[str] = set()
+        for i, entry in enumerate(desk.customers):
+            customer = entry.customer
+            where = f"Customer {customer.name!r} (customer #{i + 1})"
+            if not customer.name.strip():
+                raise ValidationError(f"Customer #{i + 1} has no name; name every customer.")
+            if customer.name in seen:
+                raise ValidationError(f"{where} appears twice in the import; merge the two.")
+            seen.add(customer.name)
+            try:
+                Tier(customer.tier)
+            except ValueError:
+                tiers = ", ".join(t.value for t in Tier)
+                raise ValidationError(
+                    f"{where}: unknown tier {customer.tier!r}; use one of {tiers}.", "tier"
+                ) from None
+            for site in entry.sites:
+                _check_zone(site.timezone, f"{where}, site {site.name!r}")
+                if site.calendar not in calendar_names and site.calendar != "24x7":
+                    raise ValidationError(
+                        f"{where}, site {site.name!r}: calendar {site.calendar!r} does not "
+                        f"exist (calendars: {', '.join(sorted(calendar_names)) or 'none'}); "
+                        "import the calendar too or pick an existing one.",
+                        "calendar",
+                    )
+            for contract in entry.contracts:
+                if contract.policy not in policies:
+                    raise ValidationError(
+                        f"{where}: the contract names policy {contract.policy!r}, which does "
+                        f"not exist (policies: {', '.join(sorted(policies)) or 'none'}).",
+                        "policy",
+                    )
+                if contract.ends_on < contract.starts_on:
+                    raise ValidationError(
+                        f"{where}: a contract ends ({contract.ends_on}) before it starts "
+                        f"({contract.starts_on}); swap the dates.",
+                        "ends_on",
+                    )
+            if customer.name not in refs:
+                new_customers.append(
+                    {
+                        "name": customer.name,
+                        "tier": Tier(customer.tier).value,
+                        "notes": customer.notes,
+                    }
+                )
+        ids = self._insert_returning(_table(CustomerRow), new_customers)
+        for row, id_ in zip(new_customers, ids, strict=True):
+            refs[row["name"]] = _CustomerRefs(id_, Tier(row["tier"]), new=True)
+        summary.customers = len(new_customers)
+
+        sites: list[dict[str, Any]] = []
+        contacts: list[dict[str, Any]] = []
+        contracts: list[dict[str, Any]] = []
+        for entry in desk.customers:
+            ref = refs[entry.customer.name]
+            for site in entry.sites:
+                if site.name not in ref.sites:
+                    sites.append(
+                        {
+                            "customer_id": ref.id,
+                            "name": site.name,
+                            "timezone": site.timezone,
+                            "calendar": site.calendar,
+                        }
+                    )
+                    ref.sites[site.name] = (0, site.timezone, site.calendar)
+            for contact in entry.contacts:
+                if contact.name not in ref.contacts:
+                    contacts.append(
+                        {
+                            "customer_id": ref.id,
+                            "name": contact.name,
+                            "email": contact.email,
+                            "phone": contact.phone,
+                        }
+                    )
+                    ref.contacts[contact.name] = 0
+            if ref.new:
+                contracts.extend(convert.contract_to_columns(c, ref.id) for c in entry.contracts)
+        site_ids = self._insert_returning(_table(SiteRow), sites)
+        by_id: dict[int, _CustomerRefs] = {ref.id: ref for ref in refs.values()}
+        for site_row, site_id in zip(sites, site_ids, strict=True):
+            owner = by_id[site_row["customer_id"]]
+            owner.sites[site_row["name"]] = (site_id, site_row["timezone"], site_row["calendar"])
+        contact_ids = self._insert_returning(_table(ContactRow), contacts)
+        for contact_row, contact_id in zip(contacts, contact_ids, strict=True):
+            by_id[contact_row["customer_id"]].contacts[contact_row["name"]] = contact_id
+        self._insert_many(_table(ContractRow), contracts)
+        summary.sites, summary.contacts, summary.contracts = (
+            len(sites),
+            len(contacts),
+            len(contracts),
+        )
+        policy_by_customer = self.store._contract_policies(session, self.now.date())
+        for ref in refs.values():
+            ref.contract_policy = policy_by_customer.get(ref.id)
+        return refs
+
+    # --- tickets ------------------------------------------------------------------------
+
+    def _tickets(
+        self,
+        desk: Desk,
+        summary: ImportSummary,
+        customers: dict[str, _CustomerRefs],
+        technicians: dict[str, int],
+        engine: ClockEngine,
+    ) -> dict[str, int]:
+        numbers = [d.ticket.number for d in desk.tickets]
+        existing = self._existing_numbers(numbers)
+        if existing:
+            shown = ", ".join(sorted(existing)[:5])
+            raise ValidationError(
+                f"Ticket {sorted(existing)[0]} is already in the database ({len(existing)} of "
+                f"the imported numbers are, e.g. {shown}); renumber them or leave them out.",
+                "number",
+            )
+        rows: list[dict[str, Any]] = []
+        timelines: list[tuple[ClockInputs, tuple[TicketEvent, ...], bool]] = []
+        seen: set[str] = set()
+        now = self.now
+        for i, entry in enumerate(desk.tickets):
+            row, inputs, events = self._ticket_row(i, entry, customers, technicians, seen)
+            rows.append(row)
+            timelines.append((inputs, events, TicketStatus(row["status"]).is_open))
+
+        clock_sets = []
+        for (inputs, events, is_open), row in zip(timelines, rows, strict=True):
+            try:
+                computed = engine.compute(inputs, events, now)
+            except ValidationError as exc:
+                raise ValidationError(f"Ticket {row['number']}: {exc}", exc.field) from exc
+            row["next_due_at"] = computed.next_due_at if is_open else None
+            clock_sets.append(computed.rows)
+
+        ids = self._insert_returning(_table(TicketRow), rows)
+        event_rows: list[dict[str, Any]] = []
+        clock_rows: list[dict[str, Any]] = []
+        for ticket_id, (_, events, _), clocks in zip(ids, timelines, clock_sets, strict=True):
+            event_rows.extend(convert.event_to_columns(e, ticket_id) for e in events)
+            clock_rows.extend({"ticket_id": ticket_id, **c} for c in clocks)
+        self._insert_many(_table(TicketEventRow), event_rows)
+        self._insert_many(_table(TicketClockRow), clock_rows)
+        summary.tickets, summary.events = len(rows), len(event_rows)
+        return {row["number"]: id_ for row, id_ in zip(rows, ids, strict=True)}
+
+    def _existing_numbers(self, numbers: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(numbers), 900):
+            chunk = numbers[start : start + 900]
+            found.update(
+                self.session.scalars(select(TicketRow.number).where(TicketRow.number.in_(chunk)))
+            )
+        return found
+
+    def _ticket_row(
+        self,
+        i: int,
+        entry: DeskTicket,
+        customers: dict[str, _CustomerRefs],
+        technicians: dict[str, int],
+        seen: set[str],
+    ) -> tuple[dict[str, Any], ClockInputs, tuple[TicketEvent, ...]]:
+        t = entry.ticket
+        where = f"Ticket {t.number!r} (ticket #{i + 1})"
+        if not t.number.strip():
+            raise ValidationError(f"Ticket #{i + 1} has no number; number every ticket.", "number")
+        if t.number in seen:
+            raise ValidationError(f"{where} appears twice in the import; keep one.", "number")
+        seen.add(t.number)
+        ref = customers.get(entry.customer)
+        if ref is None:
+            raise ValidationError(
+                f"{where}: customer {entry.customer!r} is neither in the import nor in the "
+                "database; add the customer or fix the name.",
+                "customer",
+            )
+        site_id: int | None = None
+        zone: str
+        calendar: str | None
+        if entry.site is not None:
+            site = ref.sites.get(entry.site)
+            if site is None:
+                raise ValidationError(
+                    f"{where}: {entry.customer!r} has no site {entry.site!r} (sites: "
+                    f"{', '.join(sorted(ref.sites)) or 'none'}).",
+                    "site",
+                )
+            site_id, zone, calendar = site
+        else:
+            zone, calendar = ref.default_site()
+        contact_id: int | None = None
+        if entry.contact is not None:
+            contact_id = ref.contacts.get(entry.contact)
+            if contact_id is None:
+                raise ValidationError(
+                    f"{where}: {entry.customer!r} has no contact {entry.contact!r}.", "contact"
+                )
+        assignee_id: int | None = None
+        if entry.assignee is not None:
+            assignee_id = technicians.get(entry.assignee)
+            if assignee_id is None:
+                raise ValidationError(
+                    f"{where}: assignee {entry.assignee!r} is neither in the import nor in the "
+                    "database; add the technician or fix the name.",
+                    "assignee",
+                )
+        try:
+            priority = Priority(t.priority)
+            status = TicketStatus(t.status)
+        except ValueError as exc:
+            raise ValidationError(f"{where}: {exc}.", "priority") from None
+        if not t.subject.strip():
+            raise ValidationError(f"{where} has no subject.", "subject")
+        category = t.category.strip().lower()
+        if not category:
+            raise ValidationError(f"{where} has no category.", "category")
+        try:
+            created = require_aware(t.created_at, f"creation time of {where}")
+            resolved = (
+                require_aware(t.resolved_at, f"resolution time of {where}")
+                if t.resolved_at is not None
+                else None
+            )
+            for event in t.events:
+                require_aware(event.at, f"time of a {event.kind} event of {where}")
+        except NaiveDatetimeError as exc:
+            raise ValidationError(str(exc), "at") from None
+        events = _complete_timeline(t.events, created, priority, category, status, resolved)
+        row = {
+            "number": t.number,
+            "customer_id": ref.id,
+            "site_id": site_id,
+            "contact_id": contact_id,
+            "subject": t.subject,
+            "description": t.description,
+            "category": category,
+            "priority": priority.value,
+            "status": status.value,
+            "assignee_id": assignee_id,
+            "escalation_level": t.escalation_level,
+            "created_at": created,
+            "resolved_at": resolved,
+            "version": max(1, t.version),
+            "updated_at": self.now,
+            "updated_by": "import",
+        }
+        inputs = ClockInputs(
+            priority=priority,
+            category=category,
+            tier=ref.tier,
+            contract_policy=ref.contract_policy,
+            site_zone=zone,
+            site_calendar=calendar,
+        )
+        return row, inputs, events
+
+    # --- criticism ----------------------------------------------------------------------
+
+    def _criticism(
+        self,
+        desk: Desk,
+        summary: ImportSummary,
+        customers: dict[str, _CustomerRefs],
+        technicians: dict[str, int],
+        ticket_ids: dict[str, int],
+    ) -> None:
+        rows = []
+        for i, entry in enumerate(desk.criticism):
+            note = entry.note
+            where = f"Criticism note #{i + 1} ({entry.customer!r})"
+            ref = customers.get(entry.customer)
+            if ref is None:
+                raise ValidationError(
+                    f"{where}: customer {entry.customer!r} is neither in the import nor in the "
+                    "database.",
+                    "customer",
+                )
+            ticket_id = None
+            if entry.ticket_number is not None:
+                ticket_id = ticket_ids.get(entry.ticket_number)
+                if ticket_id is None:
+                    ticket_id = self.session.scalar(
+                        select(TicketRow.id).where(
+                            TicketRow.number == entry.ticket_number,
+                            TicketRow.customer_id == ref.id,
+                        )
+                    )
+                if ticket_id is None:
+                    raise ValidationError(
+                        f"{where}: ticket {entry.ticket_number!r} is not a ticket of "
+                        f"{entry.customer!r}.",
+                        "ticket_number",
+                    )
+            owner_id = None
+            if entry.follow_up_owner is not None:
+                owner_id = technicians.get(entry.follow_up_owner)
+                if owner_id is None:
+                    raise ValidationError(
+                        f"{where}: follow-up owner {entry.follow_up_owner!r} is not a technician.",
+                        "follow_up_owner",
+                    )
+            try:
+                source = FeedbackSource(note.source)
+                sentiment = Sentiment(note.sentiment)
+                require_aware(note.received_at, f"received time of {where}")
+                if note.resolved_at is not None:
+                    require_aware(note.resolved_at, f"resolved time of {where}")
+            except (ValueError, NaiveDatetimeError) as exc:
+                raise ValidationError(f"{where}: {exc}") from None
+            rows.append(
+                {
+                    "customer_id": ref.id,
+                    "ticket_id": ticket_id,
+                    "received_at": note.received_at,
+                    "source": source.value,
+                    "sentiment": sentiment.value,
+                    "text": note.text,
+                    "follow_up_owner_id": owner_id,
+                    "follow_up_due": note.follow_up_due,
+                    "resolved_at": note.resolved_at,
+                }
+            )
+        self._insert_many(_table(CriticismNoteRow), rows)
+        summary.criticism = len(rows)
+
+    # --- inserts ------------------------------------------------------------------------
+
+    def _insert_returning(self, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert rows and return their new ids in the order given."""
+        ids: list[int] = []
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start : start + _BATCH]
+            ids.extend(self.session.execute(statement, batch).scalars())
+        return ids
+
+    def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        statement = insert(table)
+        for start in range(0, len(rows), _BATCH):
+            self.session.execute(statement, rows[start : start + _BATCH])
+
+
+class _CustomerRefs:
+    """What tickets of one customer may refer to by name."""
+
+    __slots__ = ("contacts", "contract_policy", "id", "new", "sites", "tier")
+
+    def __init__(self, id_: int, tier: Tier, *, new: bool = False) -> None:
+        self.id = id_
+        self.tier = tier
+        self.new = new
+        self.sites: dict[str, tuple[int, str, str]] = {}
+        self.contacts: dict[str, int] = {}
+        self.contract_policy: str | None = None
+
+    def default_site(self) -> tuple[str, str | None]:
+        """Zone and calendar for a ticket without a site: the customer's first site."""
+        for _, zone, calendar in self.sites.values():
+            return zone, calendar
+        return "UTC", None
+
+
+def _complete_timeline(  # noqa: PLR0917 - the ticket's facts, all positional-only in use
+    events: Sequence[TicketEvent],
+    created: datetime,
+    priority: Priority,
+    category: str,
+    status: TicketStatus,
+    resolved: datetime | None,
+) -> tuple[TicketEvent, ...]:
+    """The imported timeline, plus the CREATED (and RESOLVED) entries a file may omit."""
+    timeline = list(events)
+    if not any(e.kind is EventKind.CREATED for e in timeline):
+        timeline.insert(
+            0, TicketEvent(EventKind.CREATED, created, priority=priority, category=category)
+        )
+    if (
+        not status.is_open
+        and resolved is not None
+        and not any(e.kind is EventKind.RESOLVED for e in timeline)
+    ):
+        timeline.append(TicketEvent(EventKind.RESOLVED, resolved))
+    timeline.sort(key=lambda e: e.at)
+    return tuple(replace(e, id=None) if e.id is not None else e for e in timeline)
+
+
+def _check_zone(zone: str, where: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"{where}: {zone!r} is not an IANA time zone; use a name like 'Europe/Berlin'.",
+            "timezone",
+        ) from None

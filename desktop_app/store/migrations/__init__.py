@@ -1,0 +1,1 @@
+"""Alembic migrations of the desk's schema, shipped inside the package."""

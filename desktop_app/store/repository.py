@@ -1,0 +1,1403 @@
+"""The desk's service API: one method per use case, one transaction and one audit row each.
+
+Callers hand in and get back domain records only; sessions and rows stay in here. Every
+write names the acting technician (for the audit row and the role check) and, for a
+ticket, the version the caller last saw: a stale version raises
+:class:`~desktop_app.domain.ConflictError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
+
+from desktop_app.domain import (
+    CalendarSpec,
+    ClockState,
+    ConflictError,
+    CriticismNote,
+    Customer,
+    Desk,
+    EventKind,
+    FeedbackSource,
+    Metric,
+    NotFoundError,
+    Notification,
+    PermissionDeniedError,
+    Priority,
+    Role,
+    Sentiment,
+    SlaPolicy,
+    Technician,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    Tier,
+    ValidationError,
+)
+from desktop_app.domain.queue import (
+    Attainment,
+    AuditEntry,
+    Breach,
+    CustomerContext,
+    QueueEntry,
+    StoredClock,
+    TicketDetail,
+)
+from desktop_app.store import convert
+from desktop_app.store.clocking import ClockEngine, ClockInputs
+from desktop_app.store.db import WRITE_OPTION, upgrade_schema
+from desktop_app.store.schema import (
+    AuditRow,
+    CalendarRow,
+    ContactRow,
+    ContractRow,
+    CriticismNoteRow,
+    CustomerRow,
+    NotificationRow,
+    PolicyRow,
+    SiteRow,
+    TechnicianRow,
+    TicketClockRow,
+    TicketEventRow,
+    TicketRow,
+)
+from desktop_app.store.types import require_aware
+
+OPEN_STATUSES = tuple(s.value for s in TicketStatus if s.is_open)
+METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
+CONVERSATION_KINDS = (
+    EventKind.CUSTOMER_MESSAGE,
+    EventKind.PUBLIC_REPLY,
+    EventKind.PHONE_CALL,
+    EventKind.INTERNAL_NOTE,
+)
+ATTAINMENT_DAYS = 90
+SYSTEM_ACTOR = "system"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """How many records an import added (existing names are reused, not counted)."""
+
+    calendars: int = 0
+    policies: int = 0
+    technicians: int = 0
+    customers: int = 0
+    sites: int = 0
+    contacts: int = 0
+    contracts: int = 0
+    tickets: int = 0
+    events: int = 0
+    criticism: int = 0
+
+
+@dataclass(slots=True)
+class _Action:
+    """One user action in progress: its session, actor, instant and audit record."""
+
+    session: Session
+    actor: TechnicianRow | None
+    now: datetime
+    name: str
+    audit: dict[str, Any] | None = None
+    ticket_before: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.name if self.actor is not None else SYSTEM_ACTOR
+
+    def record(
+        self,
+        entity: str,
+        entity_id: int | None,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+    ) -> None:
+        if self.audit is not None:
+            raise RuntimeError(f"The action {self.name!r} tried to write a second audit row.")
+        self.audit = {
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": dict(before) if before is not None else None,
+            "after": dict(after) if after is not None else None,
+        }
+
+
+class Store:
+    """The desk's database behind use-case methods. Thread-safe for reads and writes alike
+    (each call opens its own session), but the application gives writes one owner."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._clock = clock
+        self._engine_cache: ClockEngine | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        return self._engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def upgrade(self, backup_dir: Path | None = None) -> Path | None:
+        """Bring the schema to the newest revision (backing up a SQLite file first)."""
+        backup = upgrade_schema(self._engine, backup_dir=backup_dir)
+        self._engine_cache = None
+        return backup
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def now(self) -> datetime:
+        return require_aware(self._clock(), "current time")
+
+    # --- sessions -------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self, actor_id: int | None, name: str) -> Iterator[_Action]:
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            actor = self._actor(session, actor_id)
+            action = _Action(session, actor, self.now(), name)
+            yield action
+            if action.audit is None:
+                raise RuntimeError(f"The action {name!r} wrote no audit row.")
+            session.add(
+                AuditRow(
+                    at=action.now,
+                    technician_id=actor.id if actor is not None else None,
+                    actor=action.actor_name,
+                    action=name,
+                    **action.audit,
+                )
+            )
+
+    @staticmethod
+    def _actor(session: Session, actor_id: int | None) -> TechnicianRow | None:
+        if actor_id is None:
+            return None
+        actor = session.get(TechnicianRow, actor_id)
+        if actor is None:
+            raise NotFoundError(
+                f"No technician has id {actor_id}; sign in again as an existing technician."
+            )
+        if not actor.active:
+            raise PermissionDeniedError(
+                f"{actor.name} is marked inactive and cannot change the desk; ask a manager "
+                "to reactivate the account."
+            )
+        return actor
+
+    @staticmethod
+    def _require_role(action: _Action, roles: Iterable[Role], what: str) -> None:
+        allowed = {Role(r).value for r in roles}
+        if action.actor is None or action.actor.role not in allowed:
+            who = action.actor_name
+            names = " or ".join(sorted(allowed))
+            raise PermissionDeniedError(f"Only a {names} may {what}; {who} may not.")
+
+    # --- policies and calendars -----------------------------------------------------------
+
+    def clock_engine(self) -> ClockEngine:
+        """Policies and calendars as stored, with the terms cache (rebuilt after changes)."""
+        engine = self._engine_cache
+        if engine is None:
+            with self._read() as session:
+                engine = self._load_clock_engine(session)
+            self._engine_cache = engine
+        return engine
+
+    def _load_clock_engine(self, session: Session) -> ClockEngine:
+        policies = [
+            convert.policy_from_row(r) for r in session.scalars(select(PolicyRow).order_by("id"))
+        ]
+        calendars = [
+            convert.calendar_from_row(r)
+            for r in session.scalars(select(CalendarRow).order_by("id"))
+        ]
+        return ClockEngine(policies, calendars)
+
+    def policies(self) -> list[SlaPolicy]:
+        return list(self.clock_engine().policies)
+
+    def calendars(self) -> list[CalendarSpec]:
+        return list(self.clock_engine().calendars)
+
+    def policy_book(self) -> Any:
+        """The :class:`~desktop_app.sla.policy.PolicyBook` built from the stored policies."""
+        return self.clock_engine().book
+
+    def seed_defaults(self) -> bool:
+        """Give a new database the standard calendars and the default policy set.
+
+        Does nothing (and returns False) when any calendar or policy exists already.
+        """
+        from desktop_app.sla.policy import recommended_calendars, recommended_policies
+
+        with self._write(None, "seed_defaults") as action:
+            session = action.session
+            if session.scalar(select(func.count()).select_from(CalendarRow)) or session.scalar(
+                select(func.count()).select_from(PolicyRow)
+            ):
+                action.record("desk", None, None, {"seeded": False})
+                return False
+            calendars = recommended_calendars()
+            policies = recommended_policies()
+            self._save_calendars(session, calendars)
+            self._save_policies(session, policies)
+            action.record(
+                "desk",
+                None,
+                None,
+                {"calendars": [c.name for c in calendars], "policies": [p.name for p in policies]},
+            )
+        self._engine_cache = None
+        return True
+
+    @staticmethod
+    def _save_calendars(session: Session, calendars: Sequence[CalendarSpec]) -> int:
+        existing = {r.name: r for r in session.scalars(select(CalendarRow))}
+        added = 0
+        for spec in calendars:
+            columns = convert.calendar_to_columns(spec)
+            row = existing.get(spec.name)
+            if row is None:
+                session.add(CalendarRow(**columns))
+                added += 1
+            else:
+                for key, value in columns.items():
+                    setattr(row, key, value)
+        session.flush()
+        return added
+
+    @staticmethod
+    def _save_policies(session: Session, policies: Sequence[SlaPolicy]) -> int:
+        existing = {r.name: r for r in session.scalars(select(PolicyRow))}
+        added = 0
+        for policy in policies:
+            columns = convert.policy_to_columns(policy)
+            row = existing.get(policy.name)
+            if row is None:
+                session.add(PolicyRow(**columns))
+                added += 1
+            else:
+                for key, value in columns.items():
+                    setattr(row, key, value)
+        session.flush()
+        return added
+
+    # --- technicians ------------------------------------------------------------------------
+
+    def technicians(self, *, active_only: bool = False) -> list[Technician]:
+        with self._read() as session:
+            query = select(TechnicianRow).order_by(TechnicianRow.name)
+            if active_only:
+                query = query.where(TechnicianRow.active.is_(True))
+            return [convert.technician_from_row(r) for r in session.scalars(query)]
+
+    def add_technician(self, actor_id: int | None, technician: Technician) -> Technician:
+        """Add a person to the desk; a manager does this (the very first one needs no actor)."""
+        with self._write(actor_id, "add_technician") as action:
+            session = action.session
+            anyone = session.scalar(select(func.count()).select_from(TechnicianRow))
+            if anyone:
+                self._require_role(action, [Role.MANAGER], "add technicians")
+            _check_zone(technician.timezone, f"technician {technician.name!r}")
+            if session.scalar(
+                select(TechnicianRow.id).where(TechnicianRow.name == technician.name)
+            ):
+                raise ValidationError(
+                    f"A technician named {technician.name!r} exists already; pick another name.",
+                    field="name",
+                )
+            row = TechnicianRow(**convert.technician_to_columns(technician))
+            session.add(row)
+            session.flush()
+            action.record("technician", row.id, None, convert.technician_to_columns(technician))
+            return convert.technician_from_row(row)
+
+    # --- the queue --------------------------------------------------------------------------
+
+    def load_queue(self, now: datetime | None = None) -> list[QueueEntry]:
+        """Every open ticket with its clocks, nearest deadline first (paused ones last).
+
+        Three queries whatever the number of tickets: the tickets with everything the
+        queue shows (clocks pivoted into the same row), the customers' contracts (which
+        select the policy), and the policies/calendars when not cached yet.
+        """
+        return self._queue(now, ticket_ids=None)
+
+    def queue_entry(self, ticket_id: int, now: datetime | None = None) -> QueueEntry | None:
+        """One ticket as the queue shows it (None once it is no longer open)."""
+        entries = self._queue(now, ticket_ids=[ticket_id])
+        return entries[0] if entries else None
+
+    def _queue(self, now: datetime | None, ticket_ids: Sequence[int] | None) -> list[QueueEntry]:
+        now = require_aware(now, "queue instant") if now is not None else self.now()
+        engine = self.clock_engine()
+        t = TicketRow.__table__.c
+        clock_tables = [aliased(TicketClockRow, name=f"clock_{m.value}") for m in METRICS]
+        negative = (
+            select(
+                CriticismNoteRow.customer_id.label("customer_id"),
+                func.count().label("n"),
+            )
+            .where(
+                CriticismNoteRow.sentiment == Sentiment.NEGATIVE.value,
+                CriticismNoteRow.resolved_at.is_(None),
+            )
+            .group_by(CriticismNoteRow.customer_id)
+            .subquery("negative")
+        )
+        # A ticket without a site runs in its customer's first site's zone and calendar.
+        first_site = (
+            select(SiteRow.customer_id, func.min(SiteRow.id).label("site_id"))
+            .group_by(SiteRow.customer_id)
+            .subquery("first_site")
+        )
+        fallback = aliased(SiteRow, name="fallback_site")
+        columns: list[Any] = [
+            t.id,
+            t.number,
+            t.subject,
+            t.priority,
+            t.category,
+            t.status,
+            t.customer_id,
+            CustomerRow.name,
+            CustomerRow.tier,
+            SiteRow.name,
+            func.coalesce(SiteRow.timezone, fallback.timezone),
+            func.coalesce(SiteRow.calendar, fallback.calendar),
+            t.assignee_id,
+            TechnicianRow.name,
+            t.escalation_level,
+            t.version,
+            t.created_at,
+            func.coalesce(negative.c.n, 0),
+        ]
+        for clock in clock_tables:
+            columns += [
+                clock.state,
+                clock.target_seconds,
+                clock.started_at,
+                clock.due_at,
+                clock.elapsed_seconds,
+                clock.breached_at,
+                clock.met_at,
+                clock.paused,
+                clock.as_of,
+            ]
+        query = (
+            select(*columns)
+            .select_from(TicketRow)
+            .join(CustomerRow, CustomerRow.id == t.customer_id)
+            .outerjoin(SiteRow, SiteRow.id == t.site_id)
+            .outerjoin(TechnicianRow, TechnicianRow.id == t.assignee_id)
+            .outerjoin(negative, negative.c.customer_id == t.customer_id)
+            .outerjoin(first_site, first_site.c.customer_id == t.customer_id)
+            .outerjoin(fallback, fallback.id == first_site.c.site_id)
+        )
+        for metric, clock in zip(METRICS, clock_tables, strict=True):
+            query = query.outerjoin(
+                clock, and_(clock.ticket_id == t.id, clock.metric == metric.value)
+            )
+        query = query.where(t.status.in_(OPEN_STATUSES)).order_by(
+            t.next_due_at.asc().nulls_last(), t.created_at, t.id
+        )
+        if ticket_ids is not None:
+            query = query.where(t.id.in_(list(ticket_ids)))
+        with self._read() as session:
+            policies = self._contract_policies(session, now.date())
+            rows = session.execute(query).all()
+        return [_queue_entry(row, engine, policies, now) for row in rows]
+
+    @staticmethod
+    def _contract_policies(
+        session: Session, on: date, customer_id: int | None = None
+    ) -> dict[int, str]:
+        """The policy of each customer's contract in force ``on`` (else the latest one)."""
+        query = select(
+            ContractRow.customer_id, ContractRow.policy, ContractRow.starts_on, ContractRow.ends_on
+        ).order_by(ContractRow.customer_id, ContractRow.starts_on, ContractRow.id)
+        if customer_id is not None:
+            query = query.where(ContractRow.customer_id == customer_id)
+        chosen: dict[int, tuple[bool, date, str]] = {}
+        for cid, policy, starts, ends in session.execute(query):
+            in_force = starts <= on <= ends
+            best = chosen.get(cid)
+            if best is None or (in_force, starts) >= (best[0], best[1]):
+                chosen[cid] = (in_force, starts, policy)
+        return {cid: value[2] for cid, value in chosen.items()}
+
+    # --- ticket detail and customer context -------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        """A ticket with its whole timeline."""
+        with self._read() as session:
+            row = session.get(TicketRow, ticket_id)
+            if row is None:
+                raise _ticket_missing(ticket_id)
+            return convert.ticket_from_row(row, self._events(session, ticket_id))
+
+    def ticket_by_number(self, number: str) -> Ticket:
+        with self._read() as session:
+            row = session.scalar(select(TicketRow).where(TicketRow.number == number))
+            if row is None:
+                raise NotFoundError(f"No ticket numbered {number!r}; check the number.")
+            return convert.ticket_from_row(row, self._events(session, row.id))
+
+    def ticket_detail(self, ticket_id: int) -> TicketDetail:
+        with self._read() as session:
+            row = session.get(TicketRow, ticket_id)
+            if row is None:
+                raise _ticket_missing(ticket_id)
+            customer = session.get(CustomerRow, row.customer_id)
+            assert customer is not None  # foreign key
+            site = session.get(SiteRow, row.site_id) if row.site_id is not None else None
+            contact = session.get(ContactRow, row.contact_id) if row.contact_id else None
+            assignee = session.get(TechnicianRow, row.assignee_id) if row.assignee_id else None
+            clocks = session.scalars(
+                select(TicketClockRow).where(TicketClockRow.ticket_id == ticket_id)
+            )
+            notes = session.scalars(
+                select(CriticismNoteRow)
+                .where(CriticismNoteRow.ticket_id == ticket_id)
+                .order_by(CriticismNoteRow.received_at.desc())
+            )
+            return TicketDetail(
+                ticket=convert.ticket_from_row(row, self._events(session, ticket_id)),
+                customer=convert.customer_from_row(customer),
+                site=convert.site_from_row(site) if site is not None else None,
+                contact=convert.contact_from_row(contact) if contact is not None else None,
+                assignee=convert.technician_from_row(assignee) if assignee is not None else None,
+                clocks=_clock_map(convert.clock_from_row(c) for c in clocks),
+                criticism=tuple(convert.criticism_from_row(n) for n in notes),
+                last_changed_by=row.updated_by,
+            )
+
+    @staticmethod
+    def _events(session: Session, ticket_id: int) -> tuple[TicketEvent, ...]:
+        rows = session.scalars(
+            select(TicketEventRow)
+            .where(TicketEventRow.ticket_id == ticket_id)
+            .order_by(TicketEventRow.at, TicketEventRow.id)
+        )
+        return tuple(convert.event_from_row(r) for r in rows)
+
+    def customers(self) -> list[Customer]:
+        with self._read() as session:
+            rows = session.scalars(select(CustomerRow).order_by(CustomerRow.name))
+            return [convert.customer_from_row(r) for r in rows]
+
+    def customer_context(self, customer_id: int, now: datetime | None = None) -> CustomerContext:
+        now = require_aware(now, "instant") if now is not None else self.now()
+        since = now - timedelta(days=ATTAINMENT_DAYS)
+        with self._read() as session:
+            customer = session.get(CustomerRow, customer_id)
+            if customer is None:
+                raise NotFoundError(f"No customer has id {customer_id}; reload the customer list.")
+            sites = session.scalars(
+                select(SiteRow).where(SiteRow.customer_id == customer_id).order_by(SiteRow.name)
+            )
+            contacts = session.scalars(
+                select(ContactRow)
+                .where(ContactRow.customer_id == customer_id)
+                .order_by(ContactRow.name)
+            )
+            contracts = session.scalars(
+                select(ContractRow)
+                .where(ContractRow.customer_id == customer_id)
+                .order_by(ContractRow.starts_on.desc())
+            )
+            open_tickets = session.scalars(
+                select(TicketRow)
+                .where(TicketRow.customer_id == customer_id, TicketRow.status.in_(OPEN_STATUSES))
+                .order_by(TicketRow.next_due_at.asc().nulls_last(), TicketRow.created_at)
+            )
+            notes = session.scalars(
+                select(CriticismNoteRow)
+                .where(CriticismNoteRow.customer_id == customer_id)
+                .order_by(
+                    CriticismNoteRow.resolved_at.is_(None).desc(),
+                    CriticismNoteRow.received_at.desc(),
+                )
+            )
+            breaches = session.execute(
+                select(
+                    TicketRow.id,
+                    TicketRow.number,
+                    TicketRow.subject,
+                    TicketClockRow.metric,
+                    TicketClockRow.breached_at,
+                )
+                .join(TicketClockRow, TicketClockRow.ticket_id == TicketRow.id)
+                .where(
+                    TicketRow.customer_id == customer_id,
+                    TicketClockRow.breached_at.is_not(None),
+                    TicketClockRow.breached_at >= since,
+                )
+                .order_by(TicketClockRow.breached_at.desc())
+                .limit(50)
+            )
+            # A clock counts towards attainment once it is decided: met in time or breached.
+            tallies = session.execute(
+                select(
+                    TicketClockRow.metric,
+                    func.count().filter(TicketClockRow.breached_at.is_not(None)),
+                    func.count().filter(
+                        TicketClockRow.breached_at.is_(None), TicketClockRow.met_at.is_not(None)
+                    ),
+                )
+                .join(TicketRow, TicketRow.id == TicketClockRow.ticket_id)
+                .where(TicketRow.customer_id == customer_id, TicketRow.created_at >= since)
+                .group_by(TicketClockRow.metric)
+            )
+            counts = {Metric(m): (met, breached) for m, breached, met in tallies}
+            return CustomerContext(
+                customer=convert.customer_from_row(customer),
+                sites=tuple(convert.site_from_row(s) for s in sites),
+                contacts=tuple(convert.contact_from_row(c) for c in contacts),
+                contracts=tuple(convert.contract_from_row(c) for c in contracts),
+                open_tickets=tuple(convert.ticket_from_row(t) for t in open_tickets),
+                criticism=tuple(convert.criticism_from_row(n) for n in notes),
+                recent_breaches=tuple(
+                    Breach(tid, number, subject, Metric(metric), at)
+                    for tid, number, subject, metric, at in breaches
+                    if at is not None
+                ),
+                attainment={m: Attainment(m, *counts.get(m, (0, 0))) for m in METRICS},
+                attainment_since=since.date(),
+            )
+
+    # --- ticket writes --------------------------------------------------------------------
+
+    def create_ticket(
+        self,
+        actor_id: int,
+        *,
+        customer_id: int,
+        subject: str,
+        category: str,
+        priority: Priority,
+        site_id: int | None = None,
+        contact_id: int | None = None,
+        description: str = "",
+        assignee_id: int | None = None,
+        at: datetime | None = None,
+    ) -> Ticket:
+        """Open a ticket; its number is ``TQ-`` and its id, zero-padded."""
+        subject = subject.strip()
+        if not subject:
+            raise ValidationError(
+                "A ticket needs a subject; describe the problem briefly.", "subject"
+            )
+        category = _clean_category(category)
+        priority = _priority(priority)
+        with self._write(actor_id, "create_ticket") as action:
+            session = action.session
+            created = require_aware(at, "creation time") if at is not None else action.now
+            customer = session.get(CustomerRow, customer_id)
+            if customer is None:
+                raise NotFoundError(f"No customer has id {customer_id}; reload the customers.")
+            if site_id is not None:
+                site = session.get(SiteRow, site_id)
+                if site is None or site.customer_id != customer_id:
+                    raise ValidationError(
+                        f"Site {site_id} does not belong to {customer.name}; pick one of "
+                        "its sites.",
+                        "site_id",
+                    )
+            if contact_id is not None:
+                contact = session.get(ContactRow, contact_id)
+                if contact is None or contact.customer_id != customer_id:
+                    raise ValidationError(
+                        f"Contact {contact_id} does not belong to {customer.name}; pick one of "
+                        "its contacts.",
+                        "contact_id",
+                    )
+            if assignee_id is not None:
+                self._assignee(session, assignee_id)
+                if action.actor is None or assignee_id != action.actor.id:
+                    self._require_role(
+                        action, [Role.DISPATCHER, Role.MANAGER], "assign tickets to others"
+                    )
+            row = TicketRow(
+                number=f"pending-{id(action)}-{created.timestamp()}",
+                customer_id=customer_id,
+                site_id=site_id,
+                contact_id=contact_id,
+                subject=subject,
+                description=description,
+                category=category,
+                priority=priority.value,
+                status=TicketStatus.NEW.value,
+                assignee_id=assignee_id,
+                escalation_level=0,
+                created_at=created,
+                resolved_at=None,
+                version=1,
+                updated_at=action.now,
+                updated_by=action.actor_name,
+            )
+            session.add(row)
+            session.flush()
+            row.number = self._free_number(session, row.id)
+            events = [
+                TicketEvent(
+                    EventKind.CREATED,
+                    created,
+                    author=action.actor_name,
+                    priority=priority,
+                    category=category,
+                )
+            ]
+            if assignee_id is not None:
+                events.append(
+                    TicketEvent(
+                        EventKind.ASSIGNED, created, action.actor_name, assignee_id=assignee_id
+                    )
+                )
+            self._add_events(session, row.id, events)
+            self._recompute_clocks(action, row)
+            action.record("ticket", row.id, None, convert.ticket_audit_view(row))
+            return convert.ticket_from_row(row)
+
+    @staticmethod
+    def _free_number(session: Session, ticket_id: int) -> str:
+        base = f"TQ-{ticket_id:06d}"
+        number, n = base, 1
+        while session.scalar(select(TicketRow.id).where(TicketRow.number == number)):
+            n += 1
+            number = f"{base}-{n}"
+        return number
+
+    def add_event(
+        self,
+        actor_id: int,
+        ticket_id: int,
+        expected_version: int,
+        kind: EventKind,
+        text: str = "",
+        *,
+        at: datetime | None = None,
+    ) -> Ticket:
+        """Record a customer message, public reply, phone call or internal note.
+
+        A reply or call moves a new ticket to open; a customer message ends a wait on the
+        customer (the customer has answered).
+        """
+        kind = EventKind(kind)
+        if kind not in CONVERSATION_KINDS:
+            allowed = ", ".join(k.value for k in CONVERSATION_KINDS)
+            raise ValidationError(
+                f"add_event records the conversation ({allowed}); {kind.value} has its own "
+                "action (assign, wait, resolve, escalate, …).",
+                "kind",
+            )
+        needs_text = kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE)
+        if needs_text and not text.strip():
+            raise ValidationError(f"A {kind.value.replace('_', ' ')} needs text.", "text")
+        with self._ticket_action(actor_id, ticket_id, expected_version, f"add_{kind.value}") as (
+            action,
+            row,
+        ):
+            when = require_aware(at, "event time") if at is not None else action.now
+            events = [TicketEvent(kind, when, action.actor_name, text)]
+            if kind.is_response and not TicketStatus(row.status).is_open:
+                raise ValidationError(
+                    f"Ticket {row.number} is {row.status}; reopen it before replying.",
+                    "status",
+                )
+            if (
+                kind is EventKind.CUSTOMER_MESSAGE
+                and row.status == TicketStatus.WAITING_ON_CUSTOMER.value
+            ) or (kind.is_response and row.status == TicketStatus.NEW.value):
+                row.status = TicketStatus.OPEN.value
+            self._add_events(action.session, row.id, events)
+            if kind is not EventKind.INTERNAL_NOTE:
+                self._recompute_clocks(action, row)
+            return self._finish(action, row, extra={"event": kind.value, "text": text[:200]})
+
+    def assign(
+        self,
+        actor_id: int,
+        tickets: Mapping[int, int] | Sequence[tuple[int, int]],
+        assignee_id: int | None,
+    ) -> list[Ticket]:
+        """Assign one or many tickets (``{ticket_id: expected_version}``) in one action.
+
+        A technician may take tickets for themself; handing tickets to someone else (or
+        unassigning) is for dispatchers and managers. One stale ticket aborts all.
+        """
+        pairs = list(tickets.items()) if isinstance(tickets, Mapping) else list(tickets)
+        if not pairs:
+            raise ValidationError("Select at least one ticket to assign.", "tickets")
+        with self._write(actor_id, "assign") as action:
+            session = action.session
+            if assignee_id is None or action.actor is None or assignee_id != action.actor.id:
+                self._require_role(
+                    action, [Role.DISPATCHER, Role.MANAGER], "assign tickets to others"
+                )
+            assignee = self._assignee(session, assignee_id) if assignee_id is not None else None
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            results = []
+            for ticket_id, version in pairs:
+                row = self._lock_ticket(session, ticket_id, version)
+                before[row.number] = row.assignee_id
+                row.assignee_id = assignee_id
+                if assignee is not None and row.escalation_level < 0:
+                    row.escalation_level = 0
+                self._add_events(
+                    session,
+                    row.id,
+                    [
+                        TicketEvent(
+                            EventKind.ASSIGNED,
+                            action.now,
+                            action.actor_name,
+                            text=assignee.name if assignee is not None else "unassigned",
+                            assignee_id=assignee_id,
+                        )
+                    ],
+                )
+                self._touch(action, row)
+                after[row.number] = assignee_id
+                results.append(convert.ticket_from_row(row))
+            action.record(
+                "ticket",
+                pairs[0][0] if len(pairs) == 1 else None,
+                {"assignee_id": before},
+                {"assignee_id": after},
+            )
+            return results
+
+    def change_priority(
+        self, actor_id: int, ticket_id: int, expected_version: int, priority: Priority
+    ) -> Ticket:
+        priority = _priority(priority)
+        with self._ticket_action(actor_id, ticket_id, expected_version, "change_priority") as (
+            action,
+            row,
+        ):
+            if row.priority == priority.value:
+                raise ValidationError(
+                    f"Ticket {row.number} already has priority {priority.label}.", "priority"
+                )
+            row.priority = priority.value
+            self._add_events(
+                action.session,
+                row.id,
+                [
+                    TicketEvent(
+                        EventKind.PRIORITY_CHANGED, action.now, action.actor_name, priority=priority
+                    )
+                ],
+            )
+            self._recompute_clocks(action, row)
+            return self._finish(action, row)
+
+    def change_category(
+        self, actor_id: int, ticket_id: int, expected_version: int, category: str
+    ) -> Ticket:
+        category = _clean_category(category)
+        with self._ticket_action(actor_id, ticket_id, expected_version, "change_category") as (
+            action,
+            row,
+        ):
+            if row.category == category:
+                raise ValidationError(
+                    f"Ticket {row.number} is already in category {category!r}.", "category"
+                )
+            row.category = category
+            self._add_events(
+                action.session,
+                row.id,
+                [
+                    TicketEvent(
+                        EventKind.CATEGORY_CHANGED, action.now, action.actor_name, category=category
+                    )
+                ],
+            )
+            self._recompute_clocks(action, row)
+            return self._finish(action, row)
+
+    def wait_on_customer(
+        self, actor_id: int, ticket_id: int, expected_version: int, text: str = ""
+    ) -> Ticket:
+        """Pause the resolution clock until the customer answers (or :meth:`resume`)."""
+        with self._ticket_action(actor_id, ticket_id, expected_version, "wait_on_customer") as (
+            action,
+            row,
+        ):
+            _require_open(row, "wait on the customer")
+            if row.status == TicketStatus.WAITING_ON_CUSTOMER.value:
+                raise ValidationError(f"Ticket {row.number} is already waiting on the customer.")
+            row.status = TicketStatus.WAITING_ON_CUSTOMER.value
+            self._add_events(
+                action.session,
+                row.id,
+                [TicketEvent(EventKind.WAITING_ON_CUSTOMER, action.now, action.actor_name, text)],
+            )
+            self._recompute_clocks(action, row)
+            return self._finish(action, row)
+
+    def resume(
+        self, actor_id: int, ticket_id: int, expected_version: int, text: str = ""
+    ) -> Ticket:
+        with self._ticket_action(actor_id, ticket_id, expected_version, "resume") as (action, row):
+            if row.status != TicketStatus.WAITING_ON_CUSTOMER.value:
+                raise ValidationError(
+                    f"Ticket {row.number} is not waiting on the customer ({row.status}).", "status"
+                )
+            row.status = TicketStatus.OPEN.value
+            self._add_events(
+                action.session,
+                row.id,
+                [TicketEvent(EventKind.WAITING_OFF, action.now, action.actor_name, text)],
+            )
+            self._recompute_clocks(action, row)
+            return self._finish(action, row)
+
+    def resolve(
+        self, actor_id: int, ticket_id: int, expected_version: int, text: str = ""
+    ) -> Ticket:
+        with self._ticket_action(actor_id, ticket_id, expected_version, "resolve") as (action, row):
+            _require_open(row, "resolve it")
+            row.status = TicketStatus.RESOLVED.value
+            row.resolved_at = action.now
+            self._add_events(
+                action.session,
+                row.id,
+                [TicketEvent(EventKind.RESOLVED, action.now, action.actor_name, text)],
+            )
+            self._recompute_clocks(action, row)
+            return self._finish(action, row)
+
+    def reopen(
+        self, actor_id: int, ticket_id: int, expected_version: int, text: str = ""
+    ) -> Ticket:
+        with self._ticket_action(actor_id, ticket_id, expected_version, "reopen") as (action, row):
+            if TicketStatus(row.status).is_open:
+                raise ValidationError(f"Ticket {row.number} is still open ({row.status}).")
+            row.status = TicketStatus.OPEN.value
+            row.resolved_at = None
+            self._add_events(
+                action.session,
+                row.id,
+                [TicketEvent(EventKind.REOPENED, action.now, action.actor_name, text)],
+            )
+            self._recompute_clocks(action, row)
+            return self._finish(action, row)
+
+    def escalate(
+        self,
+        actor_id: int,
+        ticket_id: int,
+        expected_version: int,
+        *,
+        level: int | None = None,
+        reassign_to_id: int | None = None,
+        text: str = "",
+    ) -> Ticket:
+        """Raise the escalation level (by one unless ``level`` is given), optionally handing
+        the ticket to a senior technician or the dispatcher in the same action."""
+        with self._ticket_action(actor_id, ticket_id, expected_version, "escalate") as (
+            action,
+            row,
+        ):
+            _require_open(row, "escalate it")
+            new_level = row.escalation_level + 1 if level is None else level
+            if new_level <= row.escalation_level:
+                raise ValidationError(
+                    f"Ticket {row.number} is at escalation level {row.escalation_level}; an "
+                    f"escalation must raise it (asked for {new_level}).",
+                    "level",
+                )
+            row.escalation_level = new_level
+            events = [
+                TicketEvent(
+                    EventKind.ESCALATED, action.now, action.actor_name, text, level=new_level
+                )
+            ]
+            if reassign_to_id is not None and reassign_to_id != row.assignee_id:
+                senior = self._assignee(action.session, reassign_to_id)
+                row.assignee_id = reassign_to_id
+                events.append(
+                    TicketEvent(
+                        EventKind.ASSIGNED,
+                        action.now,
+                        action.actor_name,
+                        senior.name,
+                        assignee_id=reassign_to_id,
+                    )
+                )
+            self._add_events(action.session, row.id, events)
+            return self._finish(action, row)
+
+    def record_breach(self, ticket_id: int, metric: Metric, breached_at: datetime) -> None:
+        """Put a breach on the ticket's timeline (the monitor's finding; no version check,
+        no version bump: it changes nothing a technician edits)."""
+        with self._write(None, "record_breach") as action:
+            row = action.session.get(TicketRow, ticket_id)
+            if row is None:
+                raise _ticket_missing(ticket_id)
+            metric = Metric(metric)
+            self._add_events(
+                action.session,
+                ticket_id,
+                [
+                    TicketEvent(
+                        EventKind.BREACHED, require_aware(breached_at), SYSTEM_ACTOR, metric=metric
+                    )
+                ],
+            )
+            action.record("ticket", ticket_id, None, {"breached": metric.value})
+
+    @contextmanager
+    def _ticket_action(
+        self, actor_id: int, ticket_id: int, expected_version: int, name: str
+    ) -> Iterator[tuple[_Action, TicketRow]]:
+        with self._write(actor_id, name) as action:
+            row = self._lock_ticket(action.session, ticket_id, expected_version)
+            action.ticket_before = convert.ticket_audit_view(row)
+            yield action, row
+
+    def _finish(
+        self, action: _Action, row: TicketRow, extra: Mapping[str, Any] | None = None
+    ) -> Ticket:
+        self._touch(action, row)
+        before, after = convert.changed_fields(action.ticket_before, convert.ticket_audit_view(row))
+        if extra:
+            after.update(extra)
+        action.record("ticket", row.id, before, after)
+        return convert.ticket_from_row(row)
+
+    @staticmethod
+    def _touch(action: _Action, row: TicketRow) -> None:
+        row.version += 1
+        row.updated_at = action.now
+        row.updated_by = action.actor_name
+
+    @staticmethod
+    def _lock_ticket(session: Session, ticket_id: int, expected_version: int) -> TicketRow:
+        row = session.execute(
+            select(TicketRow).where(TicketRow.id == ticket_id).with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            raise _ticket_missing(ticket_id)
+        if row.version != expected_version:
+            raise ConflictError(
+                row.number,
+                expected_version,
+                row.version,
+                changed_by=row.updated_by,
+                changed_at=row.updated_at.isoformat(timespec="seconds"),
+            )
+        return row
+
+    @staticmethod
+    def _assignee(session: Session, technician_id: int) -> TechnicianRow:
+        tech = session.get(TechnicianRow, technician_id)
+        if tech is None:
+            raise NotFoundError(f"No technician has id {technician_id}; reload the technicians.")
+        if not tech.active:
+            raise ValidationError(
+                f"{tech.name} is inactive and cannot take tickets; pick an active technician.",
+                "assignee_id",
+            )
+        return tech
+
+    @staticmethod
+    def _add_events(session: Session, ticket_id: int, events: Sequence[TicketEvent]) -> None:
+        session.execute(
+            insert(TicketEventRow), [convert.event_to_columns(e, ticket_id) for e in events]
+        )
+
+    def _clock_inputs(self, session: Session, row: TicketRow, on: date) -> ClockInputs:
+        """The policy inputs of a ticket. A ticket without a site runs in the customer's
+        first site's zone and calendar (UTC and the policy's own calendar without any)."""
+        tier = session.execute(
+            select(CustomerRow.tier).where(CustomerRow.id == row.customer_id)
+        ).scalar_one()
+        site_query = select(SiteRow.timezone, SiteRow.calendar)
+        if row.site_id is not None:
+            site_query = site_query.where(SiteRow.id == row.site_id)
+        else:
+            site_query = site_query.where(SiteRow.customer_id == row.customer_id)
+        site = session.execute(site_query.order_by(SiteRow.id).limit(1)).one_or_none()
+        policy = self._contract_policies(session, on, row.customer_id).get(row.customer_id)
+        return ClockInputs(
+            priority=Priority(row.priority),
+            category=row.category,
+            tier=Tier(tier),
+            contract_policy=policy,
+            site_zone=site[0] if site is not None else "UTC",
+            site_calendar=site[1] if site is not None else None,
+        )
+
+    def _recompute_clocks(self, action: _Action, row: TicketRow) -> None:
+        """Replay the ticket's timeline through the SLA engine and store its three clocks."""
+        session = action.session
+        session.flush()
+        inputs = self._clock_inputs(session, row, row.created_at.date())
+        computed = self.clock_engine().compute(inputs, self._events(session, row.id), action.now)
+        session.execute(delete(TicketClockRow).where(TicketClockRow.ticket_id == row.id))
+        session.execute(insert(TicketClockRow), [{"ticket_id": row.id, **r} for r in computed.rows])
+        row.next_due_at = computed.next_due_at if TicketStatus(row.status).is_open else None
+
+    # --- criticism notes --------------------------------------------------------------------
+
+    def add_criticism(self, actor_id: int, note: CriticismNote) -> CriticismNote:
+        _validate_note(note)
+        with self._write(actor_id, "add_criticism") as action:
+            session = action.session
+            self._check_note_refs(session, note)
+            row = CriticismNoteRow(**_note_columns(note))
+            session.add(row)
+            session.flush()
+            saved = replace(note, id=row.id)
+            action.record("criticism", row.id, None, convert.criticism_audit_view(saved))
+            return saved
+
+    def edit_criticism(self, actor_id: int, note: CriticismNote) -> CriticismNote:
+        """Change a note's text, sentiment, source, ticket or follow-up (by ``note.id``)."""
+        if note.id is None:
+            raise ValidationError("Only a saved criticism note can be edited (it has no id).")
+        _validate_note(note)
+        with self._write(actor_id, "edit_criticism") as action:
+            session = action.session
+            row = self._note_row(session, note.id)
+            if row.customer_id != note.customer_id:
+                raise ValidationError(
+                    "A criticism note stays with its customer; add a new note for another one.",
+                    "customer_id",
+                )
+            self._check_note_refs(session, note)
+            before = convert.criticism_audit_view(convert.criticism_from_row(row))
+            for key, value in _note_columns(note).items():
+                setattr(row, key, value)
+            session.flush()
+            saved = convert.criticism_from_row(row)
+            action.record(
+                "criticism",
+                row.id,
+                *convert.changed_fields(before, convert.criticism_audit_view(saved)),
+            )
+            return saved
+
+    def resolve_criticism(
+        self, actor_id: int, note_id: int, at: datetime | None = None
+    ) -> CriticismNote:
+        with self._write(actor_id, "resolve_criticism") as action:
+            row = self._note_row(action.session, note_id)
+            if row.resolved_at is not None:
+                raise ValidationError(
+                    f"Criticism note {note_id} was resolved already at "
+                    f"{row.resolved_at.isoformat(timespec='minutes')}."
+                )
+            row.resolved_at = require_aware(at, "resolution time") if at else action.now
+            action.session.flush()
+            action.record(
+                "criticism",
+                note_id,
+                {"resolved_at": None},
+                {"resolved_at": row.resolved_at.isoformat()},
+            )
+            return convert.criticism_from_row(row)
+
+    def criticism_notes(
+        self, customer_id: int | None = None, *, open_only: bool = False
+    ) -> list[CriticismNote]:
+        with self._read() as session:
+            query = select(CriticismNoteRow).order_by(CriticismNoteRow.received_at.desc())
+            if customer_id is not None:
+                query = query.where(CriticismNoteRow.customer_id == customer_id)
+            if open_only:
+                query = query.where(CriticismNoteRow.resolved_at.is_(None))
+            return [convert.criticism_from_row(r) for r in session.scalars(query)]
+
+    @staticmethod
+    def _note_row(session: Session, note_id: int) -> CriticismNoteRow:
+        row = session.get(CriticismNoteRow, note_id)
+        if row is None:
+            raise NotFoundError(f"No criticism note has id {note_id}; reload the customer.")
+        return row
+
+    @staticmethod
+    def _check_note_refs(session: Session, note: CriticismNote) -> None:
+        if session.get(CustomerRow, note.customer_id) is None:
+            raise NotFoundError(f"No customer has id {note.customer_id}.")
+        if note.ticket_id is not None:
+            ticket = session.get(TicketRow, note.ticket_id)
+            if ticket is None or ticket.customer_id != note.customer_id:
+                raise ValidationError(
+                    f"Ticket {note.ticket_id} is not a ticket of this customer; pick one of "
+                    "theirs or leave the ticket empty.",
+                    "ticket_id",
+                )
+        if (
+            note.follow_up_owner_id is not None
+            and session.get(TechnicianRow, note.follow_up_owner_id) is None
+        ):
+            raise NotFoundError(f"No technician has id {note.follow_up_owner_id}.")
+
+    # --- notifications ----------------------------------------------------------------------
+
+    def add_notification(self, notification: Notification) -> Notification:
+        """Keep a notification in the in-app list (written by the monitor, not a person)."""
+        require_aware(notification.created_at, "notification time")
+        with self._write(None, "add_notification") as action:
+            row = NotificationRow(
+                created_at=notification.created_at,
+                kind=notification.kind,
+                title=notification.title,
+                body=notification.body,
+                ticket_id=notification.ticket_id,
+                metric=Metric(notification.metric).value if notification.metric else None,
+                threshold=notification.threshold,
+                read=notification.read,
+            )
+            action.session.add(row)
+            action.session.flush()
+            action.record("notification", row.id, None, {"kind": row.kind, "title": row.title})
+            return replace(notification, id=row.id)
+
+    def notifications(self, *, unread_only: bool = False, limit: int = 200) -> list[Notification]:
+        with self._read() as session:
+            query = (
+                select(NotificationRow)
+                .order_by(NotificationRow.created_at.desc(), NotificationRow.id.desc())
+                .limit(limit)
+            )
+            if unread_only:
+                query = query.where(NotificationRow.read.is_(False))
+            return [convert.notification_from_row(r) for r in session.scalars(query)]
+
+    def mark_notifications_read(self, actor_id: int, notification_ids: Iterable[int]) -> int:
+        ids = sorted(set(notification_ids))
+        with self._write(actor_id, "mark_notifications_read") as action:
+            result = action.session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id.in_(ids), NotificationRow.read.is_(False))
+                .values(read=True)
+            )
+            count = int(getattr(result, "rowcount", 0) or 0)
+            action.record("notification", None, None, {"read": ids})
+            return count
+
+    # --- audit ------------------------------------------------------------------------------
+
+    def audit_log(
+        self, entity: str | None = None, entity_id: int | None = None, limit: int = 500
+    ) -> list[AuditEntry]:
+        with self._read() as session:
+            query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+            if entity is not None:
+                query = query.where(AuditRow.entity == entity)
+            if entity_id is not None:
+                query = query.where(AuditRow.entity_id == entity_id)
+            return [convert.audit_from_row(r) for r in session.scalars(query)]
+
+    # --- import -------------------------------------------------------------------------------
+
+    def import_desk(
+        self, desk: Desk, *, actor_id: int | None = None, now: datetime | None = None
+    ) -> ImportSummary:
+        """Add a whole desk in one transaction; references by name are resolved here.
+
+        Calendars and policies replace stored ones of the same name; technicians and
+        customers (with their sites and contacts) that exist by name are reused; ticket
+        numbers must be new. A bad record raises :class:`ValidationError` naming it and
+        nothing is written.
+        """
+        from desktop_app.store.bulk import DeskImporter
+
+        with self._write(actor_id, "import_desk") as action:
+            importer = DeskImporter(action.session, self, action.now if now is None else now)
+            summary = importer.run(desk)
+            action.record("desk", None, None, {"imported": _summary_dict(summary)})
+        self._engine_cache = None
+        return summary
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _summary_dict(summary: ImportSummary) -> dict[str, int]:
+    return {name: getattr(summary, name) for name in ImportSummary.__slots__}
+
+
+def _ticket_missing(ticket_id: int) -> NotFoundError:
+    return NotFoundError(
+        f"No ticket has id {ticket_id}; it may have been deleted. Reload the queue."
+    )
+
+
+def _priority(value: Priority | str) -> Priority:
+    try:
+        return Priority(value)
+    except ValueError:
+        names = ", ".join(p.value for p in Priority)
+        raise ValidationError(
+            f"Unknown priority {value!r}; use one of {names}.", "priority"
+        ) from None
+
+
+def _clean_category(category: str) -> str:
+    category = category.strip().lower()
+    if not category:
+        raise ValidationError("A ticket needs a category (e.g. 'outage', 'request').", "category")
+    return category
+
+
+def _require_open(row: TicketRow, what: str) -> None:
+    if not TicketStatus(row.status).is_open:
+        raise ValidationError(
+            f"Ticket {row.number} is {row.status}; reopen it first to {what}.", "status"
+        )
+
+
+def _check_zone(zone: str, what: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"{what}: {zone!r} is not an IANA time zone; use a name like 'Europe/Berlin'.",
+            "timezone",
+        ) from None
+
+
+def _validate_note(note: CriticismNote) -> None:
+    require_aware(note.received_at, "received time")
+    if note.resolved_at is not None:
+        require_aware(note.resolved_at, "resolved time")
+    try:
+        FeedbackSource(note.source)
+        Sentiment(note.sentiment)
+    except ValueError as exc:
+        raise ValidationError(f"Criticism note: {exc}.") from None
+    if not note.text.strip():
+        raise ValidationError("A criticism note needs the customer's words.", "text")
+
+
+def _note_columns(note: CriticismNote) -> dict[str, Any]:
+    return {
+        "customer_id": note.customer_id,
+        "ticket_id": note.ticket_id,
+        "received_at": note.received_at,
+        "source": FeedbackSource(note.source).value,
+        "sentiment": Sentiment(note.sentiment).value,
+        "text": note.text,
+        "follow_up_owner_id": note.follow_up_owner_id,
+        "follow_up_due": note.follow_up_due,
+        "resolved_at": note.resolved_at,
+    }
+
+
+def _clock_map(clocks: Iterable[StoredClock]) -> dict[Metric, StoredClock]:
+    return {c.metric: c for c in sorted(clocks, key=lambda c: METRICS.index(c.metric))}
+
+
+_CLOCK_WIDTH = 9
+_CLOCK_START = 18
+
+
+def _queue_entry(
+    row: Any, engine: ClockEngine, policies: Mapping[int, str], now: datetime
+) -> QueueEntry:
+    clocks: dict[Metric, StoredClock] = {}
+    nearest: StoredClock | None = None
+    nearest_due = now
+    for i, metric in enumerate(METRICS):
+        base = _CLOCK_START + i * _CLOCK_WIDTH
+        state = row[base]
+        if state is None:
+            continue
+        due_at = row[base + 3]
+        breached_at = row[base + 5]
+        state_enum = ClockState(state)
+        # The stored state is as of the last change; a running deadline that has passed
+        # since is a breach at that deadline (the engine's own rule for counting clocks).
+        if state_enum is ClockState.RUNNING and due_at is not None and due_at <= now:
+            state_enum = ClockState.BREACHED
+            breached_at = due_at
+        clock = StoredClock(
+            metric=metric,
+            state=state_enum,
+            target=timedelta(seconds=row[base + 1]),
+            started_at=row[base + 2],
+            due_at=due_at,
+            elapsed=timedelta(seconds=row[base + 4]),
+            breached_at=breached_at,
+            met_at=row[base + 6],
+            as_of=row[base + 8],
+            paused=bool(row[base + 7]),
+        )
+        clocks[metric] = clock
+        if due_at is not None and (nearest is None or due_at < nearest_due):
+            nearest, nearest_due = clock, due_at
+    customer_id = row[6]
+    inputs = ClockInputs(
+        priority=Priority(row[3]),
+        category=row[4],
+        tier=Tier(row[8]),
+        contract_policy=policies.get(customer_id),
+        site_zone=row[10] or "UTC",
+        site_calendar=row[11],
+    )
+    terms = engine.terms(inputs)
+    return QueueEntry(
+        ticket_id=row[0],
+        number=row[1],
+        subject=row[2],
+        priority=inputs.priority,
+        category=row[4],
+        status=TicketStatus(row[5]),
+        customer_id=customer_id,
+        customer_name=row[7],
+        customer_tier=inputs.tier,
+        site_name=row[9],
+        site_zone=row[10],
+        assignee_id=row[12],
+        assignee_name=row[13],
+        escalation_level=row[14],
+        version=row[15],
+        created_at=row[16],
+        clocks=clocks,
+        nearest=nearest,
+        open_negative_criticism=row[17],
+        calendar=terms.calendar,
+        policy_name=terms.policy_name or None,
+        warnings=terms.warnings,
+    )
+
+
+__all__ = [
+    "ImportSummary",
+    "Store",
+    "utc_now",
+]

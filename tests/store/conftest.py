@@ -1,0 +1,229 @@
+"""Shared fixtures of the store tests: every repository test runs on SQLite and PostgreSQL.
+
+PostgreSQL tests create a database of their own and drop it afterwards. When the server is
+unreachable they skip with the reason, unless ``REQUIRE_POSTGRES=1`` (CI), which makes them
+fail instead. ``TEST_POSTGRES_URL`` points at another server (default: trust auth on
+127.0.0.1:5432 as user postgres).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from desktop_app.domain import (
+    Contact,
+    Contract,
+    Customer,
+    Desk,
+    DeskCustomer,
+    Role,
+    Site,
+    Technician,
+    Tier,
+)
+from desktop_app.store import Store, open_store
+
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+# A Monday morning in Toronto office hours: 2025-03-03 09:00 EST == 14:00 UTC.
+MONDAY_9AM_TORONTO = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """The store's notion of "now", moved by the test (never by sleeping)."""
+
+    def __init__(self, start: datetime = MONDAY_9AM_TORONTO) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {reason}")
+    pytest.skip(f"PostgreSQL unreachable: {reason}")
+
+
+def _admin_connect():  # -> psycopg.Connection
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - the dev extra installs it
+        _pg_unavailable(f"psycopg is not installed ({exc})")
+    url = make_url(PG_ADMIN_URL)
+    try:
+        return psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database or "postgres",
+            autocommit=True,
+            connect_timeout=3,
+        )
+    except psycopg.OperationalError as exc:
+        _pg_unavailable(f"cannot connect to {url.render_as_string()}: {exc}")
+        raise  # not reached
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    name = f"tq_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_connect()
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(PG_ADMIN_URL).set(database=name)
+            yield url.render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+@contextmanager
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database on the parametrized backend."""
+    with database_url(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def empty_store(db_url: str, clock: FakeClock) -> Iterator[Store]:
+    """A migrated store with the recommended calendars and policies, and nothing else."""
+    store = open_store(db_url, clock=clock)
+    store.seed_defaults()
+    yield store
+    store.close()
+
+
+@dataclass
+class People:
+    manager: int
+    dispatcher: int
+    alice: int  # technician
+    bob: int  # technician
+    senior: int  # technician, escalation level 2
+
+
+@dataclass
+class DeskIds:
+    acme: int  # Gold customer, Toronto office hours
+    acme_hq: int  # site
+    acme_contact: int
+    globex: int  # Bronze customer, Berlin
+
+
+def small_desk() -> Desk:
+    """Two customers in two zones, five people: enough for every use case."""
+    return Desk(
+        technicians=[
+            Technician("Morgan Manager", Role.MANAGER, 3, "America/Toronto"),
+            Technician("Dana Dispatcher", Role.DISPATCHER, 2, "America/Toronto"),
+            Technician("Alice Tech", Role.TECHNICIAN, 1, "America/Toronto"),
+            Technician("Bob Tech", Role.TECHNICIAN, 1, "Europe/Berlin"),
+            Technician("Sam Senior", Role.TECHNICIAN, 2, "America/Toronto"),
+        ],
+        customers=[
+            DeskCustomer(
+                Customer("Acme Corp", Tier.GOLD, "Key account"),
+                sites=[Site(0, "Toronto HQ", "America/Toronto", "Office hours")],
+                contacts=[Contact(0, "Wile E.", "wile@acme.test", "+1 555 0100")],
+                contracts=[
+                    Contract(
+                        0,
+                        "Gold",
+                        Tier.GOLD,
+                        date(2025, 1, 1),
+                        date(2025, 12, 31),
+                        support_hours=200,
+                        monthly_fee=5000,
+                        credit_percent_per_breach=2,
+                        credit_cap_percent=10,
+                    )
+                ],
+            ),
+            DeskCustomer(
+                Customer("Globex", Tier.BRONZE),
+                sites=[Site(0, "Berlin Office", "Europe/Berlin", "Office hours")],
+                contacts=[Contact(0, "Hank S.")],
+                contracts=[Contract(0, "Bronze", Tier.BRONZE, date(2024, 6, 1), date(2026, 5, 31))],
+            ),
+        ],
+    )
+
+
+@pytest.fixture
+def store(empty_store: Store) -> Store:
+    """A store holding :func:`small_desk`."""
+    empty_store.import_desk(small_desk())
+    return empty_store
+
+
+@pytest.fixture
+def people(store: Store) -> People:
+    ids = {t.name: t.id for t in store.technicians()}
+    return People(
+        manager=_id(ids["Morgan Manager"]),
+        dispatcher=_id(ids["Dana Dispatcher"]),
+        alice=_id(ids["Alice Tech"]),
+        bob=_id(ids["Bob Tech"]),
+        senior=_id(ids["Sam Senior"]),
+    )
+
+
+@pytest.fixture
+def desk_ids(store: Store) -> DeskIds:
+    by_name = {c.name: c for c in store.customers()}
+    acme = _id(by_name["Acme Corp"].id)
+    context = store.customer_context(acme)
+    return DeskIds(
+        acme=acme,
+        acme_hq=_id(context.sites[0].id),
+        acme_contact=_id(context.contacts[0].id),
+        globex=_id(by_name["Globex"].id),
+    )
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value
