@@ -1,0 +1,682 @@
+"""The live queue: open tickets ordered by when they breach, counting down every second.
+
+Ordering rests on one fact (see DESIGN.md, "Time"): a deadline is an absolute instant, so
+ordering by ``due_at`` is ordering by time-to-breach and the passage of time never changes
+it. The model therefore keeps its rows sorted by a key computed once per ticket change and
+never re-sorts:
+
+* a change to one ticket moves, inserts or removes that one row (``beginMoveRows`` /
+  ``beginInsertRows`` / ``beginRemoveRows``), found by ``bisect`` in O(log n);
+* a tick emits one ranged ``dataChanged`` for the countdown column of the rows the view
+  shows, nothing else;
+* filters and search are applied here, over the already sorted list, so no proxy model
+  calls back into Python for every comparison;
+* selection and scroll survive: rows are ids with cached keys, and Qt's persistent
+  indexes follow every move.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from enum import IntEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QIcon
+
+from desktop_app.domain.queue import QueueEntry, StoredClock
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# Sort key: (group, due or frozen remaining, priority rank, created, ticket id).
+# group 0: a clock is counting (ordered by its wall-clock deadline);
+# group 1: paused or nothing counting (ordered by the business time they had left).
+SortKey = tuple[int, float, int, float, int]
+
+
+class Column(IntEnum):
+    COUNTDOWN = 0
+    CLOCK = 1
+    PRIORITY = 2
+    NUMBER = 3
+    SUBJECT = 4
+    CUSTOMER = 5
+    SITE_TIME = 6
+    ASSIGNEE = 7
+    STATUS = 8
+    ESCALATION = 9
+    CRITICISM = 10
+
+
+HEADERS = {
+    Column.COUNTDOWN: "Time to breach",
+    Column.CLOCK: "Clock",
+    Column.PRIORITY: "Priority",
+    Column.NUMBER: "Ticket",
+    Column.SUBJECT: "Subject",
+    Column.CUSTOMER: "Customer",
+    Column.SITE_TIME: "Site time",
+    Column.ASSIGNEE: "Assignee",
+    Column.STATUS: "Status",
+    Column.ESCALATION: "Esc.",
+    Column.CRITICISM: "Criticism",
+}
+
+
+class RowState(IntEnum):
+    """What a row shows by icon, text and colour."""
+
+    OK = 0
+    WARNING = 1
+    BREACHED = 2
+    PAUSED = 3
+    NONE = 4  # nothing counting and nothing paused (e.g. every clock met)
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    RowState.OK: "on track",
+    RowState.WARNING: "at risk",
+    RowState.BREACHED: "breached",
+    RowState.PAUSED: "paused",
+    RowState.NONE: "no clock running",
+}
+
+_STATE_COLOURS = {
+    RowState.OK: QColor("#1b7f3b"),
+    RowState.WARNING: QColor("#a35a00"),
+    RowState.BREACHED: QColor("#b3261e"),
+    RowState.PAUSED: QColor("#5f6368"),
+    RowState.NONE: QColor("#5f6368"),
+}
+
+# Custom roles for views and tests.
+TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 3
+REMAINING_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+QUICK_FILTERS = ("mine", "unassigned", "all", "at_risk", "breached", "waiting")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the technician asked to see. ``quick`` is one of :data:`QUICK_FILTERS`."""
+
+    quick: str = "all"
+    me: int | None = None  # the technician using the desk, for "mine"
+    customer_id: int | None = None
+    search: str = ""
+
+    def __post_init__(self) -> None:
+        if self.quick not in QUICK_FILTERS:
+            raise ValueError(
+                f"Unknown quick filter {self.quick!r}; use one of {', '.join(QUICK_FILTERS)}."
+            )
+
+    @property
+    def time_dependent(self) -> bool:
+        """At risk and breached change as time passes, the others only on events."""
+        return self.quick in ("at_risk", "breached")
+
+
+@dataclass(slots=True)
+class _Row:
+    """What the model keeps per ticket: the entry, its key and precomputed instants."""
+
+    entry: QueueEntry
+    key: SortKey
+    due_ts: float | None  # deadline of the nearest counting clock (epoch seconds)
+    warn_ts: float | None  # first warning instant of that clock
+    paused: bool
+    haystack: str  # lower-case number, subject, customer for search
+
+
+def _warn_ts(entry: QueueEntry, due_ts: float) -> float | None:
+    """The first instant the ticket counts as at risk: its earliest warning threshold."""
+    clock = entry.nearest
+    rule = entry.warnings
+    if clock is None or rule is None:
+        return None
+    target = clock.target.total_seconds()
+    before: list[float] = []  # business seconds before the deadline at which to warn
+    if rule.percents:
+        before.append(target * (1 - min(rule.percents) / 100))
+    if rule.lead is not None:
+        before.append(min(rule.lead.total_seconds(), target))
+    if not before:
+        return None
+    lead = max(before)
+    calendar = entry.calendar
+    if calendar is None or calendar.is_always_open:
+        return due_ts - lead
+    add_seconds = getattr(calendar, "add_seconds", None)
+    if add_seconds is not None:
+        return float(add_seconds(due_ts, -lead))
+    return due_ts - lead
+
+
+def _make_row(entry: QueueEntry) -> _Row:
+    clock = entry.nearest
+    created = entry.created_at.timestamp()
+    paused = any(c.paused for c in entry.clocks.values())
+    if clock is not None and clock.due_at is not None and clock.counting:
+        due_ts = clock.due_at.timestamp()
+        key: SortKey = (0, due_ts, entry.priority.rank, created, entry.ticket_id)
+        # without a warning rule a ticket is "at risk" only when it breaches; keeping
+        # every counting row in the warning list makes at-risk = warned - breached exact
+        warn = _warn_ts(entry, due_ts)
+        warn = due_ts if warn is None else min(warn, due_ts)
+    else:
+        due_ts = None
+        warn = None
+        frozen = min(
+            (c.remaining.total_seconds() for c in entry.clocks.values() if c.paused),
+            default=float("inf"),
+        )
+        key = (1, frozen, entry.priority.rank, created, entry.ticket_id)
+    haystack = f"{entry.number}\n{entry.subject}\n{entry.customer_name}".lower()
+    return _Row(entry, key, due_ts, warn, paused, haystack)
+
+
+def format_remaining(seconds: float) -> str:
+    """``2 d 3 h``, ``3 h 10 min``, ``25 min``, ``45 s`` — the size of a remainder."""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def _local_zone() -> tzinfo:
+    zone = datetime.now(UTC).astimezone().tzinfo
+    return zone if zone is not None else UTC
+
+
+class QueueModel(QAbstractTableModel):
+    """Open tickets, nearest breach first, counting down; see the module docstring.
+
+    ``now`` returns epoch seconds and is injected so tests never wait for real time.
+    ``icons`` maps :class:`RowState` to the icon shown beside the countdown.
+    """
+
+    countsChanged = Signal()
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        now: Callable[[], float] = time.time,
+        technician_zone: tzinfo | None = None,
+        icons: dict[RowState, QIcon] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._now = now
+        self._tech_zone = technician_zone or _local_zone()
+        self._icons = icons or {}
+        self._rows_by_id: dict[int, _Row] = {}
+        self._all: list[SortKey] = []  # every open ticket, sorted
+        self._visible: list[SortKey] = []  # the filtered rows, sorted; row i = _visible[i]
+        self._warnings: list[tuple[float, int]] = []  # (first warning instant, ticket id)
+        self._filter = QueueFilter()
+        self._last_tick = now()
+        self._zones: dict[str, ZoneInfo] = {}
+
+    # ------------------------------------------------------------------ Qt model API
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
+            return HEADERS[Column(section)]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsDragEnabled
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._visible):
+            return None
+        row = self._rows_by_id[self._visible[index.row()][4]]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, Column(column))
+        if role == TICKET_ID_ROLE:
+            return row.entry.ticket_id
+        if role == ENTRY_ROLE:
+            return row.entry
+        if role == STATE_ROLE:
+            return int(self.state_of(row))
+        if role == REMAINING_ROLE:
+            return self._remaining(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, Column(column))
+        if column == Column.COUNTDOWN:
+            state = self.state_of(row)
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._icons.get(state)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(_STATE_COLOURS[state])
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return f"{state.label}: {self._display(row, Column.COUNTDOWN)}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            Column.ESCALATION,
+            Column.CRITICISM,
+        ):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    # ------------------------------------------------------------------ queries
+
+    def ticket_id_at(self, row: int) -> int:
+        return self._visible[row][4]
+
+    def entry_at(self, row: int) -> QueueEntry:
+        return self._rows_by_id[self._visible[row][4]].entry
+
+    def entry(self, ticket_id: int) -> QueueEntry | None:
+        row = self._rows_by_id.get(ticket_id)
+        return row.entry if row is not None else None
+
+    def row_of(self, ticket_id: int) -> int | None:
+        """The visible row of a ticket, found by bisect on its key (O(log n))."""
+        row = self._rows_by_id.get(ticket_id)
+        if row is None:
+            return None
+        i = bisect_left(self._visible, row.key)
+        if i < len(self._visible) and self._visible[i] == row.key:
+            return i
+        return None
+
+    def index_of(self, ticket_id: int, column: int = 0) -> QModelIndex:
+        row = self.row_of(ticket_id)
+        return QModelIndex() if row is None else self.index(row, column)
+
+    @property
+    def filter(self) -> QueueFilter:
+        return self._filter
+
+    def total(self) -> int:
+        return len(self._all)
+
+    def state_of(self, row: _Row, now: float | None = None) -> RowState:
+        if row.due_ts is None:
+            return RowState.PAUSED if row.paused else RowState.NONE
+        now = self._now() if now is None else now
+        if row.due_ts <= now:
+            return RowState.BREACHED
+        if row.warn_ts is not None and row.warn_ts <= now:
+            return RowState.WARNING
+        return RowState.OK
+
+    def counts(self) -> tuple[int, int, int, float | None]:
+        """(open, at risk, breached, seconds until the next breach) — O(log n).
+
+        Counting rows pass their deadline in sort order, so the breached ones are a prefix
+        of the sorted list; warning instants are kept in their own sorted list.
+        """
+        now = self._now()
+        breached = bisect_right(self._all, (0, now, 9, float("inf"), 1 << 62))
+        warned = bisect_right(self._warnings, (now, 1 << 62))
+        at_risk = max(0, warned - breached)
+        next_breach = None
+        if breached < len(self._all) and self._all[breached][0] == 0:
+            next_breach = self._all[breached][1] - now
+        return len(self._all), at_risk, breached, next_breach
+
+    # ------------------------------------------------------------------ changes
+
+    def load(self, entries: Iterable[QueueEntry]) -> None:
+        """Fill the queue from a freshly loaded desk (replaces what was there)."""
+        if self._visible:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._visible) - 1)
+            self._visible = []
+            self.endRemoveRows()
+        self._rows_by_id = {}
+        for entry in entries:
+            if entry.status.is_open:
+                self._rows_by_id[entry.ticket_id] = _make_row(entry)
+        self._all = sorted(r.key for r in self._rows_by_id.values())
+        self._warnings = sorted(
+            (r.warn_ts, r.key[4]) for r in self._rows_by_id.values() if r.warn_ts is not None
+        )
+        visible = self._filtered(self._all)
+        if visible:
+            self.beginInsertRows(QModelIndex(), 0, len(visible) - 1)
+            self._visible = visible
+            self.endInsertRows()
+        self._last_tick = self._now()
+        self.countsChanged.emit()
+
+    def upsert(self, entry: QueueEntry) -> None:
+        """A ticket changed (or arrived): move, insert, update or remove its one row."""
+        if not entry.status.is_open:
+            self.remove(entry.ticket_id)
+            return
+        old = self._rows_by_id.get(entry.ticket_id)
+        new = _make_row(entry)
+        old_row = self.row_of(entry.ticket_id) if old is not None else None
+        if old is not None:
+            self._all.pop(bisect_left(self._all, old.key))
+            if old.warn_ts is not None:
+                self._warnings.remove((old.warn_ts, old.key[4]))
+        self._rows_by_id[entry.ticket_id] = new
+        insort(self._all, new.key)
+        if new.warn_ts is not None:
+            insort(self._warnings, (new.warn_ts, new.key[4]))
+        show = self._accepts(new, self._now())
+        if old_row is not None and show:
+            self._move_visible(old_row, new.key)
+        elif old_row is not None:
+            self.beginRemoveRows(QModelIndex(), old_row, old_row)
+            del self._visible[old_row]
+            self.endRemoveRows()
+        elif show:
+            at = bisect_left(self._visible, new.key)
+            self.beginInsertRows(QModelIndex(), at, at)
+            self._visible.insert(at, new.key)
+            self.endInsertRows()
+        self.countsChanged.emit()
+
+    def remove(self, ticket_id: int) -> None:
+        """A ticket closed or vanished: its row leaves the queue."""
+        old = self._rows_by_id.pop(ticket_id, None)
+        if old is None:
+            return
+        self._all.pop(bisect_left(self._all, old.key))
+        if old.warn_ts is not None:
+            self._warnings.remove((old.warn_ts, old.key[4]))
+        i = bisect_left(self._visible, old.key)
+        if i < len(self._visible) and self._visible[i] == old.key:
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self._visible[i]
+            self.endRemoveRows()
+        self.countsChanged.emit()
+
+    def _move_visible(self, old_row: int, key: SortKey) -> None:
+        old_key = self._visible[old_row]
+        del self._visible[old_row]
+        target = bisect_left(self._visible, key)
+        self._visible.insert(old_row, old_key)  # restore until Qt is told
+        if target == old_row:
+            self._visible[old_row] = key
+            left = self.index(old_row, 0)
+            right = self.index(old_row, len(Column) - 1)
+            self.dataChanged.emit(left, right)
+            return
+        # Qt's destination is the row *before which* the moved row lands, counted in
+        # the list that still contains it.
+        destination = target if target < old_row else target + 1
+        if not self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination):
+            raise RuntimeError(f"Qt refused to move row {old_row} to {destination}")
+        del self._visible[old_row]
+        self._visible.insert(target, key)
+        self.endMoveRows()
+        self.dataChanged.emit(self.index(target, 0), self.index(target, len(Column) - 1))
+
+    # ------------------------------------------------------------------ filtering
+
+    def set_filter(self, new: QueueFilter) -> None:
+        """Show the tickets that match ``new``; selection survives for rows still shown."""
+        if new == self._filter:
+            return
+        self._filter = new
+        self._refilter()
+
+    def _refilter(self) -> None:
+        visible = self._filtered(self._all)
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        ids = [self._visible[i.row()][4] if i.isValid() else None for i in persistent]
+        self._visible = visible
+        positions = {key[4]: i for i, key in enumerate(visible)}
+        replacement = []
+        for index, ticket_id in zip(persistent, ids, strict=True):
+            row = positions.get(ticket_id) if ticket_id is not None else None
+            replacement.append(QModelIndex() if row is None else self.index(row, index.column()))
+        self.changePersistentIndexList(persistent, replacement)
+        self.layoutChanged.emit()
+        self._last_tick = self._now()
+
+    def _filtered(self, keys: Sequence[SortKey]) -> list[SortKey]:
+        f = self._filter
+        if f.quick == "all" and f.customer_id is None and not f.search:
+            return list(keys)
+        now = self._now()
+        rows = self._rows_by_id
+        return [k for k in keys if self._accepts(rows[k[4]], now)]
+
+    def _accepts(self, row: _Row, now: float) -> bool:
+        f = self._filter
+        entry = row.entry
+        if f.customer_id is not None and entry.customer_id != f.customer_id:
+            return False
+        if f.search:
+            needle = f.search.strip().lower()
+            if needle and needle not in row.haystack:
+                return False
+        quick = f.quick
+        if quick == "all":
+            return True
+        if quick == "mine":
+            return f.me is not None and entry.assignee_id == f.me
+        if quick == "unassigned":
+            return entry.assignee_id is None
+        if quick == "waiting":
+            return row.paused
+        state = self.state_of(row, now)
+        if quick == "breached":
+            return state is RowState.BREACHED
+        return state is RowState.WARNING  # at_risk: a warning passed, not yet breached
+
+    # ------------------------------------------------------------------ the tick
+
+    def tick(self, first_row: int, last_row: int) -> None:
+        """Once a second: refresh the countdown cells of the rows the view shows.
+
+        With a time-dependent filter (at risk, breached) the tickets that crossed a
+        threshold since the last tick join or leave the view, one row each.
+        """
+        now = self._now()
+        if self._filter.time_dependent:
+            self._admit_crossings(self._last_tick, now)
+        self._last_tick = now
+        count = len(self._visible)
+        if count == 0:
+            self.countsChanged.emit()
+            return
+        first = max(0, min(first_row, count - 1))
+        last = max(first, min(last_row, count - 1))
+        roles = [
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ForegroundRole,
+        ]
+        self.dataChanged.emit(
+            self.index(first, Column.COUNTDOWN), self.index(last, Column.COUNTDOWN), roles
+        )
+        self.countsChanged.emit()
+
+    def _admit_crossings(self, since: float, now: float) -> None:
+        if now <= since:
+            return
+        crossed: set[int] = set()
+        lo = bisect_right(self._all, (0, since, 9, float("inf"), 1 << 62))
+        hi = bisect_right(self._all, (0, now, 9, float("inf"), 1 << 62))
+        crossed.update(k[4] for k in self._all[lo:hi])
+        lo = bisect_right(self._warnings, (since, 1 << 62))
+        hi = bisect_right(self._warnings, (now, 1 << 62))
+        crossed.update(tid for _ts, tid in self._warnings[lo:hi])
+        for ticket_id in crossed:
+            row = self._rows_by_id[ticket_id]
+            shown = self.row_of(ticket_id)
+            accepted = self._accepts(row, now)
+            if accepted and shown is None:
+                at = bisect_left(self._visible, row.key)
+                self.beginInsertRows(QModelIndex(), at, at)
+                self._visible.insert(at, row.key)
+                self.endInsertRows()
+            elif shown is not None and not accepted:
+                self.beginRemoveRows(QModelIndex(), shown, shown)
+                del self._visible[shown]
+                self.endRemoveRows()
+
+    # ------------------------------------------------------------------ display
+
+    def _remaining(self, row: _Row, now: float | None = None) -> float | None:
+        """Business seconds to the deadline (negative once breached; wall time then)."""
+        if row.due_ts is None:
+            clock = self._paused_clock(row)
+            return None if clock is None else clock.remaining.total_seconds()
+        now = self._now() if now is None else now
+        calendar = row.entry.calendar
+        if now >= row.due_ts or calendar is None or calendar.is_always_open:
+            return row.due_ts - now
+        seconds_between = getattr(calendar, "seconds_between", None)
+        if seconds_between is None:
+            return row.due_ts - now
+        return float(seconds_between(now, row.due_ts))
+
+    @staticmethod
+    def _paused_clock(row: _Row) -> StoredClock | None:
+        paused = [c for c in row.entry.clocks.values() if c.paused]
+        return min(paused, key=lambda c: c.remaining) if paused else None
+
+    def _display(self, row: _Row, column: Column) -> str:
+        entry = row.entry
+        if column == Column.COUNTDOWN:
+            return self._countdown_text(row)
+        if column == Column.CLOCK:
+            clock = entry.nearest if row.due_ts is not None else self._paused_clock(row)
+            return clock.metric.label if clock is not None else ""
+        if column == Column.PRIORITY:
+            return entry.priority.label
+        if column == Column.NUMBER:
+            return entry.number
+        if column == Column.SUBJECT:
+            return entry.subject
+        if column == Column.CUSTOMER:
+            return f"{entry.customer_name} · {entry.customer_tier.value.title()}"
+        if column == Column.SITE_TIME:
+            return self._site_time(entry)
+        if column == Column.ASSIGNEE:
+            return entry.assignee_name or "Unassigned"
+        if column == Column.STATUS:
+            return entry.status.value.replace("_", " ")
+        if column == Column.ESCALATION:
+            return str(entry.escalation_level) if entry.escalation_level else ""
+        if column == Column.CRITICISM:
+            n = entry.open_negative_criticism
+            return f"⚑ {n}" if n else ""
+        return ""
+
+    def _countdown_text(self, row: _Row) -> str:
+        remaining = self._remaining(row)
+        if remaining is None:
+            return "no clock running"
+        if row.due_ts is None:
+            return f"paused · {format_remaining(remaining)} left"
+        if remaining <= 0:
+            return f"breached {format_remaining(remaining)} ago"
+        calendar = row.entry.calendar
+        business = calendar is not None and not calendar.is_always_open
+        suffix = " (business hours)" if business else ""
+        return f"{format_remaining(remaining)} left{suffix}"
+
+    def _site_zone(self, name: str) -> ZoneInfo | None:
+        zone = self._zones.get(name)
+        if zone is None:
+            try:
+                zone = ZoneInfo(name)
+            except (ValueError, OSError):
+                return None
+            self._zones[name] = zone
+        return zone
+
+    def _site_time(self, entry: QueueEntry) -> str:
+        if not entry.site_zone:
+            return ""
+        zone = self._site_zone(entry.site_zone)
+        if zone is None:
+            return ""
+        local = datetime.fromtimestamp(self._now(), zone)
+        return f"{local:%a %H:%M}"
+
+    def _tooltip(self, row: _Row, column: Column) -> str | None:
+        entry = row.entry
+        if column == Column.COUNTDOWN:
+            lines = [f"{self.state_of(row).label.capitalize()}: {self._countdown_text(row)}"]
+            clock = entry.nearest if row.due_ts is not None else None
+            if clock is not None and clock.due_at is not None:
+                mine = clock.due_at.astimezone(self._tech_zone)
+                lines.append(f"Deadline (your time): {mine:%a %d %b %Y %H:%M %Z}")
+                zone = self._site_zone(entry.site_zone) if entry.site_zone else None
+                if zone is not None:
+                    site = clock.due_at.astimezone(zone)
+                    where = entry.site_name or entry.site_zone
+                    lines.append(f"Deadline ({where}): {site:%a %d %b %Y %H:%M %Z}")
+                target = format_remaining(clock.target.total_seconds())
+                lines.append(f"Clock: {clock.metric.label}, target {target}")
+            explanation = getattr(entry, "explanation", None) or (
+                f"Policy: {entry.policy_name}" if entry.policy_name else None
+            )
+            if explanation:
+                lines.append(explanation)
+            return "\n".join(lines)
+        if column == Column.CRITICISM and entry.open_negative_criticism:
+            n = entry.open_negative_criticism
+            return f"{n} open negative criticism note{'s' if n != 1 else ''} from this customer"
+        if column == Column.SUBJECT:
+            return entry.subject
+        return None
+
+
+__all__ = [
+    "ENTRY_ROLE",
+    "HEADERS",
+    "QUICK_FILTERS",
+    "REMAINING_ROLE",
+    "STATE_ROLE",
+    "TICKET_ID_ROLE",
+    "Column",
+    "QueueFilter",
+    "QueueModel",
+    "RowState",
+    "format_remaining",
+]

@@ -1,0 +1,356 @@
+"""The live queue model: order, one-row moves, ticks, filters, selection survival."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+
+from desktop_app.domain import (
+    ClockState,
+    Metric,
+    Priority,
+    TicketStatus,
+    Tier,
+    WarningRule,
+)
+from desktop_app.domain.queue import QueueEntry, StoredClock
+from desktop_app.models.queue_model import (
+    TICKET_ID_ROLE,
+    Column,
+    QueueFilter,
+    QueueModel,
+    RowState,
+)
+from desktop_app.sla import BusinessCalendar
+
+NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tuesday, 10:00 in Toronto
+OFFICE = BusinessCalendar("America/Toronto", {d: [("08:00", "17:00")] for d in range(5)})
+ALWAYS = BusinessCalendar.always_open("UTC")
+
+
+class FakeNow:
+    def __init__(self, at: datetime = NOW) -> None:
+        self.ts = at.timestamp()
+
+    def __call__(self) -> float:
+        return self.ts
+
+    def advance(self, **kwargs: float) -> None:
+        self.ts += timedelta(**kwargs).total_seconds()
+
+
+def clock(
+    due_in: timedelta | None,
+    *,
+    metric: Metric = Metric.RESOLUTION,
+    target: timedelta = timedelta(hours=8),
+    paused: bool = False,
+    elapsed: timedelta = timedelta(hours=1),
+) -> StoredClock:
+    due = None if due_in is None else NOW + due_in
+    state = ClockState.PAUSED if paused else ClockState.RUNNING
+    if due is not None and due <= NOW:
+        state = ClockState.BREACHED
+    return StoredClock(
+        metric=metric,
+        state=state,
+        target=target,
+        started_at=NOW - timedelta(hours=2),
+        due_at=due,
+        elapsed=elapsed,
+        breached_at=due if state is ClockState.BREACHED else None,
+        met_at=None,
+        as_of=NOW,
+        paused=paused,
+    )
+
+
+def entry(
+    ticket_id: int,
+    due_in: timedelta | None = timedelta(hours=2),
+    *,
+    priority: Priority = Priority.NORMAL,
+    assignee_id: int | None = None,
+    customer_id: int = 1,
+    customer_name: str = "Northwind",
+    subject: str = "Printer jams on floor 3",
+    paused: bool = False,
+    created_ago: timedelta = timedelta(hours=3),
+    status: TicketStatus = TicketStatus.OPEN,
+    calendar: BusinessCalendar = ALWAYS,
+    warnings: WarningRule | None = None,
+    target: timedelta = timedelta(hours=8),
+) -> QueueEntry:
+    c = clock(due_in, paused=paused, target=target)
+    return QueueEntry(
+        ticket_id=ticket_id,
+        number=f"TQ-{10000 + ticket_id}",
+        subject=subject,
+        priority=priority,
+        category="hardware",
+        status=status,
+        customer_id=customer_id,
+        customer_name=customer_name,
+        customer_tier=Tier.GOLD,
+        site_name="Toronto HQ",
+        site_zone="America/Toronto",
+        assignee_id=assignee_id,
+        assignee_name=None if assignee_id is None else f"Tech {assignee_id}",
+        escalation_level=0,
+        version=1,
+        created_at=NOW - created_ago,
+        clocks={Metric.RESOLUTION: c},
+        nearest=None if paused or due_in is None else c,
+        open_negative_criticism=0,
+        calendar=calendar,
+        policy_name="Gold",
+        warnings=warnings if warnings is not None else WarningRule((75,), None),
+    )
+
+
+def ids(model: QueueModel) -> list[int]:
+    return [model.ticket_id_at(r) for r in range(model.rowCount())]
+
+
+@pytest.fixture
+def now() -> FakeNow:
+    return FakeNow()
+
+
+@pytest.fixture
+def model(qtmodeltester: Any, now: FakeNow) -> QueueModel:
+    m = QueueModel(now=now)
+    m.load(
+        [
+            entry(1, timedelta(hours=5)),
+            entry(2, timedelta(minutes=30), assignee_id=7),
+            entry(
+                3,
+                timedelta(hours=1),
+                priority=Priority.HIGH,
+                customer_id=2,
+                customer_name="Contoso",
+            ),
+            entry(4, None, paused=True, subject="VPN drops every hour"),
+            entry(5, -timedelta(minutes=25), assignee_id=7),
+        ]
+    )
+    qtmodeltester.check(m, force_py=True)
+    return m
+
+
+def test_rows_are_ordered_by_wall_clock_deadline_paused_last(model: QueueModel) -> None:
+    assert ids(model) == [5, 2, 3, 1, 4]
+
+
+def test_ties_break_by_priority_then_age(now: FakeNow) -> None:
+    m = QueueModel(now=now)
+    due = timedelta(hours=1)
+    m.load(
+        [
+            entry(1, due, priority=Priority.LOW),
+            entry(2, due, priority=Priority.CRITICAL, created_ago=timedelta(hours=1)),
+            entry(3, due, priority=Priority.CRITICAL, created_ago=timedelta(hours=5)),
+        ]
+    )
+    assert ids(m) == [3, 2, 1]
+
+
+def test_closed_tickets_do_not_enter(now: FakeNow) -> None:
+    m = QueueModel(now=now)
+    m.load([entry(1), entry(2, status=TicketStatus.RESOLVED)])
+    assert ids(m) == [1]
+
+
+def test_a_deadline_change_moves_one_row_without_reset(qtbot: Any, model: QueueModel) -> None:
+    resets: list[object] = []
+    layouts: list[object] = []
+    moves: list[tuple[int, int, int]] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.layoutChanged.connect(lambda *a: layouts.append(1))
+    model.rowsMoved.connect(lambda _p, s, e, _d, row: moves.append((s, e, row)))
+    # ticket 1 (row 3) gets a priority change that brings its deadline to 10 min
+    model.upsert(entry(1, timedelta(minutes=10)))
+    assert ids(model) == [5, 1, 2, 3, 4]
+    assert moves == [(3, 3, 1)]
+    assert not resets and not layouts
+
+
+def test_move_down_and_in_place_update(model: QueueModel) -> None:
+    moved: list[int] = []
+    changed: list[int] = []
+    model.rowsMoved.connect(lambda *a: moved.append(1))
+    model.dataChanged.connect(lambda tl, br, roles=(): changed.append(tl.row()))
+    model.upsert(entry(2, timedelta(hours=6), assignee_id=7))  # waits longer now
+    assert ids(model) == [5, 3, 1, 2, 4]
+    model.upsert(replace(entry(2, timedelta(hours=6), assignee_id=8), version=2))
+    assert ids(model) == [5, 3, 1, 2, 4]
+    assert moved == [1]  # the second change kept its place: a dataChanged, not a move
+    assert 3 in changed
+    assert model.data(model.index(3, Column.ASSIGNEE)) == "Tech 8"
+
+
+def test_selection_follows_a_moved_row(model: QueueModel) -> None:
+    selection = QItemSelectionModel(model)
+    selection.select(
+        model.index(3, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    model.upsert(entry(1, timedelta(minutes=1)))
+    selected = {model.data(i, TICKET_ID_ROLE) for i in selection.selectedRows()}
+    assert selected == {1}
+    assert selection.selectedRows()[0].row() == 1
+
+
+def test_new_ticket_is_inserted_in_place(model: QueueModel) -> None:
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.upsert(entry(6, timedelta(minutes=45)))
+    assert ids(model) == [5, 2, 6, 3, 1, 4]
+    assert inserted == [(2, 2)]
+
+
+def test_resolution_removes_the_row(model: QueueModel) -> None:
+    removed: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    model.upsert(entry(3, timedelta(hours=1), status=TicketStatus.RESOLVED))
+    assert ids(model) == [5, 2, 1, 4]
+    assert removed == [(2, 2)]
+    model.remove(999)  # unknown: nothing happens
+    assert model.rowCount() == 4
+
+
+def test_pause_sends_the_row_after_running_ones(model: QueueModel) -> None:
+    model.upsert(entry(5, None, paused=True, assignee_id=7))
+    assert ids(model)[-2:] in ([5, 4], [4, 5])
+    assert model.data(model.index(model.row_of(5) or 0, Column.COUNTDOWN)).startswith("paused")
+
+
+def test_a_tick_refreshes_only_the_visible_countdown_cells(
+    qtbot: Any, model: QueueModel, now: FakeNow
+) -> None:
+    now.advance(seconds=1)
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        model.tick(1, 2)
+    top_left, bottom_right = blocker.args[0], blocker.args[1]
+    assert (top_left.row(), bottom_right.row()) == (1, 2)
+    assert top_left.column() == bottom_right.column() == Column.COUNTDOWN
+
+
+def test_the_passage_of_time_never_reorders(model: QueueModel, now: FakeNow) -> None:
+    before = ids(model)
+    for _ in range(5):
+        now.advance(hours=1)
+        model.tick(0, model.rowCount() - 1)
+    assert ids(model) == before
+
+
+def test_countdown_texts_and_states(model: QueueModel, now: FakeNow) -> None:
+    text = model.data(model.index(0, Column.COUNTDOWN))
+    assert text == "breached 25 min ago"
+    assert model.state_of(model._rows_by_id[5]) is RowState.BREACHED
+    assert model.data(model.index(1, Column.COUNTDOWN)) == "30 min left"
+    # 75 % of an 8 h target passed 2 h before the deadline: ticket 2 (30 min left) warns
+    assert model.state_of(model._rows_by_id[2]) is RowState.WARNING
+    assert model.state_of(model._rows_by_id[1]) is RowState.OK
+    now.advance(minutes=31)
+    assert model.data(model.index(1, Column.COUNTDOWN)) == "breached 1 min ago"
+
+
+def test_business_hours_countdown_and_tooltip(now: FakeNow) -> None:
+    m = QueueModel(now=now, technician_zone=UTC)
+    # Tuesday 10:00 Toronto; deadline Wednesday 09:00 Toronto: 8 business hours left
+    due = datetime(2026, 12, 2, 14, 0, tzinfo=UTC) - NOW
+    m.load([entry(1, due, calendar=OFFICE)])
+    assert m.data(m.index(0, Column.COUNTDOWN)) == "8 h 00 min left (business hours)"
+    tip = m.data(m.index(0, Column.COUNTDOWN), Qt.ItemDataRole.ToolTipRole)
+    assert "Deadline (your time): Wed 02 Dec 2026 14:00 UTC" in tip
+    assert "Deadline (Toronto HQ): Wed 02 Dec 2026 09:00 EST" in tip
+    assert "Gold" in tip
+    assert m.data(m.index(0, Column.SITE_TIME)) == "Tue 10:00"
+
+
+@pytest.mark.parametrize(
+    ("quick", "expected"),
+    [
+        ("all", [5, 2, 3, 1, 4]),
+        ("mine", [5, 2]),
+        ("unassigned", [3, 1, 4]),
+        ("breached", [5]),
+        ("at_risk", [2, 3]),
+        ("waiting", [4]),
+    ],
+)
+def test_quick_filters(model: QueueModel, quick: str, expected: list[int]) -> None:
+    model.set_filter(QueueFilter(quick=quick, me=7))
+    assert ids(model) == expected
+
+
+def test_customer_filter_and_search(model: QueueModel) -> None:
+    model.set_filter(QueueFilter(customer_id=2))
+    assert ids(model) == [3]
+    model.set_filter(QueueFilter(search="vpn"))
+    assert ids(model) == [4]
+    model.set_filter(QueueFilter(search="TQ-10001"))
+    assert ids(model) == [1]
+    model.set_filter(QueueFilter(search="contoso"))
+    assert ids(model) == [3]
+    with pytest.raises(ValueError, match="Unknown quick filter 'soon'"):
+        QueueFilter(quick="soon")
+
+
+def test_selection_survives_filtering(model: QueueModel) -> None:
+    selection = QItemSelectionModel(model)
+    selection.select(
+        model.index(model.row_of(2) or 0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    model.set_filter(QueueFilter(quick="mine", me=7))
+    assert [model.data(i, TICKET_ID_ROLE) for i in selection.selectedRows()] == [2]
+    model.set_filter(QueueFilter(quick="unassigned"))
+    assert selection.selectedRows() == []
+
+
+def test_events_respect_the_active_filter(model: QueueModel) -> None:
+    model.set_filter(QueueFilter(quick="mine", me=7))
+    model.upsert(entry(1, timedelta(hours=5), assignee_id=7))  # assigned to me: joins
+    assert ids(model) == [5, 2, 1]
+    model.upsert(entry(2, timedelta(minutes=30), assignee_id=8))  # handed away: leaves
+    assert ids(model) == [5, 1]
+
+
+def test_time_dependent_filters_admit_crossings_on_tick(model: QueueModel, now: FakeNow) -> None:
+    model.set_filter(QueueFilter(quick="breached"))
+    assert ids(model) == [5]
+    now.advance(minutes=31)  # ticket 2 passes its deadline
+    model.tick(0, 10)
+    assert ids(model) == [5, 2]
+    model.set_filter(QueueFilter(quick="at_risk"))
+    assert ids(model) == [3]  # 29 min left of 8 h
+    now.advance(hours=1)  # ticket 3 breaches and leaves; ticket 1 (warns 2 h before) not yet
+    model.tick(0, 10)
+    assert ids(model) == []
+    now.advance(hours=2)  # 3.5 h in: ticket 1 has 1.5 h left, past its 75 % warning
+    model.tick(0, 10)
+    assert ids(model) == [1]
+
+
+def test_counts_are_live(model: QueueModel, now: FakeNow) -> None:
+    total, at_risk, breached, next_breach = model.counts()
+    assert (total, at_risk, breached) == (5, 2, 1)
+    assert next_breach == pytest.approx(30 * 60)
+    now.advance(minutes=31)
+    total, at_risk, breached, next_breach = model.counts()
+    assert (total, breached) == (5, 2)
+    assert next_breach == pytest.approx(29 * 60)
+
+
+def test_invalid_index_and_headers(model: QueueModel) -> None:
+    assert model.data(QModelIndex()) is None
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Time to breach"
+    assert model.index_of(999) == QModelIndex()
+    assert model.entry(3) is not None and model.entry(3).customer_name == "Contoso"
