@@ -161,7 +161,7 @@ class DeskService(QObject):
             raise RuntimeError("The desk service is not running; call start() first.")
         token = next(self._tokens)
         was_idle = not self._pending
-        self._pending[token] = _Pending(on_done, on_error, label)  # type: ignore[arg-type]
+        self._pending[token] = _Pending(on_done, on_error, label)
         if was_idle:
             self.busyChanged.emit(True)
         self._submit.emit(token, job)
