@@ -513,7 +513,7 @@ def generate_demo_desk(
         )
     if open_tickets < 0 or closed_tickets < 0:
         raise ValueError("open_tickets and closed_tickets must be 0 or more.")
-    now = now.astimezone(UTC)
+    now = now.astimezone(UTC).replace(microsecond=0)
     # Building a few hundred thousand small records: the cyclic collector would keep
     # rescanning them for nothing (none form cycles), so pause it while generating.
     collecting = gc.isenabled()

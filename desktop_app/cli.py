@@ -1,0 +1,261 @@
+"""The desk's command line: ``import``, ``export`` and ``demo`` (no window).
+
+``desktop-app import FILE [--kind customers|sites|contacts|tickets] [--skip-bad]``
+    Reads customers, sites, contacts or tickets from a .csv or .json file (columns in
+    :mod:`desktop_app.store.transfer`) and writes them in one transaction. Every bad record
+    is listed with its line number. Without ``--skip-bad`` one bad record means nothing is
+    written; with it the good records are written and the bad ones listed.
+``desktop-app export FILE [--format csv|json]``
+    Writes every ticket with its timeline; the format follows the extension.
+``desktop-app demo [--scale N] [--seed S]``
+    Fills the database with the demo desk (12 customers, 8 technicians, ~3,300 tickets);
+    ``--scale N`` writes N open tickets and no closed ones, for benchmarks.
+
+Every command takes ``--database URL`` (a SQLAlchemy URL, or a path to a SQLite file);
+without it the desk's own database is used (``DESKTOP_APP_DATABASE_URL``, the settings
+file, then the SQLite file in the user data folder).
+
+Exit status: 0 done; 1 bad records or data the database refused (with ``--skip-bad``: the
+good records were written, but some were not); 2 usage: unknown option, missing file,
+unsupported format or database URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from desktop_app.domain import DomainError, ValidationError
+from desktop_app.store.transfer import KINDS, ImportRejectedError, ParsedImport
+
+PROG = "desktop-app"
+EXIT_OK = 0
+EXIT_BAD_DATA = 1
+EXIT_USAGE = 2
+_SHOWN_ERRORS = 200  # more than this are counted, not listed
+
+
+class _UsageError(Exception):
+    """Bad command line or unusable file or database; exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Technician Queue command line: import, export and demo data.",
+    )
+    parser.add_argument("--database", dest="global_database", metavar="URL", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (e.g. sqlite:////path/desk.sqlite3, postgresql+psycopg://user@host/"
+        "desk) or a SQLite file path; default: your own desk",
+    )
+
+    importing = commands.add_parser(
+        "import",
+        parents=[database],
+        help="import customers, sites, contacts or tickets from a CSV or JSON file",
+        description="Import customers, sites, contacts or tickets from FILE (.csv or .json).",
+    )
+    importing.add_argument("file", metavar="FILE", type=Path)
+    importing.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="what the file holds (default: from the CSV header or the JSON keys)",
+    )
+    importing.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="write the good records and list the bad ones (default: write nothing if any "
+        "record is bad)",
+    )
+
+    exporting = commands.add_parser(
+        "export",
+        parents=[database],
+        help="export every ticket with its events to a CSV or JSON file",
+        description="Export every ticket with its events to FILE.",
+    )
+    exporting.add_argument("file", metavar="FILE", type=Path)
+    exporting.add_argument(
+        "--format", choices=("csv", "json"), help="default: from the file's extension"
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[database],
+        help="fill the database with the demo desk",
+        description="Write the demo desk (customers, technicians, tickets) to the database.",
+    )
+    demo.add_argument(
+        "--scale",
+        type=int,
+        metavar="N",
+        help="write N open tickets and no closed ones (benchmarks), e.g. 100000",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    return parser
+
+
+def _database_url(value: str | None) -> str | None:
+    if value is None or "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def _open(url: str | None) -> Any:
+    from desktop_app.store import DatabaseUrlError, open_store
+
+    try:
+        return open_store(_database_url(url))
+    except DatabaseUrlError as exc:
+        raise _UsageError(str(exc)) from exc
+    except Exception as exc:  # a driver's own errors: unreachable server, bad file …
+        raise _UsageError(
+            f"cannot open the database {url or '(default)'}: {exc}. Check the URL (or "
+            "DESKTOP_APP_DATABASE_URL) and that the server is running."
+        ) from exc
+
+
+def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 1 bad records, 2 usage)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return EXIT_OK if not exc.code else EXIT_USAGE
+    database = args.database or args.global_database
+    try:
+        if args.command == "import":
+            return _import(
+                args.file,
+                kind=args.kind,
+                skip_bad=args.skip_bad,
+                database=database,
+                out=out,
+                err=err,
+            )
+        if args.command == "export":
+            return _export(args.file, args.format, database, out)
+        return _demo(args.scale, args.seed, database, out, err)
+    except _UsageError as exc:
+        print(f"{PROG} {args.command}: {exc}", file=err)
+        return EXIT_USAGE
+
+
+def _print_errors(parsed: ParsedImport, path: Path, err: TextIO) -> None:
+    lines = parsed.error_lines()
+    for line in lines[:_SHOWN_ERRORS]:
+        print(f"{path}:{line}", file=err)
+    if len(lines) > _SHOWN_ERRORS:
+        print(f"… and {len(lines) - _SHOWN_ERRORS} more bad records", file=err)
+
+
+def _import(
+    path: Path,
+    *,
+    kind: str | None,
+    skip_bad: bool,
+    database: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from desktop_app.store.transfer import import_file
+
+    if not path.is_file():
+        raise _UsageError(f"{path}: no such file; give the path of a .csv or .json file.")
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise _UsageError(f"{path}: the file must end in .csv or .json.")
+    store = _open(database)
+    try:
+        report = import_file(store, path, kind=kind, skip_bad=skip_bad)
+    except ImportRejectedError as exc:
+        _print_errors(exc.parsed, path, err)
+        print(f"{PROG} import: {exc}", file=err)
+        return EXIT_BAD_DATA
+    except (DomainError, ValueError) as exc:
+        print(f"{PROG} import: {path}: nothing was imported: {exc}", file=err)
+        return EXIT_BAD_DATA
+    finally:
+        store.close()
+    parsed = report.parsed
+    if report.written:
+        summary = report.summary
+        added = ", ".join(
+            f"{getattr(summary, name)} {name}"
+            for name in ("customers", "sites", "contacts", "tickets", "events")
+            if getattr(summary, name, 0)
+        )
+        print(f"Imported from {path}: {added or 'nothing new'}.", file=out)
+    else:
+        print(f"Nothing to import from {path}.", file=out)
+    if parsed.errors:
+        _print_errors(parsed, path, err)
+        print(
+            f"{PROG} import: skipped {len(parsed.errors)} bad record(s) listed above; "
+            "fix them and import those rows again.",
+            file=err,
+        )
+        return EXIT_BAD_DATA
+    return EXIT_OK
+
+
+def _export(path: Path, fmt: str | None, database: str | None, out: TextIO) -> int:
+    from desktop_app.store.transfer import export_file
+
+    if fmt is None and path.suffix.lower() not in (".csv", ".json"):
+        raise _UsageError(
+            f"{path}: cannot tell the format from the extension; name the file .csv or .json "
+            "or give --format csv|json."
+        )
+    if not path.parent.is_dir():
+        raise _UsageError(f"{path.parent}: no such folder; create it first.")
+    store = _open(database)
+    try:
+        count = export_file(store, path, fmt)
+    except ValidationError as exc:
+        raise _UsageError(str(exc)) from exc
+    finally:
+        store.close()
+    print(f"Exported {count} ticket(s) with their events to {path}.", file=out)
+    return EXIT_OK
+
+
+def _demo(scale: int | None, seed: int, database: str | None, out: TextIO, err: TextIO) -> int:
+    from desktop_app.store.demo import generate_demo_desk
+
+    if scale is not None and scale < 0:
+        raise _UsageError("--scale must be 0 or more open tickets.")
+    store = _open(database)
+    try:
+        if scale is None:
+            desk = generate_demo_desk(seed, store.now())
+        else:
+            desk = generate_demo_desk(seed, store.now(), open_tickets=scale, closed_tickets=0)
+        try:
+            summary = store.import_desk(desk)
+        except (DomainError, ValueError) as exc:
+            print(
+                f"{PROG} demo: nothing was written: {exc} The demo desk needs a database "
+                "without demo tickets; give an empty one with --database.",
+                file=err,
+            )
+            return EXIT_BAD_DATA
+    finally:
+        store.close()
+    print(
+        f"Wrote the demo desk to {store.url}: {summary.customers} customers, "
+        f"{summary.technicians} technicians, {summary.tickets} tickets, "
+        f"{summary.events} events, {summary.criticism} criticism notes.",
+        file=out,
+    )
+    return EXIT_OK
