@@ -1,0 +1,190 @@
+"""Glue between the queue table and its model: the once-a-second tick and the status line.
+
+The tick runs only while the window is shown (a named QTimer stopped on hide and on
+minimise) and refreshes only the rows the view displays, so its cost does not grow with
+the size of the desk.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+
+from desktop_app.models.queue_model import TICKET_ID_ROLE, Column, QueueModel, format_remaining
+
+TICK_MS = 1000
+
+
+class QueueTicker(QObject):
+    """Ticks ``model`` for the rows ``view`` shows, once a second, while it is visible."""
+
+    def __init__(self, view: QTableView, model: QueueModel, interval_ms: int = TICK_MS) -> None:
+        super().__init__(view)
+        self._view = view
+        self._model = model
+        self._timer = QTimer(self)
+        self._timer.setObjectName("queue-countdown")
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.tick)
+        self._window: QWidget = view.window()
+        self._window.installEventFilter(self)
+        if self._window.isVisible() and not self._window.isMinimized():
+            self._timer.start()
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def visible_rows(self) -> tuple[int, int]:
+        """First and last row the viewport shows (an empty range is (0, -1))."""
+        count = self._model.rowCount()
+        if count == 0:
+            return 0, -1
+        first = self._view.rowAt(0)
+        last = self._view.rowAt(self._view.viewport().height() - 1)
+        first = 0 if first < 0 else first
+        last = count - 1 if last < 0 else last
+        return first, last
+
+    @Slot()
+    def tick(self) -> None:
+        first, last = self.visible_rows()
+        self._model.tick(first, max(first, last))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window:
+            kind = event.type()
+            if kind == QEvent.Type.Show and not self._window.isMinimized():
+                self.tick()  # catch up at once, then every second
+                self._timer.start()
+            elif kind == QEvent.Type.Hide:
+                self._timer.stop()
+            elif kind == QEvent.Type.WindowStateChange:
+                if self._window.isMinimized():
+                    self._timer.stop()
+                elif self._window.isVisible():
+                    self.tick()
+                    self._timer.start()
+        return False
+
+
+def status_text(model: QueueModel) -> str:
+    """``312 open · 41 at risk · 12 breached · next breach in 14 min``."""
+    total, at_risk, breached, next_breach = model.counts()
+    parts = [f"{total} open", f"{at_risk} at risk", f"{breached} breached"]
+    if next_breach is not None:
+        parts.append(f"next breach in {format_remaining(next_breach)}")
+    shown = model.rowCount()
+    if shown != total:
+        parts.append(f"{shown} shown")
+    return " · ".join(parts)
+
+
+class QueueStatus(QObject):
+    """Keeps a status-bar label in step with the queue's counts."""
+
+    def __init__(self, label: QLabel, model: QueueModel) -> None:
+        super().__init__(label)
+        self._label = label
+        self._model = model
+        model.countsChanged.connect(self.refresh)
+        model.rowsInserted.connect(self.refresh)
+        model.rowsRemoved.connect(self.refresh)
+        model.layoutChanged.connect(self.refresh)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        self._label.setText(status_text(self._model))
+
+
+class QueueKeys(QObject):
+    """Enter opens the current ticket; emits its id."""
+
+    ticketActivated = Signal(int)
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self._view = view
+        view.installEventFilter(self)
+        view.activated.connect(self._activated)
+
+    @Slot(QModelIndex)
+    def _activated(self, index: QModelIndex) -> None:
+        ticket_id = index.data(TICKET_ID_ROLE)
+        if isinstance(ticket_id, int):
+            self.ticketActivated.emit(ticket_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self._view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            current = self._view.currentIndex()
+            if current.isValid():
+                self._activated(current)
+                return True
+        return False
+
+
+def configure_queue_view(view: QTableView, model: QueueModel) -> None:
+    """Row selection, sensible column sizes, no sorting by header (the queue is ordered by
+    breach time, always), drag enabled for the dispatch board."""
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setSortingEnabled(False)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.setDragEnabled(True)
+    view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(26)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
+    widths = {
+        Column.COUNTDOWN: 230,
+        Column.CLOCK: 80,
+        Column.PRIORITY: 90,
+        Column.NUMBER: 80,
+        Column.CUSTOMER: 170,
+        Column.SITE_TIME: 80,
+        Column.ASSIGNEE: 120,
+        Column.STATUS: 130,
+        Column.ESCALATION: 40,
+        Column.CRITICISM: 70,
+    }
+    for column, width in widths.items():
+        view.setColumnWidth(column, width)
+
+
+HEADER_KEY = "Queue/headerState"
+
+
+def restore_header(view: QTableView, settings: QSettings) -> None:
+    state = settings.value(HEADER_KEY)
+    if state is not None:
+        view.horizontalHeader().restoreState(state)
+
+
+def save_header(view: QTableView, settings: QSettings) -> None:
+    settings.setValue(HEADER_KEY, view.horizontalHeader().saveState())
+
+
+__all__ = [
+    "QueueKeys",
+    "QueueStatus",
+    "QueueTicker",
+    "configure_queue_view",
+    "restore_header",
+    "save_header",
+    "status_text",
+]
