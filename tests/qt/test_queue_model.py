@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from support.queue_entries import NOW, OFFICE, FakeNow, entry
 
 from desktop_app.domain import Priority, TicketStatus
 from desktop_app.models.queue_model import (
@@ -18,6 +17,7 @@ from desktop_app.models.queue_model import (
     QueueModel,
     RowState,
 )
+from support.queue_entries import NOW, OFFICE, FakeNow, entry
 
 
 def ids(model: QueueModel) -> list[int]:
