@@ -24,6 +24,7 @@ APP_NAME = "technician-queue"  # names the QSettings file; window titles come fr
 ORGANIZATION_NAME = "technician-queue"
 ORGANIZATION_DOMAIN = "technician-queue.local"
 DESKTOP_FILE_NAME = "technician-queue"
+STATE_ICONS = ("ok", "warning", "breached", "paused", "app")
 # Long enough for the window to be exposed and painted, short enough for CI.
 SMOKE_DELAY_MS = 400
 
@@ -117,6 +118,11 @@ def _smoke_check(app: QApplication, window: MainWindow) -> Callable[[], None]:
             problems.append("the queue is not visible")
         if not app.styleSheet():
             problems.append("the style sheet is empty")
+        unreadable = [
+            name for name in STATE_ICONS if QIcon(str(icon_file(name))).pixmap(16).isNull()
+        ]
+        if unreadable:  # e.g. a bundle without Qt's SVG plugin
+            problems.append(f"these icons cannot be drawn: {', '.join(unreadable)}")
         if problems:
             print(f"Smoke test FAILED: {'; '.join(problems)}.", file=sys.stderr)
             app.exit(1)

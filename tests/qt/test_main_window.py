@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QTableView,
     QToolButton,
+    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -177,6 +178,10 @@ def test_a_fresh_window_uses_the_form_defaults(qtbot: QtBot, tmp_settings: QSett
     qtbot.waitExposed(window)
     queue_width, detail_width = window.splitter.sizes()
     assert queue_width > 2 * detail_width > 0
+    # The queue takes the height; the filter bar keeps only what it needs.
+    filter_bar = window.findChild(QWidget, "filterBar")
+    assert filter_bar is not None
+    assert window.splitter.height() > 5 * filter_bar.height()
 
 
 def test_unreadable_saved_state_is_ignored(qtbot: QtBot, tmp_settings: QSettings) -> None:
