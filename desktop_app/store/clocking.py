@@ -20,8 +20,8 @@ from desktop_app.domain import (
     SlaPolicy,
     TicketEvent,
     Tier,
+    ValidationError,
 )
-from desktop_app.sla.calendar import BusinessCalendar
 from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks
 from desktop_app.sla.policy import PolicyBook
 
@@ -53,6 +53,7 @@ class ClockEngine:
         self.calendars = tuple(calendars)
         self.book = PolicyBook(self.policies, self.calendars)
         self._terms: dict[ClockInputs, ClockTerms] = {}
+        self._unresolvable: set[ClockInputs] = set()
 
     def terms(self, inputs: ClockInputs) -> ClockTerms:
         terms = self._terms.get(inputs)
@@ -69,8 +70,15 @@ class ClockEngine:
             self._terms[inputs] = terms
         return terms
 
-    def calendar(self, inputs: ClockInputs) -> BusinessCalendar:
-        return self.terms(inputs).calendar
+    def terms_or_none(self, inputs: ClockInputs) -> ClockTerms | None:
+        """The terms, or None when no policy applies (the queue still shows the ticket)."""
+        if inputs in self._unresolvable:
+            return None
+        try:
+            return self.terms(inputs)
+        except ValidationError:
+            self._unresolvable.add(inputs)
+            return None
 
     def compute(
         self, inputs: ClockInputs, events: Iterable[TicketEvent], now: datetime

@@ -8,6 +8,7 @@ ticket, the version the caller last saw: a stale version raises
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -643,7 +644,7 @@ class Store:
                         action, [Role.DISPATCHER, Role.MANAGER], "assign tickets to others"
                     )
             row = TicketRow(
-                number=f"pending-{id(action)}-{created.timestamp()}",
+                number=f"new-{uuid.uuid4().hex[:24]}",  # renumbered from the id below
                 customer_id=customer_id,
                 site_id=site_id,
                 contact_id=contact_id,
@@ -1369,7 +1370,7 @@ def _queue_entry(
         site_zone=row[10] or "UTC",
         site_calendar=row[11],
     )
-    terms = engine.terms(inputs)
+    terms = engine.terms_or_none(inputs)
     return QueueEntry(
         ticket_id=row[0],
         number=row[1],
@@ -1390,9 +1391,9 @@ def _queue_entry(
         clocks=clocks,
         nearest=nearest,
         open_negative_criticism=row[17],
-        calendar=terms.calendar,
-        policy_name=terms.policy_name or None,
-        warnings=terms.warnings,
+        calendar=terms.calendar if terms is not None else None,
+        policy_name=terms.policy_name if terms is not None else None,
+        warnings=terms.warnings if terms is not None else None,
     )
 
 

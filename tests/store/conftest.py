@@ -1,6 +1,6 @@
 """Shared fixtures of the store tests: every repository test runs on SQLite and PostgreSQL.
 
-PostgreSQL tests create a database of their own and drop it afterwards. When the server is
+PostgreSQL tests create a schema of their own (in database ``test``) and drop it afterwards. When the server is
 unreachable they skip with the reason, unless ``REQUIRE_POSTGRES=1`` (CI), which makes them
 fail instead. ``TEST_POSTGRES_URL`` points at another server (default: trust auth on
 127.0.0.1:5432 as user postgres).
@@ -33,7 +33,7 @@ from desktop_app.domain import (
 from desktop_app.store import Store, open_store
 
 PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -87,16 +87,21 @@ def _admin_connect():  # -> psycopg.Connection
 
 @contextmanager
 def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    """A schema of its own in the test database for one test, dropped afterwards.
+
+    The URL sets ``search_path`` to that schema, so tables, the Alembic version table and
+    the inspector all live there (a schema is created and dropped in milliseconds; a
+    database takes seconds of checkpointing).
+    """
     name = f"tq_test_{uuid.uuid4().hex[:12]}"
     admin = _admin_connect()
     try:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE SCHEMA "{name}"')
         try:
-            url = make_url(PG_ADMIN_URL).set(database=name)
+            url = make_url(PG_ADMIN_URL).update_query_dict({"options": f"-csearch_path={name}"})
             yield url.render_as_string(hide_password=False)
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
     finally:
         admin.close()
 
