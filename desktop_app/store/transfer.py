@@ -336,7 +336,8 @@ class _Builder:
         for record in records:
             self.records += 1
             try:
-                if record.bad:
+                # A ticket's own checks add to what reading found; other kinds stop here.
+                if record.bad and (kind != "tickets" or not record.fields):
                     raise _Bad("; ".join(record.bad))
                 handler(record)
             except _Bad as problem:
@@ -424,9 +425,7 @@ class _Builder:
 
     def _tickets(self, record: _Record) -> None:
         row = record.fields
-        number = _required(row, "number")
-        customer = _required(row, "customer")
-        problems: list[str] = []
+        problems: list[str] = list(record.bad)
 
         def check(parse: Callable[[], _T]) -> _T | None:
             try:
@@ -434,6 +433,9 @@ class _Builder:
             except _Bad as problem:
                 problems.append(str(problem))
                 return None
+
+        number = check(lambda: _required(row, "number"))
+        customer = check(lambda: _required(row, "customer"))
 
         subject = check(lambda: _required(row, "subject"))
         category = check(lambda: _required(row, "category").lower())
@@ -458,12 +460,10 @@ class _Builder:
             )
         if created is not None and resolved is not None and resolved < created:
             problems.append("resolved_at is before created_at; correct one of them")
-        if number in self.known.tickets:
+        if number is not None and number in self.known.tickets:
             problems.append(f"ticket {number} is already in the database; renumber or leave out")
-        try:
-            self._owner(customer)
-        except _Bad as problem:
-            problems.append(str(problem))
+        if customer is not None:
+            check(lambda: self._owner(customer))
         site = _text(row, "site") or None
         if site is not None and customer in self.customers and not self._has_site(customer, site):
             problems.append(f"{customer!r} has no site {site!r} in this file or the database")
@@ -487,6 +487,7 @@ class _Builder:
         ]
         if problems:
             raise _Bad("; ".join(problems))
+        assert number is not None and customer is not None
         self._duplicate(("ticket", number), record.line, f"ticket {number}")
         assert subject is not None and category is not None and priority is not None
         assert created is not None and status is not None and level is not None

@@ -261,7 +261,7 @@ def test_now_in_another_zone_is_converted_to_utc() -> None:
 
 def test_naive_now_is_refused_with_advice() -> None:
     with pytest.raises(ValueError, match="aware datetime"):
-        generate_demo_desk(now=datetime(2025, 3, 12, 15, 30))  # noqa: DTZ001
+        generate_demo_desk(now=datetime(2025, 3, 12, 15, 30))
 
 
 def test_negative_counts_are_refused() -> None:

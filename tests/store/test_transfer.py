@@ -1,0 +1,367 @@
+"""Parsing import files into a desk: every error class with its line, and export round trips."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desktop_app.domain import EventKind, Priority, TicketStatus, Tier, ValidationError
+from desktop_app.store.demo import generate_demo_desk
+from desktop_app.store.transfer import (
+    KnownNames,
+    ParsedImport,
+    export_tickets_csv,
+    export_tickets_json,
+    infer_kind,
+    parse_csv,
+    parse_file,
+    parse_json,
+)
+
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
+NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
+
+KNOWN = KnownNames(
+    customers={"Acme Corp": Tier.GOLD},
+    sites={("Acme Corp", "Toronto HQ")},
+    contacts={("Acme Corp", "Wile E.")},
+    technicians={"Alice Tech": 3},
+    tickets={"TQ-1"},
+    calendars={"Office hours"},
+)
+
+TICKET_HEADER = (
+    "number,customer,subject,category,priority,created_at,status,resolved_at,site,contact,"
+    "assignee\n"
+)
+
+
+def _errors(parsed: ParsedImport) -> dict[int, str]:
+    return {e.line: e.reason for e in parsed.errors}
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds", "records"),
+    [
+        ("customers.csv", ("customers",), 2),
+        ("sites.csv", ("sites",), 3),
+        ("contacts.csv", ("contacts",), 2),
+        ("tickets.csv", ("tickets",), 2),
+        ("desk.json", ("customers", "sites", "contacts", "tickets"), 4),
+    ],
+)
+def test_shipped_samples_are_valid(name: str, kinds: tuple[str, ...], records: int) -> None:
+    known = KnownNames(
+        customers={"Fjord Fisheries AS": Tier.GOLD, "Prairie Grain Co-op": Tier.BRONZE}
+        if name != "customers.csv"
+        else {},
+        sites={
+            ("Fjord Fisheries AS", "Harbour warehouse"),
+            ("Prairie Grain Co-op", "Regina elevator"),
+        }
+        if name == "tickets.csv"
+        else set(),
+        contacts={
+            ("Fjord Fisheries AS", "Ingrid Solberg"),
+            ("Prairie Grain Co-op", "Dale Kowalski"),
+        }
+        if name == "tickets.csv"
+        else set(),
+    )
+    parsed = parse_file(SAMPLES / name, known=known)
+    assert parsed.error_lines() == []
+    assert parsed.kinds == kinds
+    assert parsed.records == parsed.accepted == records
+
+
+def test_csv_ticket_with_event_rows_becomes_one_ticket_with_its_timeline() -> None:
+    parsed = parse_file(
+        SAMPLES / "tickets.csv",
+        known=KnownNames(
+            customers={"Fjord Fisheries AS": Tier.GOLD, "Prairie Grain Co-op": Tier.BRONZE},
+            sites={
+                ("Fjord Fisheries AS", "Harbour warehouse"),
+                ("Prairie Grain Co-op", "Regina elevator"),
+            },
+            contacts={
+                ("Fjord Fisheries AS", "Ingrid Solberg"),
+                ("Prairie Grain Co-op", "Dale Kowalski"),
+            },
+        ),
+    )
+    first, second = parsed.desk.tickets
+    assert first.ticket.number == "TQ-90001"
+    assert [e.kind for e in first.ticket.events] == [EventKind.CREATED, EventKind.PUBLIC_REPLY]
+    # 06:15 in Berlin (UTC+1) is 05:15 UTC.
+    assert first.ticket.created_at == datetime(2025, 3, 12, 5, 15, tzinfo=UTC)
+    assert first.ticket.priority is Priority.CRITICAL
+    assert second.ticket.status is TicketStatus.RESOLVED
+    assert second.ticket.resolved_at == datetime(2025, 3, 10, 16, 40, tzinfo=UTC)
+    assert second.ticket.events == ()
+
+
+def test_customers_sites_and_contacts_are_gathered_per_customer() -> None:
+    text = (
+        '{"customers": [{"name": "New Co", "tier": "Gold"}],'
+        ' "sites": [{"customer": "New Co", "name": "HQ", "timezone": "Europe/Berlin",'
+        ' "calendar": "Office hours"},'
+        ' {"customer": "Acme Corp", "name": "Depot", "timezone": "America/Toronto",'
+        ' "calendar": "24x7"}],'
+        ' "contacts": [{"customer": "New Co", "name": "Ann", "email": "ann@new.co"}]}'
+    )
+    parsed = parse_json(text, known=KNOWN)
+    assert parsed.errors == []
+    by_name = {entry.customer.name: entry for entry in parsed.desk.customers}
+    assert by_name["New Co"].customer.tier is Tier.GOLD
+    assert [s.name for s in by_name["New Co"].sites] == ["HQ"]
+    assert [c.email for c in by_name["New Co"].contacts] == ["ann@new.co"]
+    # A site for a customer already in the database rides on a reference to it.
+    assert by_name["Acme Corp"].customer.tier is Tier.GOLD
+    assert [s.calendar for s in by_name["Acme Corp"].sites] == ["24x7"]
+
+
+# --------------------------------------------------------------------------- error classes
+
+
+def test_every_bad_ticket_row_is_reported_with_its_line_and_reason() -> None:
+    text = (
+        TICKET_HEADER
+        + "TQ-2,Acme Corp,Printer jam,printing,high,2025-03-10T09:00:00Z,,,"
+        + "Toronto HQ,Wile E.,Alice Tech\n"  # line 2: good
+        + "TQ-3,Acme Corp,,printing,high,2025-03-10T09:00:00Z,,,,,\n"  # 3: no subject
+        + "TQ-4,Acme Corp,Slow PC,hardware,urgent,2025-03-10T09:00:00Z,,,,,\n"  # 4: priority
+        + "TQ-5,Acme Corp,Slow PC,hardware,low,2025-03-10 09:00,,,,,\n"  # 5: naive instant
+        + "TQ-6,Acme Corp,Slow PC,hardware,low,yesterday,,,,,\n"  # 6: not an instant
+        + "TQ-7,Nobody Ltd,Slow PC,hardware,low,2025-03-10T09:00:00Z,,,,,\n"  # 7: customer
+        + "TQ-8,Acme Corp,Slow PC,hardware,low,2025-03-10T09:00:00Z,,,Paris,,\n"  # 8: site
+        + "TQ-9,Acme Corp,Slow PC,hardware,low,2025-03-10T09:00:00Z,,,,Roadrunner,\n"  # 9
+        + "TQ-10,Acme Corp,Slow PC,hardware,low,2025-03-10T09:00:00Z,,,,,Zed\n"  # 10: assignee
+        + "TQ-2,Acme Corp,Again,hardware,low,2025-03-10T09:00:00Z,,,,,\n"  # 11: duplicate
+        + "TQ-1,Acme Corp,Old,hardware,low,2025-03-10T09:00:00Z,,,,,\n"  # 12: in database
+        + "TQ-13,Acme Corp,Done,hardware,low,2025-03-10T09:00:00Z,closed,,,,\n"  # 13
+        + "TQ-14,Acme Corp,Done,hardware,low,2025-03-10T09:00:00Z,closed,2025-03-09T09:00:00Z,,,\n"
+        + "TQ-15,Acme Corp,Done,hardware,low,2025-03-10T09:00:00Z,pending,,,,\n"  # 15: status
+        + "TQ-16,Acme Corp\n"  # 16: short row
+    )
+    parsed = parse_csv(text, known=KNOWN)
+    errors = _errors(parsed)
+    assert sorted(errors) == list(range(3, 17))
+    assert "'subject' is empty" in errors[3]
+    assert "priority 'urgent' is not one of critical, high, normal, low" in errors[4]
+    assert "no time zone; add an offset or Z" in errors[5]
+    assert "not an ISO 8601 instant" in errors[6]
+    assert "customer 'Nobody Ltd' is neither in this file nor in the database" in errors[7]
+    assert "no site 'Paris'" in errors[8]
+    assert "no contact 'Roadrunner'" in errors[9]
+    assert "assignee 'Zed' is not a technician" in errors[10]
+    assert "ticket TQ-2 appears twice (first on line 2)" in errors[11]
+    assert "TQ-1 is already in the database" in errors[12]
+    assert "resolved_at is empty" in errors[13]
+    assert "resolved_at is before created_at" in errors[14]
+    assert "status 'pending' is not one of" in errors[15]
+    assert "has 2 cells, the header has 11" in errors[16]
+    assert [t.ticket.number for t in parsed.desk.tickets] == ["TQ-2"]
+    assert (parsed.records, parsed.accepted) == (15, 1)
+
+
+def test_one_row_with_several_problems_lists_them_all() -> None:
+    text = TICKET_HEADER + "TQ-2,Acme Corp,,printing,urgent,2025-03-10T09:00,,,,,\n"
+    (error,) = parse_csv(text, known=KNOWN).errors
+    assert error.line == 2
+    assert "subject" in error.reason
+    assert "urgent" in error.reason
+    assert "add an offset or Z" in error.reason
+
+
+def test_bad_customers_sites_and_contacts_rows() -> None:
+    customers = parse_csv(
+        "name,tier\nNew Co,gold\n,gold\nOther,diamond\nNew Co,silver\nAcme Corp,gold\n",
+        known=KNOWN,
+    )
+    errors = _errors(customers)
+    assert sorted(errors) == [3, 4, 5, 6]
+    assert "'name' is empty" in errors[3]
+    assert "tier 'diamond' is not one of platinum, gold, silver, bronze" in errors[4]
+    assert "customer 'New Co' appears twice (first on line 2)" in errors[5]
+    assert "already in the database" in errors[6]
+
+    sites = parse_csv(
+        "customer,name,timezone,calendar\n"
+        "Acme Corp,Depot,America/Toronto,Office hours\n"
+        "Acme Corp,Moon,Mars/Olympus,Office hours\n"
+        "Acme Corp,Lab,Europe/Berlin,Night shift\n"
+        "Acme Corp,Toronto HQ,America/Toronto,Office hours\n"
+        "Acme Corp,Depot,America/Toronto,24x7\n",
+        known=KNOWN,
+    )
+    errors = _errors(sites)
+    assert sorted(errors) == [3, 4, 5, 6]
+    assert "'Mars/Olympus' is not an IANA time zone" in errors[3]
+    assert "calendar 'Night shift' does not exist" in errors[4]
+    assert "already has a site 'Toronto HQ' in the database" in errors[5]
+    assert "site 'Depot' of 'Acme Corp' appears twice (first on line 2)" in errors[6]
+
+    contacts = parse_csv(
+        "customer,name,email,phone\nAcme Corp,Road Runner,beep,\nAcme Corp,Wile E.,,\n",
+        known=KNOWN,
+    )
+    errors = _errors(contacts)
+    assert "'beep' is not an e-mail address" in errors[2]
+    assert "already has a contact 'Wile E.'" in errors[3]
+
+
+def test_header_problems_are_reported_on_line_one() -> None:
+    missing = parse_csv("number,customer,subject\nTQ-2,Acme Corp,x\n", known=KNOWN)
+    assert _errors(missing)[1].startswith("tickets need the column(s) category, priority")
+    typo = parse_csv("name,tier,nots\nNew Co,gold,\n")
+    assert "unknown column(s) nots for customers" in _errors(typo)[1]
+    unknown = parse_csv("alpha,beta\n1,2\n")
+    assert "cannot tell what the file holds" in _errors(unknown)[1]
+    empty = parse_csv("")
+    assert "the file is empty" in _errors(empty)[1]
+
+
+def test_event_rows_are_checked_with_their_own_line() -> None:
+    header = (
+        "number,customer,subject,category,priority,created_at,event_kind,event_at,event_level\n"
+    )
+    text = (
+        header
+        + "TQ-2,Acme Corp,Jam,printing,high,2025-03-10T09:00:00Z,created,2025-03-10T09:00:00Z,\n"
+        + "TQ-2,,,,,,teleported,2025-03-10T09:05:00Z,\n"  # line 3: kind
+        + "TQ-2,,,,,,escalated,2025-03-10T08:00:00Z,1\n"  # line 4: before creation
+        + "TQ-2,,,,,,escalated,2025-03-10T10:00:00Z,-1\n"  # line 5: level
+        + "TQ-2,Globex,,,,,public_reply,2025-03-10T10:00:00Z,\n"  # line 6: disagrees
+        + "TQ-3,Acme Corp,Ok,printing,high,2025-03-10T09:00:00Z,created,2025-03-10T09:00:00Z,\n"
+        + "TQ-2,,,,,,public_reply,2025-03-10T11:00:00Z,\n"  # line 8: not together
+    )
+    parsed = parse_csv(text, known=KNOWN)
+    errors = _errors(parsed)
+    assert sorted(errors) == [2, 8]
+    assert "event on line 3: kind 'teleported' is not one of" in errors[2]
+    assert "event on line 4: at 2025-03-10T08:00:00+00:00 is before" in errors[2]
+    assert "event on line 5: level -1 is negative" in errors[2]
+    assert "line 6 gives customer 'Globex' but line 2 gives 'Acme Corp'" in errors[2]
+    assert "continues here after other tickets (it started on line 2)" in errors[8]
+    assert [t.ticket.number for t in parsed.desk.tickets] == ["TQ-3"]
+
+
+def test_json_records_carry_the_line_of_their_opening_brace() -> None:
+    text = """{
+  "customers": [
+    {"name": "New Co", "tier": "gold"},
+    {"name": "Bad Co",
+     "tier": "tin"}
+  ],
+  "tickets": [
+    {"number": "TQ-2", "customer": "New Co", "subject": "Hi", "category": "email",
+     "priority": "low", "created_at": "2025-03-10T09:00:00Z",
+     "events": [{"kind": "created", "at": "2025-03-10T09:00:00"}]},
+    {"number": "TQ-3", "customer": "Bad Co", "subject": "Hi", "category": "email",
+     "priority": "low", "created_at": "2025-03-10T09:00:00Z", "colour": "red"},
+    ["not", "an", "object"]
+  ]
+}
+"""
+    errors = _errors(parse_json(text, known=KNOWN))
+    assert sorted(errors) == [4, 8, 11, 13]
+    assert "tier 'tin'" in errors[4]
+    assert "add an offset or Z" in errors[8]
+    assert "unknown column(s) colour" in errors[11]
+    assert "customer 'Bad Co' is neither in this file nor in the database" in errors[11]
+    assert "must be an object" in errors[13]
+
+
+def test_json_structure_errors_name_the_line() -> None:
+    broken = parse_json('{\n  "customers": [\n    {"name": "A", "tier": "gold"\n  ]\n}\n')
+    (error,) = broken.errors
+    assert error.line == 3
+    assert "not valid JSON" in error.reason
+    unknown_key = parse_json('{\n  "clients": []\n}')
+    assert "unknown key 'clients'" in _errors(unknown_key)[2]
+    scalar = parse_json("42")
+    assert "holds an object" in _errors(scalar)[1]
+
+
+def test_a_plain_json_list_is_read_as_the_kind_its_keys_show() -> None:
+    parsed = parse_json('[{"name": "New Co", "tier": "bronze"}]')
+    assert parsed.kinds == ("customers",)
+    assert parsed.desk.customers[0].customer.tier is Tier.BRONZE
+    forced = parse_json('{"customers": [{"name": "X", "tier": "gold"}], "tickets": []}', "tickets")
+    assert forced.kinds == ("tickets",)
+    assert forced.desk.customers == []
+
+
+def test_kind_inference_from_headers() -> None:
+    assert infer_kind(["number", "customer"]) == "tickets"
+    assert infer_kind(["customer", "name", "timezone", "calendar"]) == "sites"
+    assert infer_kind(["customer", "name", "email"]) == "contacts"
+    assert infer_kind(["Name", "Tier"]) == "customers"
+    assert infer_kind(["foo"]) is None
+
+
+def test_unknown_kind_and_extension_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="Unknown record kind 'clients'"):
+        parse_csv("name,tier\n", kind="clients")
+    text_file = tmp_path / "desk.txt"
+    text_file.write_text("name,tier\n")
+    with pytest.raises(ValidationError, match=r"name the file \.csv or \.json"):
+        parse_file(text_file)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name,tier\nM\xfcller GmbH,gold\n".encode("latin-1"))
+    with pytest.raises(ValidationError, match="save the file as UTF-8"):
+        parse_file(latin)
+
+
+def test_a_byte_order_mark_and_multi_line_cells_keep_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        '\ufeffname,tier,notes\n"New Co",gold,"two\nlines"\nBad,tin,\n', encoding="utf-8"
+    )
+    parsed = parse_file(path)
+    assert parsed.desk.customers[0].customer.notes == "two\nlines"
+    assert _errors(parsed).keys() == {4}
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def _known_for(desk_customers, technicians) -> KnownNames:  # type: ignore[no-untyped-def]
+    return KnownNames(
+        customers={c.customer.name: c.customer.tier for c in desk_customers},
+        sites={(c.customer.name, s.name) for c in desk_customers for s in c.sites},
+        contacts={(c.customer.name, k.name) for c in desk_customers for k in c.contacts},
+        technicians={t.name for t in technicians},
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_then_parse_gives_the_same_tickets(fmt: str) -> None:
+    desk = generate_demo_desk(seed=11, now=NOW, open_tickets=60, closed_tickets=140)
+    stream = io.StringIO()
+    export = export_tickets_csv if fmt == "csv" else export_tickets_json
+    assert export(desk.tickets, stream) == 200
+    text = stream.getvalue()
+    known = _known_for(desk.customers, desk.technicians)
+    parsed = parse_csv(text, known=known) if fmt == "csv" else parse_json(text, known=known)
+    assert parsed.errors == []
+    assert parsed.desk.tickets == desk.tickets
+
+
+def test_json_export_nests_events_in_each_ticket() -> None:
+    desk = generate_demo_desk(seed=11, now=NOW, open_tickets=2, closed_tickets=1)
+    stream = io.StringIO()
+    export_tickets_json(desk.tickets, stream)
+    document = json.loads(stream.getvalue())
+    first = document["tickets"][0]
+    assert first["number"] == desk.tickets[0].ticket.number
+    assert first["events"][0]["kind"] == "created"
+    assert first["created_at"].endswith("Z")
+    assert len(first["events"]) == len(desk.tickets[0].ticket.events)
