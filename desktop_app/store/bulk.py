@@ -248,7 +248,8 @@ class DeskImporter:
         customers: dict[str, _CustomerRefs],
         technicians: dict[str, int],
         engine: ClockEngine,
-    ) -> dict[str, int]:
+    ) -> dict[str, tuple[int, int]]:
+        """Insert the tickets, their timelines and clocks; number -> (id, customer id)."""
         numbers = [d.ticket.number for d in desk.tickets]
         existing = self._existing_numbers(numbers)
         if existing:
@@ -285,7 +286,9 @@ class DeskImporter:
         self._insert_many(_table(TicketEventRow), event_rows)
         self._insert_many(_table(TicketClockRow), clock_rows)
         summary.tickets, summary.events = len(rows), len(event_rows)
-        return {row["number"]: id_ for row, id_ in zip(rows, ids, strict=True)}
+        return {
+            row["number"]: (id_, row["customer_id"]) for row, id_ in zip(rows, ids, strict=True)
+        }
 
     def _existing_numbers(self, numbers: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -406,7 +409,7 @@ class DeskImporter:
         summary: ImportSummary,
         customers: dict[str, _CustomerRefs],
         technicians: dict[str, int],
-        ticket_ids: dict[str, int],
+        ticket_ids: dict[str, tuple[int, int]],
     ) -> None:
         rows = []
         for i, entry in enumerate(desk.criticism):
@@ -421,8 +424,10 @@ class DeskImporter:
                 )
             ticket_id = None
             if entry.ticket_number is not None:
-                ticket_id = ticket_ids.get(entry.ticket_number)
-                if ticket_id is None:
+                imported = ticket_ids.get(entry.ticket_number)
+                if imported is not None:
+                    ticket_id = imported[0] if imported[1] == ref.id else None
+                else:
                     ticket_id = self.session.scalar(
                         select(TicketRow.id).where(
                             TicketRow.number == entry.ticket_number,

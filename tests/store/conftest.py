@@ -1,9 +1,9 @@
 """Shared fixtures of the store tests: every repository test runs on SQLite and PostgreSQL.
 
-PostgreSQL tests create a schema of their own (in database ``test``) and drop it afterwards. When the server is
-unreachable they skip with the reason, unless ``REQUIRE_POSTGRES=1`` (CI), which makes them
-fail instead. ``TEST_POSTGRES_URL`` points at another server (default: trust auth on
-127.0.0.1:5432 as user postgres).
+PostgreSQL tests create a schema of their own (in database ``test``) and drop it afterwards.
+When the server is unreachable they skip with the reason, unless ``REQUIRE_POSTGRES=1`` (CI),
+which makes them fail instead. ``TEST_POSTGRES_URL`` points at another server (default: trust
+auth on 127.0.0.1:5432 as user postgres).
 """
 
 from __future__ import annotations

@@ -1,0 +1,188 @@
+"""import_desk: a whole desk in one transaction, names resolved, bad records named."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import FakeClock, small_desk
+
+from desktop_app.domain import (
+    ClockState,
+    CriticismNote,
+    Customer,
+    Desk,
+    DeskCriticism,
+    DeskCustomer,
+    DeskTicket,
+    EventKind,
+    FeedbackSource,
+    Metric,
+    Priority,
+    Sentiment,
+    Site,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    Tier,
+    ValidationError,
+)
+from desktop_app.store import Store
+
+
+def _ticket(number: str, clock: FakeClock, **kwargs: object) -> Ticket:
+    fields: dict[str, object] = {
+        "number": number,
+        "customer_id": 0,
+        "subject": f"Subject {number}",
+        "category": "hardware",
+        "priority": Priority.HIGH,
+        "created_at": clock.now - timedelta(hours=1),
+        "status": TicketStatus.OPEN,
+    }
+    fields.update(kwargs)
+    return Ticket(**fields)  # type: ignore[arg-type]
+
+
+def _desk(clock: FakeClock) -> Desk:
+    desk = small_desk()
+    start = clock.now - timedelta(hours=1)
+    desk.tickets = [
+        DeskTicket(
+            _ticket(
+                "A-1",
+                clock,
+                events=(
+                    TicketEvent(EventKind.CREATED, start, "Wile E.", priority=Priority.HIGH),
+                    TicketEvent(EventKind.PUBLIC_REPLY, start + timedelta(minutes=5), "Alice"),
+                ),
+            ),
+            customer="Acme Corp",
+            site="Toronto HQ",
+            contact="Wile E.",
+            assignee="Alice Tech",
+        ),
+        DeskTicket(
+            _ticket(
+                "A-2",
+                clock,
+                status=TicketStatus.RESOLVED,
+                resolved_at=clock.now - timedelta(minutes=10),
+            ),
+            customer="Globex",
+        ),
+    ]
+    desk.criticism = [
+        DeskCriticism(
+            CriticismNote(0, clock.now, FeedbackSource.SURVEY, Sentiment.NEGATIVE, "Too slow"),
+            customer="Acme Corp",
+            ticket_number="A-1",
+            follow_up_owner="Dana Dispatcher",
+        )
+    ]
+    return desk
+
+
+def test_import_resolves_names_and_stores_clocks(empty_store: Store, clock: FakeClock) -> None:
+    summary = empty_store.import_desk(_desk(clock))
+
+    assert (summary.technicians, summary.customers, summary.sites) == (5, 2, 2)
+    assert (summary.tickets, summary.events, summary.criticism) == (2, 4, 1)
+    one = empty_store.ticket_by_number("A-1")
+    detail = empty_store.ticket_detail(one.id or 0)
+    assert detail.customer.name == "Acme Corp" and detail.site is not None
+    assert detail.contact is not None and detail.contact.name == "Wile E."
+    assert detail.assignee is not None and detail.assignee.name == "Alice Tech"
+    assert detail.clocks[Metric.FIRST_RESPONSE].state is ClockState.MET
+    # A resolved ticket without a RESOLVED entry gets one at its resolution instant.
+    two = empty_store.ticket_by_number("A-2")
+    assert [e.kind for e in two.events] == [EventKind.CREATED, EventKind.RESOLVED]
+    assert two.events[1].at == clock.now - timedelta(minutes=10)
+    assert [e.number for e in empty_store.load_queue()] == ["A-1"]
+    [note] = empty_store.criticism_notes()
+    assert note.ticket_id == one.id and note.follow_up_owner_id is not None
+    [audit] = empty_store.audit_log("desk")[:1]
+    assert audit.action == "import_desk" and audit.after is not None
+    assert audit.after["imported"]["tickets"] == 2
+
+
+def test_import_reuses_existing_customers_and_technicians(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    empty_store.import_desk(small_desk())
+    desk = Desk(tickets=[DeskTicket(_ticket("B-1", clock), "Acme Corp", assignee="Bob Tech")])
+    summary = empty_store.import_desk(desk)
+    assert (summary.customers, summary.technicians, summary.tickets) == (0, 0, 1)
+    assert len(empty_store.customers()) == 2
+
+    with pytest.raises(ValidationError, match="B-1 is already in the database"):
+        empty_store.import_desk(desk)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (
+            lambda d, c: d.tickets.append(DeskTicket(_ticket("X-9", c), "Initech")),
+            r"Ticket 'X-9' \(ticket #3\): customer 'Initech' is neither",
+        ),
+        (
+            lambda d, c: d.tickets.append(DeskTicket(_ticket("X-9", c), "Globex", site="Moon")),
+            "'Globex' has no site 'Moon'",
+        ),
+        (
+            lambda d, c: d.tickets.append(
+                DeskTicket(_ticket("X-9", c), "Globex", assignee="Nobody")
+            ),
+            "assignee 'Nobody'",
+        ),
+        (
+            lambda d, c: d.tickets.append(
+                DeskTicket(_ticket("X-9", c, created_at=datetime(2025, 1, 1)), "Globex")
+            ),
+            "no time zone",
+        ),
+        (
+            lambda d, c: d.tickets.append(DeskTicket(_ticket("A-1", c), "Globex")),
+            "'A-1' .* appears twice",
+        ),
+        (
+            lambda d, c: d.customers.append(
+                DeskCustomer(
+                    Customer("Initech", Tier.SILVER),
+                    sites=[Site(0, "Austin", "America/Austin", "Office hours")],
+                )
+            ),
+            "'America/Austin' is not an IANA time zone",
+        ),
+        (
+            lambda d, c: d.customers.append(
+                DeskCustomer(
+                    Customer("Initech", Tier.SILVER),
+                    sites=[Site(0, "Austin", "America/Chicago", "Night shift")],
+                )
+            ),
+            "calendar 'Night shift' does not exist",
+        ),
+        (
+            lambda d, c: d.criticism.append(
+                replace(d.criticism[0], ticket_number="A-2")  # a Globex ticket
+            ),
+            "ticket 'A-2' is not a ticket of 'Acme Corp'",
+        ),
+    ],
+)
+def test_a_bad_record_is_named_and_nothing_is_written(
+    empty_store: Store, clock: FakeClock, spoil, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    desk = _desk(clock)
+    spoil(desk, clock)
+    audit_before = len(empty_store.audit_log())
+
+    with pytest.raises(ValidationError, match=message):
+        empty_store.import_desk(desk)
+
+    assert empty_store.customers() == [] and empty_store.technicians() == []
+    assert empty_store.load_queue() == [] and empty_store.criticism_notes() == []
+    assert len(empty_store.audit_log()) == audit_before
