@@ -1,0 +1,130 @@
+"""The import/export/demo command line, end to end on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app.cli import main
+from desktop_app.store import open_store
+
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    """A SQLite file holding a small demo desk (for its calendars, people and customers)."""
+    path = tmp_path / "desk.sqlite3"
+    code, out, err = run("demo", "--database", str(path), "--scale", "25")
+    assert code == 0, err
+    assert "25 tickets" in out
+    return str(path)
+
+
+def test_samples_import_in_order_and_export_round_trips(database: str, tmp_path: Path) -> None:
+    for name in ("customers.csv", "sites.csv", "contacts.csv", "tickets.csv", "desk.json"):
+        code, out, err = run("import", str(SAMPLES / name), "--database", database)
+        assert (code, err) == (0, ""), name
+        assert out.startswith(f"Imported from {SAMPLES / name}:")
+    exported = tmp_path / "all.json"
+    code, out, _ = run("export", str(exported), "--database", f"sqlite:///{database}")
+    assert code == 0
+    assert out == f"Exported 28 ticket(s) with their events to {exported}.\n"
+    numbers = {t["number"] for t in json.loads(exported.read_text())["tickets"]}
+    assert {"TQ-90001", "TQ-90002", "TQ-90101"} <= numbers
+
+
+def test_a_bad_row_fails_with_status_1_and_writes_nothing(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("name,tier\nNorth Co,gold\nSouth Co,tin\n")
+    code, out, err = run("import", str(path), "--database", database)
+    assert code == 1
+    assert out == ""
+    assert f"{path}:line 3: tier 'tin' is not one of" in err
+    assert "nothing was imported" in err
+    store = open_store(f"sqlite:///{database}")
+    try:
+        assert "North Co" not in {c.name for c in store.customers()}
+    finally:
+        store.close()
+
+
+def test_skip_bad_writes_the_good_rows_and_still_reports_status_1(
+    database: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("name,tier\nNorth Co,gold\nSouth Co,tin\n")
+    code, out, err = run("--database", database, "import", str(path), "--skip-bad")
+    assert code == 1
+    assert "1 customers" in out
+    assert "skipped 1 bad record(s)" in err
+    store = open_store(f"sqlite:///{database}")
+    try:
+        assert "North Co" in {c.name for c in store.customers()}
+    finally:
+        store.close()
+
+
+def test_kind_can_be_given_when_the_header_does_not_tell(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("customer,name\n")
+    code, _, err = run("import", str(path), "--database", database)
+    assert code == 1
+    assert "cannot tell what the file holds" in err
+    code, out, err = run("import", str(path), "--kind", "contacts", "--database", database)
+    assert (code, err) == (0, "")
+    assert out.startswith("Nothing to import")
+
+
+def test_csv_export_has_one_row_per_event(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "tickets.csv"
+    code, _, _ = run("export", str(path), "--database", database)
+    assert code == 0
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("number,customer,site,contact,subject")
+    assert len({line.split(",")[0] for line in lines[1:]}) == 25
+    assert len(lines) - 1 > 25  # several events per ticket
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("import", "missing.csv"), "no such file"),
+        (("export", "out.txt"), "cannot tell the format"),
+        (("demo", "--scale", "-5"), "--scale must be 0 or more"),
+        (("import", "x.csv", "--database", "oracle://db/desk"), ""),
+    ],
+)
+def test_usage_errors_exit_with_status_2(
+    argv: tuple[str, ...], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.csv").write_text("name,tier\n")
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert err
+
+
+def test_unknown_command_and_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["transmogrify"]) == 2
+    assert main(["import"]) == 2  # FILE missing
+    assert main(["export", "x.csv", "--format", "xml"]) == 2
+    assert main(["import", "--help"]) == 0
+    assert "--skip-bad" in capsys.readouterr().out
+
+
+def test_demo_twice_is_refused_without_writing(database: str) -> None:
+    code, _, err = run("demo", "--database", database, "--scale", "25")
+    assert code == 1
+    assert "nothing was written" in err
