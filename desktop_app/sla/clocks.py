@@ -67,8 +67,9 @@ Rules (each is unit-tested):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from types import MappingProxyType
 
 from desktop_app.domain import (
@@ -225,6 +226,10 @@ class Clock:
     cycles: tuple[CycleResult, ...] = ()
     terms: ClockTerms | None = field(default=None, repr=False, compare=False)
     due_ts: float | None = field(default=None, repr=False, compare=False)
+    # Fast path of remaining_at: the start of the running segment (epoch seconds) and the
+    # business seconds that were left at that instant.
+    _segment_ts: float | None = field(default=None, repr=False, compare=False)
+    _left_at_segment_s: float = field(default=0.0, repr=False, compare=False)
 
     @property
     def remaining(self) -> timedelta:
@@ -238,14 +243,14 @@ class Clock:
     def remaining_at(self, now_ts: float) -> float:
         """Business seconds left at the epoch instant ``now_ts`` (negative once breached).
 
-        A counting clock asks the calendar for the business time from ``now_ts`` to its
-        deadline; a paused, met or inactive clock returns its frozen remainder. Valid for
-        any ``now_ts`` after the start of the current running segment, i.e. until the next
-        event changes the clock.
+        A counting clock subtracts the business time since its running segment began
+        (one calendar lookup) from what was left then; a paused, met or inactive clock
+        returns its frozen remainder. Valid for any ``now_ts`` from the start of the
+        current running segment until the next event changes the clock.
         """
-        due = self.due_ts
-        if due is not None and self.terms is not None:
-            return self.terms.calendar.seconds_between(now_ts, due)
+        segment = self._segment_ts
+        if segment is not None and self.terms is not None:
+            return self._left_at_segment_s - self.terms.calendar.seconds_between(segment, now_ts)
         return (self.target - self.elapsed).total_seconds()
 
     def remaining_as_of(self, now: datetime) -> timedelta:
@@ -267,10 +272,6 @@ def _timestamp(value: datetime, what: str) -> float:
             field=what,
         )
     return value.timestamp()
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
 
 
 class _Track:
@@ -313,6 +314,7 @@ class _Timeline:
         self.cycles: list[_Track] = []
 
 
+_FIRST = itemgetter(0)
 _CREATED = EventKind.CREATED
 _MESSAGE = EventKind.CUSTOMER_MESSAGE
 _REPLY = EventKind.PUBLIC_REPLY
@@ -344,7 +346,7 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
             "record a CREATED event at the ticket's creation time.",
             field="events",
         )
-    items.sort(key=_first)  # stable: same-instant events keep their recorded order
+    items.sort(key=_FIRST)  # stable: same-instant events keep their recorded order
 
     timeline: _Timeline | None = None
     current: _Track | None = None  # the next-update cycle waiting for a reply
@@ -408,10 +410,6 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     return timeline
 
 
-def _first(item: tuple[float, EventKind]) -> float:
-    return item[0]
-
-
 def _reach(
     track: _Track, lengths: list[float], elapsed_s: float, calendar: BusinessCalendar
 ) -> float | None:
@@ -429,121 +427,129 @@ def _reach(
     return None
 
 
+class _Outcome:
+    """One clock or cycle evaluated against its target, in epoch seconds."""
+
+    __slots__ = ("breach_ts", "due_ts", "elapsed_s", "left_at_segment_s", "lengths")
+
+    def __init__(self, track: _Track, target_s: float, now_ts: float, cal: BusinessCalendar):
+        add_seconds = cal.add_seconds
+        between = cal.seconds_between
+        elapsed_s = 0.0
+        breach_ts: float | None = None
+        lengths: list[float] = []
+        for start, end in track.closed:
+            if breach_ts is None:
+                instant = add_seconds(start, max(0.0, target_s - elapsed_s))
+                if instant < end:  # still running after the deadline: breached
+                    breach_ts = instant
+            length = between(start, end)
+            lengths.append(length)
+            elapsed_s += length
+        self.left_at_segment_s = target_s - elapsed_s
+        due_ts: float | None = None
+        open_from = track.open_from
+        if open_from is not None:
+            if breach_ts is None:
+                due_ts = add_seconds(open_from, max(0.0, target_s - elapsed_s))
+                if due_ts < now_ts:
+                    breach_ts = due_ts
+            else:
+                due_ts = breach_ts
+            elapsed_s += between(open_from, now_ts)
+        self.elapsed_s = elapsed_s
+        self.breach_ts = breach_ts
+        self.due_ts = due_ts
+        self.lengths = lengths
+
+
 def _build(
     metric: Metric,
     track: _Track,
     terms: ClockTerms,
     now_ts: float,
     now: datetime,
+    *,
+    cycles: tuple[CycleResult, ...] = (),
+    outcome: _Outcome | None = None,
+    with_warnings: bool = True,
 ) -> Clock:
-    calendar = terms.calendar
     target_s = terms._target_seconds[metric]
-    add_seconds = calendar.add_seconds
-    between = calendar.seconds_between
-    elapsed_s = 0.0
-    breach_ts: float | None = None
-    lengths: list[float] = []
-    for start, end in track.closed:
-        if breach_ts is None:
-            instant = add_seconds(start, max(0.0, target_s - elapsed_s))
-            if instant < end:  # still running after the deadline: breached
-                breach_ts = instant
-        length = between(start, end)
-        lengths.append(length)
-        elapsed_s += length
-    due_ts: float | None = None
+    if outcome is None:
+        outcome = _Outcome(track, target_s, now_ts, terms.calendar)
+    breach_ts = outcome.breach_ts
+    due_ts = outcome.due_ts
+    elapsed_s = outcome.elapsed_s
     open_from = track.open_from
-    if open_from is not None:
-        if breach_ts is None:
-            due_ts = add_seconds(open_from, max(0.0, target_s - elapsed_s))
-            if due_ts < now_ts:
-                breach_ts = due_ts
-        else:
-            due_ts = breach_ts
-        elapsed_s += between(open_from, now_ts)
-
-    target = terms.targets[metric]
+    met_ts = track.met_ts
     warnings: tuple[WarningInstant, ...] = ()
     if open_from is not None:
-        state = ClockState.BREACHED if breach_ts is not None else ClockState.RUNNING
-        warnings = _warnings(track, lengths, target_s, terms, calendar)
-    elif track.met_ts is not None:
-        state = ClockState.BREACHED if breach_ts is not None else ClockState.MET
+        state = ClockState.RUNNING if breach_ts is None else ClockState.BREACHED
+        if with_warnings:
+            warnings = _warnings(track, outcome.lengths, target_s, terms)
+    elif met_ts is not None:
+        state = ClockState.MET if breach_ts is None else ClockState.BREACHED
     else:
-        state = ClockState.BREACHED if breach_ts is not None else ClockState.PAUSED
+        state = ClockState.PAUSED if breach_ts is None else ClockState.BREACHED
 
     breached_at = breach_duration = breach_wall = None
     if breach_ts is not None:
-        breached_at = _utc(breach_ts)
+        breached_at = _fromtimestamp(breach_ts, UTC)
         breach_duration = timedelta(seconds=max(0.0, elapsed_s - target_s))
-        end_ts = track.met_ts if track.met_ts is not None else now_ts
+        end_ts = met_ts if met_ts is not None else now_ts
         breach_wall = timedelta(seconds=max(0.0, end_ts - breach_ts))
     return Clock(
-        metric=metric,
-        state=state,
-        target=target,
-        started_at=_utc(track.started_ts),
-        due_at=None if due_ts is None else _utc(due_ts),
-        elapsed=timedelta(seconds=elapsed_s),
-        breached_at=breached_at,
-        met_at=None if track.met_ts is None else _utc(track.met_ts),
-        as_of=now,
-        warnings=warnings,
-        running=open_from is not None,
-        paused=open_from is None and track.met_ts is None,
-        breach_duration=breach_duration,
-        breach_wall_duration=breach_wall,
-        terms=terms,
-        due_ts=due_ts,
+        metric,
+        state,
+        terms.targets[metric],
+        _fromtimestamp(track.started_ts, UTC),
+        None if due_ts is None else _fromtimestamp(due_ts, UTC),
+        timedelta(seconds=elapsed_s),
+        breached_at,
+        None if met_ts is None else _fromtimestamp(met_ts, UTC),
+        now,
+        warnings,
+        open_from is not None,
+        open_from is None and met_ts is None,
+        breach_duration,
+        breach_wall,
+        cycles,
+        terms,
+        due_ts,
+        open_from,
+        outcome.left_at_segment_s,
     )
+
+
+_fromtimestamp = datetime.fromtimestamp
 
 
 def _warnings(
-    track: _Track,
-    lengths: list[float],
-    target_s: float,
-    terms: ClockTerms,
-    calendar: BusinessCalendar,
+    track: _Track, lengths: list[float], target_s: float, terms: ClockTerms
 ) -> tuple[WarningInstant, ...]:
+    """Warning instants of a counting clock, in time order."""
     rule = terms.warnings
+    calendar = terms.calendar
     found: list[tuple[float, str]] = []
+    open_from = track.open_from
     for percent in rule.percents:
         if 0 < percent < 100:
-            instant = _reach(track, lengths, target_s * percent / 100.0, calendar)
+            elapsed_s = target_s * percent / 100.0
+            if open_from is not None and not track.closed:  # the common case: one segment
+                instant: float | None = calendar.add_seconds(open_from, elapsed_s)
+            else:
+                instant = _reach(track, lengths, elapsed_s, calendar)
             if instant is not None:
                 found.append((instant, f"{percent}%"))
-    if rule.lead is not None:
-        lead_s = rule.lead.total_seconds()
+    lead = rule.lead
+    if lead is not None:
+        lead_s = lead.total_seconds()
         if 0 < lead_s < target_s:
             instant = _reach(track, lengths, target_s - lead_s, calendar)
             if instant is not None:
-                found.append((instant, f"{format_duration(rule.lead)} before"))
-    found.sort(key=_first_float)
-    return tuple(WarningInstant(label, _utc(ts)) for ts, label in found)
-
-
-def _first_float(item: tuple[float, str]) -> float:
-    return item[0]
-
-
-def _cycle_result(track: _Track, terms: ClockTerms) -> CycleResult:
-    """A finished next-update cycle (met, breached or not)."""
-    calendar = terms.calendar
-    target_s = terms._target_seconds[Metric.NEXT_UPDATE]
-    elapsed_s = 0.0
-    breach_ts: float | None = None
-    for start, end in track.closed:
-        if breach_ts is None:
-            instant = calendar.add_seconds(start, max(0.0, target_s - elapsed_s))
-            if instant < end:
-                breach_ts = instant
-        elapsed_s += calendar.seconds_between(start, end)
-    return CycleResult(
-        started_at=_utc(track.started_ts),
-        met_at=None if track.met_ts is None else _utc(track.met_ts),
-        elapsed=timedelta(seconds=elapsed_s),
-        breached_at=None if breach_ts is None else _utc(breach_ts),
-    )
+                found.append((instant, f"{format_duration(lead)} before"))
+    found.sort(key=_FIRST)
+    return tuple([WarningInstant(label, _fromtimestamp(ts, UTC)) for ts, label in found])
 
 
 def _inactive(metric: Metric, terms: ClockTerms, now: datetime) -> Clock:
@@ -561,13 +567,42 @@ def _inactive(metric: Metric, terms: ClockTerms, now: datetime) -> Clock:
     )
 
 
+def _cycle_results(
+    tracks: list[_Track], terms: ClockTerms, now_ts: float
+) -> tuple[tuple[CycleResult, ...], _Outcome]:
+    """Every next-update cycle's result, and the latest cycle's outcome (for its Clock)."""
+    target_s = terms._target_seconds[Metric.NEXT_UPDATE]
+    calendar = terms.calendar
+    results: list[CycleResult] = []
+    outcome: _Outcome | None = None
+    for track in tracks:
+        outcome = _Outcome(track, target_s, now_ts, calendar)
+        results.append(
+            CycleResult(
+                _fromtimestamp(track.started_ts, UTC),
+                None if track.met_ts is None else _fromtimestamp(track.met_ts, UTC),
+                timedelta(seconds=outcome.elapsed_s),
+                None if outcome.breach_ts is None else _fromtimestamp(outcome.breach_ts, UTC),
+            )
+        )
+    assert outcome is not None  # only called with at least one cycle
+    return tuple(results), outcome
+
+
 def compute_clocks(
-    events: Iterable[TicketEvent], terms: ClockTerms, now: datetime
+    events: Iterable[TicketEvent],
+    terms: ClockTerms,
+    now: datetime,
+    *,
+    with_warnings: bool = True,
 ) -> dict[Metric, Clock]:
     """The ticket's three clocks as of ``now`` (aware), from its events and current terms.
 
     A timeline without a CREATED event raises :class:`ValidationError`, as does a naive
     ``now`` or event time. A ticket created after ``now`` has all three clocks INACTIVE.
+    ``with_warnings=False`` skips the warning instants (``Clock.warnings`` stays empty):
+    loading a queue of 100k tickets needs deadlines, not warnings; the monitor asks for
+    them per ticket.
     """
     now_ts = _timestamp(now, "now")
     now = now.astimezone(UTC)
@@ -576,19 +611,35 @@ def compute_clocks(
         return {metric: _inactive(metric, terms, now) for metric in _METRICS}
 
     if timeline.cycles:
-        *earlier, latest = timeline.cycles
-        results = [_cycle_result(track, terms) for track in earlier]
-        update = _build(Metric.NEXT_UPDATE, latest, terms, now_ts, now)
-        results.append(
-            CycleResult(update.started_at or now, update.met_at, update.elapsed, update.breached_at)
+        cycles, latest = _cycle_results(timeline.cycles, terms, now_ts)
+        update = _build(
+            Metric.NEXT_UPDATE,
+            timeline.cycles[-1],
+            terms,
+            now_ts,
+            now,
+            cycles=cycles,
+            outcome=latest,
+            with_warnings=with_warnings,
         )
-        update = replace(update, cycles=tuple(results))
     else:
         update = _inactive(Metric.NEXT_UPDATE, terms, now)
     return {
         Metric.FIRST_RESPONSE: _build(
-            Metric.FIRST_RESPONSE, timeline.first_response, terms, now_ts, now
+            Metric.FIRST_RESPONSE,
+            timeline.first_response,
+            terms,
+            now_ts,
+            now,
+            with_warnings=with_warnings,
         ),
         Metric.NEXT_UPDATE: update,
-        Metric.RESOLUTION: _build(Metric.RESOLUTION, timeline.resolution, terms, now_ts, now),
+        Metric.RESOLUTION: _build(
+            Metric.RESOLUTION,
+            timeline.resolution,
+            terms,
+            now_ts,
+            now,
+            with_warnings=with_warnings,
+        ),
     }

@@ -592,6 +592,31 @@ def test_remaining_at_fast_path_matches_remaining_and_counts_business_time() -> 
     assert c.remaining_as_of(feb(3, 16, 30)) == 30 * M
 
 
+def test_remaining_at_after_a_breach_before_a_pause_excludes_the_pause() -> None:
+    # Breached Tuesday 13:00 (4 h target), paused 14:00 to Wednesday 10:00, running again:
+    # at Wednesday 11:00, 6 h counted, 2 h over; the evening and the wait do not count.
+    events = [
+        ev(K.CREATED, feb(3, 9)),
+        ev(K.WAITING_ON_CUSTOMER, feb(3, 14)),
+        ev(K.WAITING_OFF, feb(4, 10)),
+    ]
+    c = clocks(events, feb(4, 10, 30), terms(resolution=4))[RES]
+    assert c.remaining == -90 * M
+    assert c.remaining_at(feb(4, 11).timestamp()) == -2 * 3600.0
+    # Thursday 08:00: Wednesday 10–17 added 7 h, nothing overnight: 12 h counted, 8 h over.
+    assert c.remaining_at(feb(5, 8).timestamp()) == -8 * 3600.0
+
+
+def test_without_warnings_the_clock_is_the_same_but_lists_none() -> None:
+    events = [ev(K.CREATED, feb(3, 9))]
+    full = compute_clocks(events, terms(), feb(3, 10))
+    bare = compute_clocks(events, terms(), feb(3, 10), with_warnings=False)
+    assert bare[RES].warnings == ()
+    assert full[RES].warnings != ()
+    assert bare[RES].due_at == full[RES].due_at
+    assert bare[RES].state is full[RES].state
+
+
 def test_explain_names_the_rule_and_the_promise() -> None:
     c: Clock = clocks([ev(K.CREATED, feb(3, 9))], feb(3, 9))[FR]
     assert c.explain() == (
