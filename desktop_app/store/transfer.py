@@ -59,8 +59,9 @@ Export
 ======
 
 Tickets with their events, in the same shape the importer reads, so an export can be
-imported into another database: CSV has one row per event carrying the ticket's columns
-(a ticket without events has one row with empty event columns); JSON is
+imported into another database: CSV has one row per event, the ticket's columns filled on
+its first row and only its number on the rows that follow (a ticket without events has one
+row with empty event columns); JSON is
 ``{"tickets": [{..., "events": [...]}]}``. Names stand for customers, sites, contacts and
 technicians; instants are UTC.
 """
@@ -163,6 +164,7 @@ _EVENT_KEYS = (
 )
 EVENT_COLUMNS = tuple(f"event_{key}" for key in _EVENT_KEYS)
 ALWAYS_OPEN = "24x7"
+_REPEATABLE = TICKET_COLUMNS[1:]
 
 
 # --------------------------------------------------------------------------- results
@@ -682,9 +684,11 @@ def _csv_tickets_with_events(rows: Iterable[tuple[int, dict[str, str]]]) -> Iter
         event = {key: fields.get(f"event_{key}", "") for key in _EVENT_KEYS}
         has_event = any(v.strip() for v in event.values())
         if current is not None and number and number == current.fields.get("number", "").strip():
-            for column in TICKET_COLUMNS:
-                value = fields.get(column, "").strip()
-                if value and value != current.fields.get(column, "").strip():
+            for column in _REPEATABLE:
+                value = fields.get(column)
+                if not value or not (value := value.strip()):
+                    continue  # a continuation row may leave the ticket's columns empty
+                if value != current.fields.get(column, "").strip():
                     current.bad.append(
                         f"line {line} gives {column} {value!r} but line {current.line} "
                         f"gives {current.fields.get(column, '')!r} for the same ticket"
@@ -1074,19 +1078,25 @@ def export_tickets_csv(
     stream: IO[str],
     technician_names: Mapping[int, str] | None = None,
 ) -> int:
-    """Write one row per event (ticket columns repeated); returns the number of tickets."""
+    """Write one row per event; returns the number of tickets.
+
+    The first row of a ticket carries all its columns, the following rows only its number
+    (the importer reads both this and fully repeated rows)."""
     names = technician_names or {}
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow((*TICKET_COLUMNS, *EVENT_COLUMNS))
     count = 0
     blank = ("",) * len(EVENT_COLUMNS)
+    # The ticket's columns on its first row only; later rows carry just the number.
+    continued = ("",) * (len(TICKET_COLUMNS) - 1)
     for entry in tickets:
         count += 1
         ticket = tuple(_ticket_fields(entry).values())
         if not entry.ticket.events:
             writer.writerow((*ticket, *blank))
-        for event in entry.ticket.events:
-            writer.writerow((*ticket, *_event_fields(event, names).values()))
+        for index, event in enumerate(entry.ticket.events):
+            columns = ticket if index == 0 else (ticket[0], *continued)
+            writer.writerow((*columns, *_event_fields(event, names).values()))
     return count
 
 
