@@ -499,10 +499,10 @@ class Store:
 
     @staticmethod
     def _events(session: Session, ticket_id: int) -> tuple[TicketEvent, ...]:
-        rows = session.scalars(
-            select(TicketEventRow)
-            .where(TicketEventRow.ticket_id == ticket_id)
-            .order_by(TicketEventRow.at, TicketEventRow.id)
+        # Plain column rows, not ORM objects: a long timeline is replayed on every change.
+        table = TicketEventRow.__table__
+        rows = session.execute(
+            select(table).where(table.c.ticket_id == ticket_id).order_by(table.c.at, table.c.id)
         )
         return tuple(convert.event_from_row(r) for r in rows)
 

@@ -27,7 +27,8 @@ class NaiveDatetimeError(TypeError):
 
 def to_utc_text(value: datetime) -> str:
     """The SQLite storage form of an aware instant (see the module docstring)."""
-    return require_aware(value).astimezone(UTC).strftime(_SQLITE_FORMAT)
+    # isoformat with fixed microseconds gives exactly _SQLITE_FORMAT, several times faster.
+    return require_aware(value).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_utc_text(value: str) -> datetime:
