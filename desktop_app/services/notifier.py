@@ -1,0 +1,541 @@
+"""Desktop notifications for warnings, breaches, arrivals and catch-up summaries.
+
+Per notification the :class:`Notifier` picks the first channel that can really show it:
+
+1. native, through plyer, when the desktop has a notification service. On Linux that is
+   checked with QtDBus first (session bus connected, ``org.freedesktop.Notifications``
+   registered or activatable): plyer's ``notify-send`` path returns normally even when
+   nothing was shown, so it cannot be trusted to report failure;
+2. the tray icon's balloon, when a system tray is available;
+3. otherwise only the in-app list.
+
+Every notification is recorded in the in-app list first (an injectable sink: the app
+connects it to the store's notifications table; :class:`NotificationList` keeps them in
+memory meanwhile), also while muted or in quiet hours, when nothing pops up. Each ticket,
+clock and threshold is notified once; the monitor's ``rearmed`` signal says when a clock got
+a new deadline and may warn again.
+
+This module uses QtCore and QtDBus only; the tray icon (a widget) is handed in by the view
+layer through :class:`SystemTrayNotifications`, which only calls the icon's methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop_app.domain.enums import Metric
+from desktop_app.domain.model import Notification
+from desktop_app.services.clock import Clock, SystemClock
+from desktop_app.sla.schedule import BREACH, CatchUp
+
+log = logging.getLogger(__name__)
+
+FREEDESKTOP_NOTIFICATIONS = "org.freedesktop.Notifications"
+APP_NAME = "Technician Queue"
+
+NotificationSink = Callable[[Notification], None]
+
+
+class Channel(StrEnum):
+    NATIVE = "native"
+    TRAY = "tray"
+    IN_APP = "in_app"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of one notification: where it popped up, or why it did not."""
+
+    notification: Notification | None
+    channel: Channel | None
+    reason: str = ""  # "muted", "quiet hours", "duplicate", or "" when shown
+
+    @property
+    def shown(self) -> bool:
+        return self.channel in (Channel.NATIVE, Channel.TRAY)
+
+
+class PopupBackend(Protocol):
+    """Something that can pop a notification up (native service, tray balloon)."""
+
+    def available(self) -> bool: ...
+
+    def show(self, title: str, body: str) -> object: ...
+
+
+# --------------------------------------------------------------------- native
+def freedesktop_notifications_available(timeout_ms: int = 500) -> bool:
+    """True when the session bus has ``org.freedesktop.Notifications`` (running or activatable).
+
+    Uses QtDBus, so it needs no dbus-python. A missing session bus, a bus that does not
+    answer within ``timeout_ms``, or a bus without the service all mean False.
+    """
+    from PySide6.QtDBus import QDBus, QDBusConnection, QDBusMessage
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+
+    def ask(method: str, *args: object) -> list[Any] | None:
+        message = QDBusMessage.createMethodCall(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", method
+        )
+        if args:
+            message.setArguments(list(args))
+        reply = bus.call(message, QDBus.CallMode.Block, timeout_ms)
+        if reply.type() != QDBusMessage.MessageType.ReplyMessage:
+            log.info("D-Bus %s failed: %s", method, reply.errorMessage())
+            return None
+        return list(reply.arguments())
+
+    owned = ask("NameHasOwner", FREEDESKTOP_NOTIFICATIONS)
+    if owned and owned[0] is True:
+        return True
+    activatable = ask("ListActivatableNames")
+    return bool(activatable) and FREEDESKTOP_NOTIFICATIONS in (activatable or [[]])[0]
+
+
+def _plyer_has_linux_transport() -> bool:
+    # plyer talks to the service through dbus-python, else notify-send, else raises.
+    try:
+        import dbus  # noqa: F401
+    except ImportError:
+        return shutil.which("notify-send") is not None
+    return True
+
+
+class PlyerNotifications:
+    """Native notifications through plyer, shown off the GUI thread.
+
+    ``notify-send`` runs as a subprocess and a slow notification service can hold it for
+    the D-Bus timeout, so by default the call runs on one background thread
+    (``background=False`` runs it in the caller, for scripts and tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        probe: Callable[[], bool] | None = None,
+        notify: Callable[..., object] | None = None,
+        background: bool = True,
+        platform: str = sys.platform,
+    ) -> None:
+        self._platform = platform
+        self._probe = probe if probe is not None else self._default_probe
+        self._notify = notify
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-notification")
+            if background
+            else None
+        )
+
+    def _default_probe(self) -> bool:
+        if self._platform.startswith("linux") or "bsd" in self._platform:
+            return _plyer_has_linux_transport() and freedesktop_notifications_available()
+        return self._platform in ("win32", "darwin")
+
+    def available(self) -> bool:
+        return self._probe()
+
+    def show(self, title: str, body: str) -> Future[None] | None:
+        """Pop the notification up; returns the background job when there is one."""
+        if self._executor is None:
+            self._show_now(title, body)
+            return None
+        future = self._executor.submit(self._show_now, title, body)
+        future.add_done_callback(_log_failure)
+        return future
+
+    def _show_now(self, title: str, body: str) -> None:
+        notify = self._notify
+        if notify is None:
+            with warnings.catch_warnings():
+                # plyer warns when dbus-python is missing before it settles on notify-send.
+                warnings.simplefilter("ignore", UserWarning)
+                from plyer import notification
+
+                notify = notification.notify
+        notify(title=title, message=body, app_name=APP_NAME, timeout=10)
+
+    def close(self) -> None:
+        """Wait for notifications still being handed over, then release the thread."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+
+def _log_failure(future: Future[None]) -> None:
+    error = future.exception()
+    if error is not None:
+        log.warning("native notification failed: %s", error)
+
+
+# --------------------------------------------------------------------- tray
+class TrayIconLike(Protocol):
+    """The parts of ``QSystemTrayIcon`` used here (the view layer owns the icon)."""
+
+    def isSystemTrayAvailable(self) -> bool: ...
+
+    def isVisible(self) -> bool: ...
+
+    def showMessage(self, title: str, msg: str) -> None: ...
+
+
+class SystemTrayNotifications:
+    """Balloon messages of the app's tray icon.
+
+    Checks that a system tray is available (``supportsMessages()`` says True even where no
+    tray exists, e.g. offscreen or plain Xvfb) and that the icon is shown.
+    """
+
+    def __init__(self, icon: TrayIconLike) -> None:
+        self._icon = icon
+
+    def available(self) -> bool:
+        return bool(self._icon.isSystemTrayAvailable()) and bool(self._icon.isVisible())
+
+    def show(self, title: str, body: str) -> None:
+        self._icon.showMessage(title, body)
+
+
+# --------------------------------------------------------------------- in-app list
+class NotificationList(QObject):
+    """The in-app notification list kept in memory (a sink; a list model can wrap it).
+
+    ``appended(row)`` follows every new notification, ``changed(row)`` a read flag.
+    """
+
+    appended = Signal(int)
+    changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[Notification] = []
+
+    def __call__(self, notification: Notification) -> None:
+        if not isinstance(notification, Notification):
+            raise TypeError(f"expected a Notification, got {type(notification).__name__}")
+        if notification.id is None:
+            notification = replace(notification, id=len(self._items) + 1)
+        self._items.append(notification)
+        self.appended.emit(len(self._items) - 1)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, row: int) -> Notification:
+        return self._items[row]
+
+    def items(self) -> tuple[Notification, ...]:
+        return tuple(self._items)
+
+    def unread_count(self) -> int:
+        return sum(not n.read for n in self._items)
+
+    def mark_read(self, row: int) -> None:
+        if not 0 <= row < len(self._items):
+            raise IndexError(f"no notification at row {row}; the list has {len(self._items)}")
+        self._items[row] = replace(self._items[row], read=True)
+        self.changed.emit(row)
+
+
+# --------------------------------------------------------------------- quiet hours
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Local times without pop-ups, e.g. 22:00-07:00 (may wrap midnight)."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, time) or value.tzinfo is not None:
+                raise ValueError(
+                    f"quiet hours {name} must be a local time without zone, e.g. time(22, 0); "
+                    f"got {value!r}"
+                )
+        if self.start == self.end:
+            raise ValueError(
+                f"quiet hours from {self.start:%H:%M} to {self.end:%H:%M} are empty; "
+                "pass None to turn quiet hours off"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """From "22:00-07:00"."""
+        try:
+            start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+        except ValueError:
+            raise ValueError(
+                f"quiet hours {text!r} are not of the form HH:MM-HH:MM, e.g. 22:00-07:00"
+            ) from None
+        return cls(start, end)
+
+    def __contains__(self, local: time) -> bool:
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+# --------------------------------------------------------------------- notifier
+def _default_describe(ticket_id: int) -> str:
+    return f"Ticket #{ticket_id}"
+
+
+def _metric(value: str | Metric) -> Metric:
+    try:
+        return Metric(value)
+    except ValueError:
+        valid = ", ".join(m.value for m in Metric)
+        raise ValueError(f"unknown SLA metric {value!r}; use one of: {valid}") from None
+
+
+class Notifier(QObject):
+    """Records every notification in the in-app list and pops it up where possible.
+
+    Lives in the GUI thread; connect the monitor with :meth:`connect_monitor`.
+    ``delivered(Delivery)`` follows every notification (the tray uses it for its badge).
+    """
+
+    delivered = Signal(object)
+
+    MUTE_DEFAULT = timedelta(minutes=30)
+
+    def __init__(
+        self,
+        sink: NotificationSink,
+        *,
+        native: PopupBackend | None = None,
+        tray: PopupBackend | None = None,
+        clock: Clock | None = None,
+        local_zone: tzinfo | None = None,
+        quiet_hours: QuietHours | None = None,
+        describe_ticket: Callable[[int], str] = _default_describe,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if not callable(sink):
+            raise TypeError("sink must be callable with a Notification (e.g. NotificationList())")
+        self._sink = sink
+        self._native = native
+        self._tray = tray
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._local_zone = local_zone
+        self._quiet_hours = quiet_hours
+        self._describe = describe_ticket
+        self._muted_until: datetime | None = None
+        self._seen: set[tuple[int, str, str, str]] = set()
+
+    # --- settings ---------------------------------------------------------------------
+    def set_tray(self, tray: PopupBackend | None) -> None:
+        """The view layer hands the tray in once its icon exists."""
+        self._tray = tray
+
+    def set_native(self, native: PopupBackend | None) -> None:
+        self._native = native
+
+    @property
+    def quiet_hours(self) -> QuietHours | None:
+        return self._quiet_hours
+
+    @quiet_hours.setter
+    def quiet_hours(self, value: QuietHours | None) -> None:
+        if value is not None and not isinstance(value, QuietHours):
+            raise TypeError("quiet_hours must be QuietHours(start, end) or None")
+        self._quiet_hours = value
+
+    def mute(self, duration: timedelta = MUTE_DEFAULT) -> datetime:
+        """No pop-ups for ``duration`` (notifications are still recorded). Returns the end."""
+        if duration <= timedelta(0):
+            raise ValueError(f"mute for a positive duration, e.g. 30 minutes; got {duration}")
+        self._muted_until = self._clock.now() + duration
+        return self._muted_until
+
+    @Slot()
+    def mute_30_minutes(self) -> None:
+        self.mute()
+
+    @Slot()
+    def unmute(self) -> None:
+        self._muted_until = None
+
+    @property
+    def muted_until(self) -> datetime | None:
+        if self._muted_until is not None and self._clock.now() >= self._muted_until:
+            self._muted_until = None
+        return self._muted_until
+
+    # --- wiring ---------------------------------------------------------------------
+    def connect_monitor(self, monitor: QObject) -> None:
+        """Connect every signal of an ``SlaMonitor`` to the matching slot here."""
+        monitor.warning_due.connect(self.warning_due)  # type: ignore[attr-defined]
+        monitor.breached.connect(self.breached)  # type: ignore[attr-defined]
+        monitor.ticket_arrived.connect(self.ticket_arrived)  # type: ignore[attr-defined]
+        monitor.caught_up.connect(self.caught_up)  # type: ignore[attr-defined]
+        monitor.rearmed.connect(self.forget)  # type: ignore[attr-defined]
+
+    # --- slots ---------------------------------------------------------------------
+    @Slot(int, str, str)
+    def warning_due(self, ticket_id: int, metric: str, threshold: str) -> Delivery:
+        clock_metric = _metric(metric)
+        return self._deliver(
+            ("warning", clock_metric.value, threshold),
+            Notification(
+                created_at=self._clock.now(),
+                kind="warning",
+                title=f"SLA warning: {self._describe(ticket_id)}",
+                body=_warning_body(clock_metric, threshold),
+                ticket_id=ticket_id,
+                metric=clock_metric,
+                threshold=threshold,
+            ),
+        )
+
+    @Slot(int, str, object)
+    def breached(self, ticket_id: int, metric: str, at: datetime) -> Delivery:
+        clock_metric = _metric(metric)
+        return self._deliver(
+            ("breach", clock_metric.value, BREACH),
+            Notification(
+                created_at=self._clock.now(),
+                kind="breach",
+                title=f"SLA breached: {self._describe(ticket_id)}",
+                body=f"{clock_metric.label.capitalize()} deadline passed at {self._local(at)}",
+                ticket_id=ticket_id,
+                metric=clock_metric,
+                threshold=BREACH,
+            ),
+        )
+
+    @Slot(int)
+    def ticket_arrived(self, ticket_id: int) -> Delivery:
+        return self._deliver(
+            ("arrival", "", ""),
+            Notification(
+                created_at=self._clock.now(),
+                kind="arrival",
+                title=f"New ticket: {self._describe(ticket_id)}",
+                body="A new ticket arrived in the queue",
+                ticket_id=ticket_id,
+            ),
+        )
+
+    @Slot(object)
+    def caught_up(self, report: CatchUp) -> Delivery:
+        """Record each clock of the report in the list; pop up one summary."""
+        if not isinstance(report, CatchUp):
+            raise TypeError(f"caught_up expects a CatchUp report, got {type(report).__name__}")
+        now = self._clock.now()
+        latest = {(e.ticket_id, e.metric, e.threshold) for e in report.latest_per_clock()}
+        for entry in report.entries:
+            key = (
+                entry.ticket_id,
+                "breach" if entry.kind == "breach" else "warning",
+                entry.metric.value,
+                entry.threshold,
+            )
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            if (entry.ticket_id, entry.metric, entry.threshold) not in latest:
+                continue  # superseded by a later threshold of the same clock
+            describe = self._describe(entry.ticket_id)
+            if entry.kind == "breach":
+                title = f"SLA breached: {describe}"
+                body = (
+                    f"{entry.metric.label.capitalize()} deadline passed at {self._local(entry.at)}"
+                )
+            else:
+                title = f"SLA warning: {describe}"
+                body = _warning_body(entry.metric, entry.threshold)
+            self._sink(
+                Notification(
+                    created_at=now,
+                    kind=entry.kind,
+                    title=title,
+                    body=body,
+                    ticket_id=entry.ticket_id,
+                    metric=entry.metric,
+                    threshold=entry.threshold,
+                )
+            )
+        summary = Notification(
+            created_at=now,
+            kind="summary",
+            title="While you were away" if report.reason != "late" else "Overdue tickets",
+            body=report.describe()[0].upper() + report.describe()[1:],
+        )
+        return self._record_and_pop(summary)
+
+    @Slot(int, str)
+    def forget(self, ticket_id: int, metric: str = "") -> None:
+        """A clock got a new deadline (``metric``) or the ticket left the queue (``""``):
+        its thresholds may be notified again."""
+        self._seen = {
+            key
+            for key in self._seen
+            if not (key[0] == ticket_id and (not metric or key[2] == metric))
+        }
+
+    # --- internals ---------------------------------------------------------------------
+    def _deliver(self, what: tuple[str, str, str], notification: Notification) -> Delivery:
+        ticket_id = notification.ticket_id
+        assert ticket_id is not None
+        key = (ticket_id, *what)
+        if key in self._seen:
+            delivery = Delivery(None, None, "duplicate")
+            self.delivered.emit(delivery)
+            return delivery
+        self._seen.add(key)
+        return self._record_and_pop(notification)
+
+    def _record_and_pop(self, notification: Notification) -> Delivery:
+        self._sink(notification)  # always kept, whatever happens to the pop-up
+        delivery = Delivery(notification, *self._pop_up(notification))
+        self.delivered.emit(delivery)
+        return delivery
+
+    def _pop_up(self, notification: Notification) -> tuple[Channel | None, str]:
+        if self.muted_until is not None:
+            return None, "muted"
+        quiet = self._quiet_hours
+        if quiet is not None and self._local_now().time() in quiet:
+            return None, "quiet hours"
+        for channel, backend in ((Channel.NATIVE, self._native), (Channel.TRAY, self._tray)):
+            if backend is None:
+                continue
+            try:
+                if not backend.available():
+                    continue
+                backend.show(notification.title, notification.body)
+            except Exception:  # a broken backend must not lose the notification
+                log.exception("%s notification failed; trying the next channel", channel)
+                continue
+            return channel, ""
+        return Channel.IN_APP, ""
+
+    def _local_now(self) -> datetime:
+        now = self._clock.now()
+        return now.astimezone(self._local_zone) if self._local_zone else now.astimezone()
+
+    def _local(self, instant: datetime) -> str:
+        local = instant.astimezone(self._local_zone) if self._local_zone else instant.astimezone()
+        return local.strftime("%H:%M")
+
+
+def _warning_body(metric: Metric, threshold: str) -> str:
+    label = metric.label.capitalize()
+    if threshold.endswith("%"):
+        return f"{label} clock: {threshold} of the target used"
+    return f"{label} clock: {threshold} the deadline"
