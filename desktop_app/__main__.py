@@ -1,7 +1,7 @@
 """Entry point: ``python -m desktop_app`` and the ``desktop-app`` console script.
 
 Without a command it opens the desk's window. A command (``import FILE``, ``export FILE``,
-…) runs without a window: the whole command line goes, unchanged, to
+``demo``) runs without a window: the whole command line goes, unchanged, to
 ``desktop_app.cli.main(argv)``.
 """
 
@@ -29,8 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "commands (run without a window; see `desktop-app COMMAND --help`):\n"
-            "  import FILE    load customers, contracts, policies and tickets from FILE\n"
-            "  export FILE    write the desk's data to FILE\n\n"
+            "  import FILE    load customers, sites, contacts or tickets from FILE\n"
+            "  export FILE    write the desk's tickets with their timelines to FILE\n"
+            "  demo           fill the database with the demo desk\n\n"
             "environment:\n"
             "  DESKTOP_APP_DATABASE_URL  database URL used when --database is not given"
         ),

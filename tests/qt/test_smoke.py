@@ -208,3 +208,10 @@ def test_help_names_the_options_commands_and_environment(
 def test_the_repository_has_the_folders_the_app_loads() -> None:
     assert (REPO / "ui" / "main_window.ui").is_file()
     assert (REPO / "ui" / "style.qss").is_file()
+
+
+def test_the_real_command_module_answers_through_the_entry_point(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert entry.main(["export", "--help"]) == 0
+    assert "usage: desktop-app export" in capsys.readouterr().out
