@@ -92,6 +92,7 @@ __all__ = [
 ]
 
 _METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
+_FIRST = itemgetter(0)
 
 
 def format_duration(value: timedelta) -> str:
@@ -134,6 +135,11 @@ class ClockTerms:
     _target_seconds: Mapping[Metric, float] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    # Per metric: (business seconds elapsed, label) of each warning, in elapsed order,
+    # so a clock's warning instants come out in time order without sorting.
+    _warning_points: Mapping[Metric, tuple[tuple[float, str], ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         seconds: dict[Metric, float] = {}
@@ -153,6 +159,16 @@ class ClockTerms:
                 )
             seconds[metric] = target.total_seconds()
         object.__setattr__(self, "_target_seconds", MappingProxyType(seconds))
+        rule = self.warnings
+        points: dict[Metric, tuple[tuple[float, str], ...]] = {}
+        for metric, target_s in seconds.items():
+            found = [(target_s * p / 100.0, f"{p}%") for p in rule.percents if 0 < p < 100]
+            if rule.lead is not None and 0 < rule.lead.total_seconds() < target_s:
+                lead_label = f"{format_duration(rule.lead)} before"
+                found.append((target_s - rule.lead.total_seconds(), lead_label))
+            found.sort(key=_FIRST)  # stable: a percent and the lead at one instant keep order
+            points[metric] = tuple(found)
+        object.__setattr__(self, "_warning_points", MappingProxyType(points))
 
     def _whose(self) -> str:
         return f" of policy '{self.policy_name}'" if self.policy_name else ""
@@ -314,7 +330,6 @@ class _Timeline:
         self.cycles: list[_Track] = []
 
 
-_FIRST = itemgetter(0)
 _CREATED = EventKind.CREATED
 _MESSAGE = EventKind.CUSTOMER_MESSAGE
 _REPLY = EventKind.PUBLIC_REPLY
@@ -439,11 +454,14 @@ class _Outcome:
         breach_ts: float | None = None
         lengths: list[float] = []
         for start, end in track.closed:
-            if breach_ts is None:
-                instant = add_seconds(start, max(0.0, target_s - elapsed_s))
-                if instant < end:  # still running after the deadline: breached
-                    breach_ts = instant
             length = between(start, end)
+            # Only a segment that reaches the target can hold the breach; the deadline is
+            # the earliest instant with the target counted, and the clock was still running
+            # after it if it lies before the segment's end (e.g. a reply after closing).
+            if breach_ts is None and elapsed_s + length >= target_s:
+                instant = add_seconds(start, max(0.0, target_s - elapsed_s))
+                if instant < end:
+                    breach_ts = instant
             lengths.append(length)
             elapsed_s += length
         self.left_at_segment_s = target_s - elapsed_s
@@ -486,7 +504,9 @@ def _build(
     if open_from is not None:
         state = ClockState.RUNNING if breach_ts is None else ClockState.BREACHED
         if with_warnings:
-            warnings = _warnings(track, outcome.lengths, target_s, terms)
+            warnings = _warnings(
+                track, outcome.lengths, terms._warning_points[metric], terms.calendar
+            )
     elif met_ts is not None:
         state = ClockState.MET if breach_ts is None else ClockState.BREACHED
     else:
@@ -525,31 +545,28 @@ _fromtimestamp = datetime.fromtimestamp
 
 
 def _warnings(
-    track: _Track, lengths: list[float], target_s: float, terms: ClockTerms
+    track: _Track,
+    lengths: list[float],
+    points: tuple[tuple[float, str], ...],
+    calendar: BusinessCalendar,
 ) -> tuple[WarningInstant, ...]:
-    """Warning instants of a counting clock, in time order."""
-    rule = terms.warnings
-    calendar = terms.calendar
-    found: list[tuple[float, str]] = []
+    """Warning instants of a counting clock, in time order (``points`` are in elapsed
+    order, and elapsed business time only grows)."""
     open_from = track.open_from
-    for percent in rule.percents:
-        if 0 < percent < 100:
-            elapsed_s = target_s * percent / 100.0
-            if open_from is not None and not track.closed:  # the common case: one segment
-                instant: float | None = calendar.add_seconds(open_from, elapsed_s)
-            else:
-                instant = _reach(track, lengths, elapsed_s, calendar)
-            if instant is not None:
-                found.append((instant, f"{percent}%"))
-    lead = rule.lead
-    if lead is not None:
-        lead_s = lead.total_seconds()
-        if 0 < lead_s < target_s:
-            instant = _reach(track, lengths, target_s - lead_s, calendar)
-            if instant is not None:
-                found.append((instant, f"{format_duration(lead)} before"))
-    found.sort(key=_FIRST)
-    return tuple([WarningInstant(label, _fromtimestamp(ts, UTC)) for ts, label in found])
+    if open_from is not None and not track.closed:  # the common case: one running segment
+        add_seconds = calendar.add_seconds
+        return tuple(
+            [
+                WarningInstant(label, _fromtimestamp(add_seconds(open_from, elapsed_s), UTC))
+                for elapsed_s, label in points
+            ]
+        )
+    out: list[WarningInstant] = []
+    for elapsed_s, label in points:
+        instant = _reach(track, lengths, elapsed_s, calendar)
+        if instant is not None:
+            out.append(WarningInstant(label, _fromtimestamp(instant, UTC)))
+    return tuple(out)
 
 
 def _inactive(metric: Metric, terms: ClockTerms, now: datetime) -> Clock:
