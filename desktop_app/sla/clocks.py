@@ -216,13 +216,24 @@ class CycleResult:
 
 @dataclass(frozen=True, slots=True)
 class Clock:
-    """One SLA clock of one ticket, as of ``as_of``.
+    """One SLA clock of one ticket, as of ``as_of``. Every instant is aware UTC.
 
-    ``state`` is RUNNING, PAUSED, MET, BREACHED (sticky, see ``running``/``paused``/
-    ``met_at`` for what it is doing now) or INACTIVE (a next-update clock with nothing to
-    answer). ``elapsed`` and ``remaining`` are business time at ``as_of``; ``due_at`` is
-    the deadline while the clock counts (in the past once breached). For the queue's
-    countdown use :meth:`remaining_at`, a fast path on epoch seconds.
+    - ``state``: RUNNING, PAUSED, MET, BREACHED (sticky; ``running``, ``paused`` and
+      ``met_at`` say what a breached clock is doing now) or INACTIVE (a next-update clock
+      with nothing to answer, or a ticket not yet created at ``as_of``).
+    - ``target``: business time allowed; ``elapsed``/``remaining``: business time at
+      ``as_of`` (remaining is negative once breached, frozen while paused or met).
+    - ``started_at``: creation, or the start of the latest next-update cycle.
+    - ``due_at``/``due_ts``: the deadline while the clock counts, also once breached (then
+      in the past, equal to ``breached_at``); None while paused, met or inactive.
+    - ``breached_at``: the real instant the target was exceeded; ``breach_duration``
+      (business overrun) and ``breach_wall_duration`` (wall time to ``met_at`` or
+      ``as_of``) go with it.
+    - ``warnings``: warning instants of a counting clock, in time order.
+    - ``cycles``: next update only, every cycle so far (the latest last).
+    - ``terms``: what the clock was computed with (``explain()`` uses it).
+
+    For the queue's countdown use :meth:`remaining_at`, a fast path on epoch seconds.
     """
 
     metric: Metric

@@ -617,6 +617,13 @@ def test_without_warnings_the_clock_is_the_same_but_lists_none() -> None:
     assert bare[RES].state is full[RES].state
 
 
+def test_terms_explain_every_target_without_a_metric() -> None:
+    assert terms(response=1.5, update=0.75).explain() == (
+        "Gold (the customer's contract policy): response 1 h 30 min, update 45 min, "
+        "resolution 8 h, business hours (Office hours, America/Toronto)"
+    )
+
+
 def test_explain_names_the_rule_and_the_promise() -> None:
     c: Clock = clocks([ev(K.CREATED, feb(3, 9))], feb(3, 9))[FR]
     assert c.explain() == (
