@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
@@ -17,7 +18,12 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
+from desktop_app.models.queue_model import QueueModel, RowState
 from desktop_app.paths import icon_file, ui_file
+from desktop_app.services.desk import DeskService
+from desktop_app.store import open_store
+from desktop_app.store.settings import SettingsError, database_url
+from desktop_app.views.desk_session import DeskSession, demo_database_url
 from desktop_app.views.main_window import MainWindow
 
 APP_NAME = "technician-queue"  # names the QSettings file; window titles come from the form
@@ -27,6 +33,9 @@ DESKTOP_FILE_NAME = "technician-queue"
 STATE_ICONS = ("ok", "warning", "breached", "paused", "app")
 # Long enough for the window to be exposed and painted, short enough for CI.
 SMOKE_DELAY_MS = 400
+# The smoke run waits for the desk's database to open and the queue to load; past this
+# something is wrong (a missing migration in the bundle, a hung driver).
+SMOKE_TIMEOUT_MS = 30_000
 
 
 class LaunchError(RuntimeError):
@@ -137,21 +146,75 @@ def _smoke_check(app: QApplication, window: MainWindow) -> Callable[[], None]:
     return check
 
 
+def state_icons() -> dict[RowState, QIcon]:
+    """The queue's state icons (text and colour say the same, for those who need it)."""
+    names = {
+        RowState.OK: "ok",
+        RowState.WARNING: "warning",
+        RowState.BREACHED: "breached",
+        RowState.PAUSED: "paused",
+    }
+    return {state: QIcon(str(icon_file(name))) for state, name in names.items()}
+
+
+def resolve_database_url(options: LaunchOptions, scratch: str) -> str:
+    """The database to open: a throwaway file for --demo and --smoke, else the user's desk
+    (``--database``, ``DESKTOP_APP_DATABASE_URL``, settings file, default SQLite file)."""
+    if options.demo:
+        return demo_database_url(scratch)
+    if options.smoke and not options.database:
+        return f"sqlite:///{scratch}/smoke.sqlite3"
+    try:
+        return database_url(options.database)
+    except SettingsError as exc:
+        raise LaunchError(str(exc)) from exc
+
+
 def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
     """Start the desk and return the process exit code.
 
-    With ``options.smoke`` the window opens (offscreen when there is no display), is
-    checked, and the event loop ends by itself shortly after; the code is 0 when all is well.
+    With ``options.smoke`` the window opens (offscreen when there is no display) on a
+    scratch database, waits for the queue to load, is checked, and the event loop ends by
+    itself; the code is 0 when all is well.
     """
     ensure_display(options.smoke)
     app = create_application()
-    window = build_main_window(options, settings)
-    window.show()
-    if options.smoke:
-        QTimer.singleShot(SMOKE_DELAY_MS, window, _smoke_check(app, window))
-    try:
-        code = app.exec()
-    finally:
-        window.close()
-        window.deleteLater()
+    settings = settings if settings is not None else QSettings()
+    with tempfile.TemporaryDirectory(prefix="technician-queue-") as scratch:
+        url = resolve_database_url(options, scratch)
+        window = build_main_window(options, settings)
+        service = DeskService(lambda: open_store(url))
+        model = QueueModel(window, icons=state_icons())
+        session = DeskSession(
+            window,
+            service,
+            model,
+            settings,
+            offer_demo=not options.smoke,
+            load_demo=options.demo,
+        )
+        window.show()
+        if options.smoke:
+            check = _smoke_check(app, window)
+            session.ready.connect(lambda: QTimer.singleShot(SMOKE_DELAY_MS, window, check))
+            QTimer.singleShot(SMOKE_TIMEOUT_MS, window, _smoke_timeout(app))
+        session.start()
+        try:
+            code = app.exec()
+        finally:
+            session.stop()
+            window.close()
+            window.deleteLater()
     return code
+
+
+def _smoke_timeout(app: QApplication) -> Callable[[], None]:
+    def fail() -> None:
+        seconds = SMOKE_TIMEOUT_MS // 1000
+        print(
+            f"Smoke test FAILED: the queue did not load within {seconds} s.",
+            file=sys.stderr,
+        )
+        app.exit(1)
+
+    return fail

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from desktop_app.domain import Customer, Technician
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.store import Store
 
@@ -29,6 +30,29 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Job = Callable[[Store], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSummary:
+    """What a session needs to know about a desk before showing its queue."""
+
+    technicians: list[Technician]
+    customers: list[Customer]
+
+    @property
+    def empty(self) -> bool:
+        return not self.technicians and not self.customers
+
+
+def _read_summary(store: Store) -> DeskSummary:
+    return DeskSummary(store.technicians(), store.customers())
+
+
+def _load_demo_desk(store: Store) -> DeskSummary:
+    from desktop_app.store.demo import generate_demo_desk
+
+    store.import_desk(generate_demo_desk(now=store.now()))
+    return _read_summary(store)
 
 
 @dataclass(slots=True)
@@ -176,6 +200,22 @@ class DeskService(QObject):
             label="load queue",
         )
 
+    def read_summary(
+        self,
+        on_done: Callable[[DeskSummary], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> int:
+        """Technicians and customers of the desk (an empty desk has neither)."""
+        return self.submit(_read_summary, on_done, on_error, label="Reading the desk")
+
+    def load_demo_desk(
+        self,
+        on_done: Callable[[DeskSummary], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> int:
+        """Fill the desk with the demo data set (customers, technicians, tickets)."""
+        return self.submit(_load_demo_desk, on_done, on_error, label="Loading the demo desk")
+
     def act(
         self,
         label: str,
@@ -242,4 +282,4 @@ class DeskService(QObject):
             self.actionFailed.emit(label, error)
 
 
-__all__ = ["DeskService"]
+__all__ = ["DeskService", "DeskSummary"]

@@ -7,7 +7,7 @@ the size of the desk.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
@@ -166,25 +166,10 @@ def configure_queue_view(view: QTableView, model: QueueModel) -> None:
         view.setColumnWidth(column, width)
 
 
-HEADER_KEY = "Queue/headerState"
-
-
-def restore_header(view: QTableView, settings: QSettings) -> None:
-    state = settings.value(HEADER_KEY)
-    if state is not None:
-        view.horizontalHeader().restoreState(state)
-
-
-def save_header(view: QTableView, settings: QSettings) -> None:
-    settings.setValue(HEADER_KEY, view.horizontalHeader().saveState())
-
-
 __all__ = [
     "QueueKeys",
     "QueueStatus",
     "QueueTicker",
     "configure_queue_view",
-    "restore_header",
-    "save_header",
     "status_text",
 ]

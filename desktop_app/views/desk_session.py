@@ -1,0 +1,260 @@
+"""A technician's session at the desk: the queue window wired to the desk service.
+
+It opens the database (on the service's thread), offers the demo desk when the database
+is empty, loads the queue, and from then on turns every ticket change reported by the
+service into one row moving in the queue. Filters, search and the signed-in technician
+live here too. It holds no business rules: the store decides, the model orders.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QWidget
+
+from desktop_app.domain import Role, Technician
+from desktop_app.domain.queue import QueueEntry
+from desktop_app.models.queue_model import QueueFilter, QueueModel
+from desktop_app.services.desk import DeskService, DeskSummary
+from desktop_app.views.main_window import MainWindow
+from desktop_app.views.queue_view import QueueKeys, QueueStatus, QueueTicker, configure_queue_view
+
+TECHNICIAN_KEY = "Desk/technicianId"
+
+# ask(title, question) -> yes?  Injected so tests answer without a modal dialog.
+Ask = Callable[[str, str], bool]
+# tell(title, message): shows a problem to the user without blocking the queue.
+Tell = Callable[[str, str], None]
+
+
+def _ask_with_dialog(parent: QWidget) -> Ask:
+    def ask(title: str, question: str) -> bool:
+        answer = QMessageBox.question(
+            parent,
+            title,
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    return ask
+
+
+def _tell_with_dialog(parent: QWidget) -> Tell:
+    def tell(title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
+        box.setModal(False)
+        box.open()  # non-blocking: the queue keeps counting down behind it
+
+    return tell
+
+
+class DeskSession(QObject):
+    """Wires a :class:`MainWindow` to a :class:`DeskService` through a :class:`QueueModel`."""
+
+    ready = Signal()  # the queue is loaded and shown
+    technicianChanged = Signal(object)  # Technician | None
+
+    def __init__(
+        self,
+        window: MainWindow,
+        service: DeskService,
+        model: QueueModel,
+        settings: QSettings,
+        *,
+        offer_demo: bool = True,
+        load_demo: bool = False,
+        ask: Ask | None = None,
+        tell: Tell | None = None,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._service = service
+        self._model = model
+        self._settings = settings
+        self._offer_demo = offer_demo
+        self._load_demo = load_demo
+        self._ask = ask or _ask_with_dialog(window)
+        self._tell = tell or _tell_with_dialog(window)
+        self._technicians: list[Technician] = []
+        self._me: Technician | None = None
+        self._started_at = time.perf_counter()
+        self._loaded_in: float | None = None
+
+        configure_queue_view(window.queue_view, model)
+        window.set_queue_model(model)
+        self.ticker = QueueTicker(window.queue_view, model)
+        self.status = QueueStatus(window.summary_label, model)
+        self.keys = QueueKeys(window.queue_view)
+
+        self._who = QComboBox(window)
+        self._who.setObjectName("technicianCombo")
+        self._who.setToolTip("The technician using this desk: 'Mine' shows their tickets")
+        self._who.setMinimumContentsLength(16)
+        label = QLabel("Signed in as", window)
+        window.statusBar().addWidget(label)
+        window.statusBar().addWidget(self._who)
+        self._who.currentIndexChanged.connect(self._on_who_changed)
+
+        window.quickFilterChanged.connect(self._refilter)
+        window.customerFilterChanged.connect(self._refilter)
+        window.searchTextChanged.connect(self._refilter)
+        service.opened.connect(self._on_opened)
+        service.openFailed.connect(self._on_open_failed)
+        service.queueLoaded.connect(self._on_queue_loaded)
+        service.ticketChanged.connect(self._on_ticket_changed)
+        service.ticketClosed.connect(self._on_ticket_closed)
+        service.actionFailed.connect(self._on_action_failed)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def me(self) -> Technician | None:
+        return self._me
+
+    @property
+    def technicians(self) -> list[Technician]:
+        return list(self._technicians)
+
+    @property
+    def loaded_in(self) -> float | None:
+        """Seconds from the session's start to the queue shown (None until then)."""
+        return self._loaded_in
+
+    def start(self) -> None:
+        self._started_at = time.perf_counter()
+        self._window.statusBar().showMessage("Opening the desk…")
+        self._service.start()
+
+    def stop(self) -> None:
+        self.ticker.stop()
+        self._service.stop()
+
+    # ------------------------------------------------------------------ opening
+
+    @Slot(str)
+    def _on_opened(self, url: str) -> None:
+        self._window.statusBar().showMessage(f"Desk open: {url}", 5000)
+        if self._load_demo:
+            self._window.statusBar().showMessage("Building the demo desk…")
+            self._service.load_demo_desk(self._on_summary, self._on_load_error)
+        else:
+            self._service.read_summary(self._on_summary, self._on_load_error)
+
+    @Slot(object)
+    def _on_open_failed(self, exc: object) -> None:
+        self._window.statusBar().showMessage("The desk could not be opened.")
+        self._tell(
+            "Cannot open the desk",
+            f"{exc}\n\nCheck the database URL (--database or DESKTOP_APP_DATABASE_URL) "
+            "and that the database server is reachable, then start again.",
+        )
+
+    def _on_summary(self, summary: DeskSummary) -> None:
+        if summary.empty and self._offer_demo:
+            self._offer_demo = False
+            if self._ask(
+                "An empty desk",
+                "This desk has no customers, technicians or tickets yet.\n\n"
+                "Load the demo desk (12 customers, 8 technicians, about 300 open tickets) "
+                "to see the queue at work? You can import your own data later with "
+                "'desktop-app import FILE'.",
+            ):
+                self._window.statusBar().showMessage("Building the demo desk…")
+                self._service.load_demo_desk(self._on_summary, self._on_load_error)
+                return
+        self._set_technicians(summary.technicians)
+        self._window.set_customers([(c.name, c.id) for c in summary.customers])
+        self._window.statusBar().showMessage("Loading the queue…")
+        self._service.load_queue()
+
+    def _on_load_error(self, exc: BaseException) -> None:
+        self._window.statusBar().showMessage("Loading the desk failed.")
+        self._tell("Cannot load the desk", f"{exc}")
+
+    @Slot(list)
+    def _on_queue_loaded(self, entries: list[QueueEntry]) -> None:
+        self._model.load(entries)
+        self._loaded_in = time.perf_counter() - self._started_at
+        self._window.statusBar().showMessage(
+            f"{self._model.total()} open tickets loaded in {self._loaded_in:.1f} s", 5000
+        )
+        self._refilter()
+        self.ready.emit()
+
+    # ------------------------------------------------------------------ changes
+
+    @Slot(object)
+    def _on_ticket_changed(self, entry: QueueEntry) -> None:
+        self._model.upsert(entry)
+
+    @Slot(int)
+    def _on_ticket_closed(self, ticket_id: int) -> None:
+        self._model.remove(ticket_id)
+
+    @Slot(str, object)
+    def _on_action_failed(self, label: str, exc: object) -> None:
+        self._window.statusBar().showMessage(f"{label} failed: {exc}", 10_000)
+        self._tell(f"{label} failed", str(exc))
+
+    # ------------------------------------------------------------------ filters & who
+
+    def _set_technicians(self, technicians: list[Technician]) -> None:
+        self._technicians = [t for t in technicians if t.active]
+        wanted = self._settings.value(TECHNICIAN_KEY)
+        try:
+            wanted_id = int(wanted) if wanted is not None else None
+        except (TypeError, ValueError):
+            wanted_id = None
+        ids = [t.id for t in self._technicians]
+        if wanted_id not in ids:
+            # first start: a dispatcher sees the whole desk; else the first technician
+            leads = [t for t in self._technicians if t.role is not Role.TECHNICIAN]
+            pool = leads or self._technicians
+            wanted_id = pool[0].id if pool else None
+        blocker = self._who.blockSignals(True)
+        try:
+            self._who.clear()
+            for t in self._technicians:
+                self._who.addItem(f"{t.name} ({t.role.value})", t.id)
+            index = self._who.findData(wanted_id) if wanted_id is not None else -1
+            self._who.setCurrentIndex(max(index, 0))
+        finally:
+            self._who.blockSignals(blocker)
+        self._on_who_changed(self._who.currentIndex())
+
+    @Slot(int)
+    def _on_who_changed(self, index: int) -> None:
+        technician_id = self._who.itemData(index) if index >= 0 else None
+        self._me = next((t for t in self._technicians if t.id == technician_id), None)
+        if self._me is not None:
+            self._settings.setValue(TECHNICIAN_KEY, self._me.id)
+        self.technicianChanged.emit(self._me)
+        self._refilter()
+
+    def current_filter(self) -> QueueFilter:
+        window = self._window
+        customer = window.customer_filter.currentData()
+        return QueueFilter(
+            quick=window.quick_filter(),
+            me=self._me.id if self._me is not None else None,
+            customer_id=customer if isinstance(customer, int) else None,
+            search=window.search_edit.text(),
+        )
+
+    @Slot()
+    def _refilter(self, *_args: object) -> None:
+        self._model.set_filter(self.current_filter())
+
+
+def demo_database_url(directory: str) -> str:
+    """A throwaway SQLite file for ``--demo`` inside ``directory``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"sqlite:///{directory}/demo-{stamp}.sqlite3"
+
+
+__all__ = ["DeskSession", "demo_database_url"]
