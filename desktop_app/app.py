@@ -170,6 +170,34 @@ def resolve_database_url(options: LaunchOptions, scratch: str) -> str:
         raise LaunchError(str(exc)) from exc
 
 
+@dataclass(slots=True)
+class DeskApp:
+    """The wired desk: window, database service, queue model and the session joining them."""
+
+    window: MainWindow
+    service: DeskService
+    model: QueueModel
+    session: DeskSession
+
+
+def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> DeskApp:
+    """Build and wire everything; ``scratch`` is a folder for throwaway databases.
+    Nothing runs until ``session.start()``."""
+    url = resolve_database_url(options, scratch)
+    window = build_main_window(options, settings)
+    service = DeskService(lambda: open_store(url))
+    model = QueueModel(window, icons=state_icons())
+    session = DeskSession(
+        window,
+        service,
+        model,
+        settings,
+        offer_demo=not options.smoke,
+        load_demo=options.demo,
+    )
+    return DeskApp(window, service, model, session)
+
+
 def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
     """Start the desk and return the process exit code.
 
@@ -181,28 +209,18 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
     app = create_application()
     settings = settings if settings is not None else QSettings()
     with tempfile.TemporaryDirectory(prefix="technician-queue-") as scratch:
-        url = resolve_database_url(options, scratch)
-        window = build_main_window(options, settings)
-        service = DeskService(lambda: open_store(url))
-        model = QueueModel(window, icons=state_icons())
-        session = DeskSession(
-            window,
-            service,
-            model,
-            settings,
-            offer_demo=not options.smoke,
-            load_demo=options.demo,
-        )
+        desk = build_desk(options, settings, scratch)
+        window = desk.window
         window.show()
         if options.smoke:
             check = _smoke_check(app, window)
-            session.ready.connect(lambda: QTimer.singleShot(SMOKE_DELAY_MS, window, check))
+            desk.session.ready.connect(lambda: QTimer.singleShot(SMOKE_DELAY_MS, window, check))
             QTimer.singleShot(SMOKE_TIMEOUT_MS, window, _smoke_timeout(app))
-        session.start()
+        desk.session.start()
         try:
             code = app.exec()
         finally:
-            session.stop()
+            desk.session.stop()
             window.close()
             window.deleteLater()
     return code

@@ -50,25 +50,39 @@ def main(argv: list[str] | None = None) -> int:
             "note: offscreen platform; run under xvfb-run with QT_QPA_PLATFORM=xcb for real fonts"
         )
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QEventLoop, QItemSelectionModel, QSettings, QTimer
     from PySide6.QtTest import QTest
 
-    from desktop_app.app import LaunchOptions, build_main_window, create_application
+    from desktop_app.app import LaunchOptions, build_desk, create_application
 
     with tempfile.TemporaryDirectory(prefix="technician-queue-shot-") as settings_dir:
         for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
             QSettings.setPath(fmt, QSettings.Scope.UserScope, settings_dir)
         app = create_application()
         options = LaunchOptions(database=args.database, demo=args.demo)
-        window = build_main_window(options)
+        desk = build_desk(options, QSettings(), settings_dir)
+        window = desk.window
         window.resize(args.width, args.height)
         window.show()
         if not QTest.qWaitForWindowExposed(window, 10_000):
             print("The window was not shown within 10 s; is there a display?", file=sys.stderr)
             return 1
-        app.processEvents()
+        loop = QEventLoop()
+        desk.session.ready.connect(loop.quit)
+        QTimer.singleShot(120_000, loop.quit)
+        desk.session.start()
+        loop.exec()
+        if desk.model.rowCount():
+            row = min(2, desk.model.rowCount() - 1)
+            window.queue_view.selectionModel().select(
+                desk.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        QTest.qWait(300)  # let the first countdown tick paint
         args.output.parent.mkdir(parents=True, exist_ok=True)
         saved = window.grab().save(str(args.output), "PNG")
+        desk.session.stop()
         window.close()
     if not saved:
         print(f"Could not write {args.output}; check the folder is writable.", file=sys.stderr)

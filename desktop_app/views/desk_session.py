@@ -96,8 +96,9 @@ class DeskSession(QObject):
         self._who.setToolTip("The technician using this desk: 'Mine' shows their tickets")
         self._who.setMinimumContentsLength(16)
         label = QLabel("Signed in as", window)
-        window.statusBar().addWidget(label)
-        window.statusBar().addWidget(self._who)
+        # permanent widgets stay visible while the status bar shows a message
+        window.statusBar().addPermanentWidget(label)
+        window.statusBar().addPermanentWidget(self._who)
         self._who.currentIndexChanged.connect(self._on_who_changed)
 
         window.quickFilterChanged.connect(self._refilter)

@@ -147,20 +147,20 @@ def configure_queue_view(view: QTableView, model: QueueModel) -> None:
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(26)
     header = view.horizontalHeader()
-    header.setStretchLastSection(False)
+    header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
     widths = {
-        Column.COUNTDOWN: 230,
-        Column.CLOCK: 80,
-        Column.PRIORITY: 90,
-        Column.NUMBER: 80,
+        Column.COUNTDOWN: 180,
+        Column.CLOCK: 72,
+        Column.PRIORITY: 82,
+        Column.NUMBER: 78,
+        Column.SUBJECT: 220,
         Column.CUSTOMER: 170,
-        Column.SITE_TIME: 80,
-        Column.ASSIGNEE: 120,
-        Column.STATUS: 130,
-        Column.ESCALATION: 40,
-        Column.CRITICISM: 70,
+        Column.SITE_TIME: 76,
+        Column.ASSIGNEE: 115,
+        Column.STATUS: 110,
+        Column.ESCALATION: 36,
+        Column.CRITICISM: 64,
     }
     for column, width in widths.items():
         view.setColumnWidth(column, width)
