@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -37,6 +38,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desktop_app.domain.queue import QueueEntry, StoredClock
+from desktop_app.models.ticket_mime import TICKETS_MIME, encode_tickets
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -301,6 +303,21 @@ class QueueModel(QAbstractTableModel):
         ):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
+
+    def mimeTypes(self) -> list[str]:
+        return [TICKETS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """The dragged rows' tickets with their versions (for the dispatch board)."""
+        seen: dict[int, int] = {}
+        for index in indexes:
+            if index.isValid() and index.row() < len(self._visible):
+                entry = self._rows_by_id[self._visible[index.row()][4]].entry
+                seen[entry.ticket_id] = entry.version
+        return encode_tickets(seen.items())
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
 
     # ------------------------------------------------------------------ queries
 

@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QModelIndex, QObject, QSettings, Signal, Slot
+from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, Technician
 from desktop_app.domain.queue import QueueEntry
-from desktop_app.models.queue_model import QueueFilter, QueueModel
+from desktop_app.models.queue_model import TICKET_ID_ROLE, QueueFilter, QueueModel
 from desktop_app.services.desk import DeskService, DeskSummary
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import QueueKeys, QueueStatus, QueueTicker, configure_queue_view
@@ -58,6 +59,7 @@ class DeskSession(QObject):
 
     ready = Signal()  # the queue is loaded and shown
     technicianChanged = Signal(object)  # Technician | None
+    ticketSelected = Signal(object)  # the current ticket's id, or None
 
     def __init__(
         self,
@@ -90,6 +92,10 @@ class DeskSession(QObject):
         self.ticker = QueueTicker(window.queue_view, model)
         self.status = QueueStatus(window.summary_label, model)
         self.keys = QueueKeys(window.queue_view)
+        # One undo history for every action of the session (replies, assignments, drops).
+        self.undo_stack = QUndoStack(self)
+        self._add_undo_actions()
+        window.queue_view.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
         self._who = QComboBox(window)
         self._who.setObjectName("technicianCombo")
@@ -111,7 +117,56 @@ class DeskSession(QObject):
         service.ticketClosed.connect(self._on_ticket_closed)
         service.actionFailed.connect(self._on_action_failed)
 
+    def _add_undo_actions(self) -> None:
+        edit = self._window.findChild(QMenu, "menuEdit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.setObjectName("actionUndo")
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
+        redo.setObjectName("actionRedo")
+        if edit is not None:
+            existing = edit.actions()
+            if existing:
+                edit.insertActions(existing[0], [undo, redo])
+                edit.insertSeparator(existing[0])
+            else:
+                edit.addActions([undo, redo])
+        self._window.addAction(undo)  # shortcuts work even when the menu is hidden
+        self._window.addAction(redo)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        ticket_id = current.data(TICKET_ID_ROLE) if current.isValid() else None
+        self.ticketSelected.emit(ticket_id if isinstance(ticket_id, int) else None)
+
     # ------------------------------------------------------------------ state
+
+    @property
+    def window(self) -> MainWindow:
+        return self._window
+
+    @property
+    def service(self) -> DeskService:
+        return self._service
+
+    @property
+    def model(self) -> QueueModel:
+        return self._model
+
+    @property
+    def settings(self) -> QSettings:
+        return self._settings
+
+    def tell(self, title: str, message: str) -> None:
+        """Show a problem without blocking the queue (injected in tests)."""
+        self._tell(title, message)
+
+    def ask(self, title: str, question: str) -> bool:
+        """Ask a yes/no question (injected in tests)."""
+        return self._ask(title, question)
 
     @property
     def me(self) -> Technician | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMenu
 
 from desktop_app.domain import Role
 from desktop_app.models.queue_model import QueueModel
@@ -185,3 +186,17 @@ def test_a_database_that_cannot_open_is_explained(
         session.start()
     assert dialogs.problems and dialogs.problems[0][0] == "Cannot open the desk"
     assert "database URL" in dialogs.problems[0][1]
+
+
+def test_undo_redo_live_in_the_edit_menu_and_selection_is_announced(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any]
+) -> None:
+    session, window, model = make_session(qtbot, filled_url, tmp_settings, Dialogs(True))
+    running.append(session)
+    with qtbot.waitSignal(session.ready, timeout=30_000):
+        session.start()
+    names = [a.objectName() for a in window.findChild(QMenu, "menuEdit").actions()]
+    assert names[:2] == ["actionUndo", "actionRedo"]
+    with qtbot.waitSignal(session.ticketSelected) as selected:
+        window.queue_view.setCurrentIndex(model.index(3, 0))
+    assert selected.args == [model.ticket_id_at(3)]

@@ -262,3 +262,14 @@ def test_invalid_index_and_headers(model: QueueModel) -> None:
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Time to breach"
     assert model.index_of(999) == QModelIndex()
     assert model.entry(3) is not None and model.entry(3).customer_name == "Contoso"
+
+
+def test_dragged_rows_carry_ticket_ids_and_versions(model: QueueModel) -> None:
+    from desktop_app.models.ticket_mime import TICKETS_MIME, decode_tickets
+
+    indexes = [model.index(0, 0), model.index(0, 3), model.index(2, 0)]
+    mime = model.mimeData(indexes)
+    assert model.mimeTypes() == [TICKETS_MIME]
+    assert decode_tickets(mime) == [(model.ticket_id_at(0), 1), (model.ticket_id_at(2), 1)]
+    assert model.supportedDragActions() == Qt.DropAction.MoveAction
+    assert decode_tickets(None) == []
