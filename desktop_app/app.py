@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -178,6 +178,7 @@ class DeskApp:
     service: DeskService
     model: QueueModel
     session: DeskSession
+    attachments: list[QObject]
 
 
 def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> DeskApp:
@@ -195,7 +196,9 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
         offer_demo=not options.smoke,
         load_demo=options.demo,
     )
-    return DeskApp(window, service, model, session)
+    # Panels and services that attach to the session: one line each.
+    attachments: list[QObject] = []
+    return DeskApp(window, service, model, session, attachments)
 
 
 def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
