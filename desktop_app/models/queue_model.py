@@ -37,6 +37,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
 
+from desktop_app.domain import Priority
 from desktop_app.domain.queue import QueueEntry, StoredClock
 from desktop_app.models.ticket_mime import TICKETS_MIME, encode_tickets
 
@@ -150,41 +151,69 @@ class _Row:
     haystack: str  # lower-case number, subject, customer for search
 
 
+_LEADS: dict[tuple[float, tuple[int, ...], float | None], float | None] = {}
+
+
+def _lead_seconds(target: float, percents: tuple[int, ...], lead: float | None) -> float | None:
+    """Business seconds before the deadline at which the first warning fires (cached:
+    a desk has a handful of distinct targets and rules)."""
+    key = (target, percents, lead)
+    if key in _LEADS:
+        return _LEADS[key]
+    before: list[float] = []
+    if percents:
+        before.append(target * (1 - min(percents) / 100))
+    if lead is not None:
+        before.append(min(lead, target))
+    value = max(before) if before else None
+    _LEADS[key] = value
+    return value
+
+
 def _warn_ts(entry: QueueEntry, due_ts: float) -> float | None:
     """The first instant the ticket counts as at risk: its earliest warning threshold."""
     clock = entry.nearest
     rule = entry.warnings
     if clock is None or rule is None:
         return None
-    target = clock.target.total_seconds()
-    before: list[float] = []  # business seconds before the deadline at which to warn
-    if rule.percents:
-        before.append(target * (1 - min(rule.percents) / 100))
-    if rule.lead is not None:
-        before.append(min(rule.lead.total_seconds(), target))
-    if not before:
+    lead_td = rule.lead
+    lead = _lead_seconds(
+        clock.target.total_seconds(),
+        rule.percents,
+        None if lead_td is None else lead_td.total_seconds(),
+    )
+    if lead is None:
         return None
-    lead = max(before)
     calendar = entry.calendar
     if calendar is None or calendar.is_always_open:
         return due_ts - lead
-    add_seconds = getattr(calendar, "add_seconds", None)
-    if add_seconds is not None:
-        return float(add_seconds(due_ts, -lead))
-    return due_ts - lead
+    try:
+        return float(calendar.add_seconds(due_ts, -lead))  # type: ignore[attr-defined]
+    except AttributeError:  # a calendar without the epoch fast path
+        return due_ts - lead
+
+
+_RANK = {p: p.rank for p in Priority}
 
 
 def _make_row(entry: QueueEntry) -> _Row:
+    # Runs 100,000 times when a large desk loads (on the database thread): kept flat.
     clock = entry.nearest
     created = entry.created_at.timestamp()
-    paused = any(c.paused for c in entry.clocks.values())
-    if clock is not None and clock.due_at is not None and clock.counting:
-        due_ts = clock.due_at.timestamp()
-        key: SortKey = (0, due_ts, entry.priority.rank, created, entry.ticket_id)
+    paused = False
+    for c in entry.clocks.values():
+        if c.paused:
+            paused = True
+            break
+    rank = _RANK[entry.priority]
+    due_at = clock.due_at if clock is not None else None
+    if due_at is not None and clock is not None and clock.counting:
+        due_ts = due_at.timestamp()
+        key: SortKey = (0, due_ts, rank, created, entry.ticket_id)
         # without a warning rule a ticket is "at risk" only when it breaches; keeping
         # every counting row in the warning list makes at-risk = warned - breached exact
         warn = _warn_ts(entry, due_ts)
-        warn = due_ts if warn is None else min(warn, due_ts)
+        warn = due_ts if warn is None or warn > due_ts else warn
     else:
         due_ts = None
         warn = None
@@ -192,9 +221,27 @@ def _make_row(entry: QueueEntry) -> _Row:
             (c.remaining.total_seconds() for c in entry.clocks.values() if c.paused),
             default=float("inf"),
         )
-        key = (1, frozen, entry.priority.rank, created, entry.ticket_id)
+        key = (1, frozen, rank, created, entry.ticket_id)
     haystack = f"{entry.number}\n{entry.subject}\n{entry.customer_name}".lower()
     return _Row(entry, key, due_ts, warn, paused, haystack)
+
+
+@dataclass(slots=True)
+class PreparedQueue:
+    """Rows with their sort keys and warning instants, computed away from the GUI thread
+    (see :func:`prepare_queue`) so that showing 100,000 tickets costs the GUI a list swap."""
+
+    rows: dict[int, _Row]
+    keys: list[SortKey]
+    warnings: list[tuple[float, int]]
+
+
+def prepare_queue(entries: Iterable[QueueEntry]) -> PreparedQueue:
+    """Pure Python, no Qt: safe to run on the database thread right after loading."""
+    rows = {e.ticket_id: _make_row(e) for e in entries if e.status.is_open}
+    keys = sorted(r.key for r in rows.values())
+    warnings = sorted((r.warn_ts, r.key[4]) for r in rows.values() if r.warn_ts is not None)
+    return PreparedQueue(rows, keys, warnings)
 
 
 def format_remaining(seconds: float) -> str:
@@ -379,20 +426,18 @@ class QueueModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ changes
 
-    def load(self, entries: Iterable[QueueEntry]) -> None:
-        """Fill the queue from a freshly loaded desk (replaces what was there)."""
+    def load(self, entries: Iterable[QueueEntry] | PreparedQueue) -> None:
+        """Fill the queue from a freshly loaded desk (replaces what was there).
+
+        Pass a :class:`PreparedQueue` built off the GUI thread for large desks."""
+        prepared = entries if isinstance(entries, PreparedQueue) else prepare_queue(entries)
         if self._visible:
             self.beginRemoveRows(QModelIndex(), 0, len(self._visible) - 1)
             self._visible = []
             self.endRemoveRows()
-        self._rows_by_id = {}
-        for entry in entries:
-            if entry.status.is_open:
-                self._rows_by_id[entry.ticket_id] = _make_row(entry)
-        self._all = sorted(r.key for r in self._rows_by_id.values())
-        self._warnings = sorted(
-            (r.warn_ts, r.key[4]) for r in self._rows_by_id.values() if r.warn_ts is not None
-        )
+        self._rows_by_id = prepared.rows
+        self._all = prepared.keys
+        self._warnings = prepared.warnings
         visible = self._filtered(self._all)
         if visible:
             self.beginInsertRows(QModelIndex(), 0, len(visible) - 1)
@@ -412,7 +457,7 @@ class QueueModel(QAbstractTableModel):
         if old is not None:
             self._all.pop(bisect_left(self._all, old.key))
             if old.warn_ts is not None:
-                self._warnings.remove((old.warn_ts, old.key[4]))
+                self._forget_warning(old)
         self._rows_by_id[entry.ticket_id] = new
         insort(self._all, new.key)
         if new.warn_ts is not None:
@@ -438,13 +483,20 @@ class QueueModel(QAbstractTableModel):
             return
         self._all.pop(bisect_left(self._all, old.key))
         if old.warn_ts is not None:
-            self._warnings.remove((old.warn_ts, old.key[4]))
+            self._forget_warning(old)
         i = bisect_left(self._visible, old.key)
         if i < len(self._visible) and self._visible[i] == old.key:
             self.beginRemoveRows(QModelIndex(), i, i)
             del self._visible[i]
             self.endRemoveRows()
         self.countsChanged.emit()
+
+    def _forget_warning(self, row: _Row) -> None:
+        assert row.warn_ts is not None
+        item = (row.warn_ts, row.key[4])
+        i = bisect_left(self._warnings, item)
+        if i < len(self._warnings) and self._warnings[i] == item:
+            del self._warnings[i]
 
     def _move_visible(self, old_row: int, key: SortKey) -> None:
         old_key = self._visible[old_row]
@@ -692,8 +744,10 @@ __all__ = [
     "STATE_ROLE",
     "TICKET_ID_ROLE",
     "Column",
+    "PreparedQueue",
     "QueueFilter",
     "QueueModel",
     "RowState",
     "format_remaining",
+    "prepare_queue",
 ]

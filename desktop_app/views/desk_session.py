@@ -18,7 +18,13 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, Technician
 from desktop_app.domain.queue import QueueEntry
-from desktop_app.models.queue_model import TICKET_ID_ROLE, QueueFilter, QueueModel
+from desktop_app.models.queue_model import (
+    TICKET_ID_ROLE,
+    PreparedQueue,
+    QueueFilter,
+    QueueModel,
+    prepare_queue,
+)
 from desktop_app.services.desk import DeskService, DeskSummary
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import QueueKeys, QueueStatus, QueueTicker, configure_queue_view
@@ -112,7 +118,6 @@ class DeskSession(QObject):
         window.searchTextChanged.connect(self._refilter)
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
-        service.queueLoaded.connect(self._on_queue_loaded)
         service.ticketChanged.connect(self._on_ticket_changed)
         service.ticketClosed.connect(self._on_ticket_closed)
         service.actionFailed.connect(self._on_action_failed)
@@ -226,15 +231,21 @@ class DeskSession(QObject):
         self._set_technicians(summary.technicians)
         self._window.set_customers([(c.name, c.id) for c in summary.customers])
         self._window.statusBar().showMessage("Loading the queue…")
-        self._service.load_queue()
+        # sort keys and warning instants are worked out on the database thread too, so
+        # the GUI only swaps in the finished rows
+        self._service.submit(
+            lambda store: prepare_queue(store.load_queue()),
+            self._on_queue_loaded,
+            self._on_load_error,
+            label="Loading the queue",
+        )
 
     def _on_load_error(self, exc: BaseException) -> None:
         self._window.statusBar().showMessage("Loading the desk failed.")
         self._tell("Cannot load the desk", f"{exc}")
 
-    @Slot(list)
-    def _on_queue_loaded(self, entries: list[QueueEntry]) -> None:
-        self._model.load(entries)
+    def _on_queue_loaded(self, prepared: PreparedQueue) -> None:
+        self._model.load(prepared)
         self._loaded_in = time.perf_counter() - self._started_at
         self._window.statusBar().showMessage(
             f"{self._model.total()} open tickets loaded in {self._loaded_in:.1f} s", 5000
