@@ -66,7 +66,7 @@ Rules (each is unit-tested):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -76,6 +76,7 @@ from desktop_app.domain import (
     ClockState,
     EventKind,
     Metric,
+    Priority,
     TicketEvent,
     ValidationError,
     WarningRule,
@@ -304,13 +305,16 @@ def _timestamp(value: datetime, what: str) -> float:
 class _Track:
     """The running segments of one clock (or one next-update cycle), in epoch seconds."""
 
-    __slots__ = ("closed", "met_ts", "open_from", "started_ts")
+    __slots__ = ("closed", "met_key", "met_ts", "open_from", "started_ts")
 
     def __init__(self, ts: float) -> None:
         self.closed: list[tuple[float, float]] = []
         self.open_from: float | None = ts
         self.started_ts = ts
         self.met_ts: float | None = None
+        # (priority, category) in force when the clock was met: a met clock keeps the
+        # verdict of the terms it ran under, whatever the ticket becomes later
+        self.met_key: TermsKey | None = None
 
     def pause(self, ts: float) -> None:
         if self.open_from is not None:
@@ -321,24 +325,27 @@ class _Track:
         if self.open_from is None and self.met_ts is None:
             self.open_from = ts
 
-    def meet(self, ts: float) -> None:
+    def meet(self, ts: float, key: TermsKey | None = None) -> None:
         self.pause(ts)
         self.met_ts = ts
+        self.met_key = key
 
     def reopen(self, ts: float) -> None:
         self.met_ts = None
+        self.met_key = None
         self.open_from = ts
 
 
 class _Timeline:
     """The clocks' segments after replaying a ticket's events up to ``now``."""
 
-    __slots__ = ("cycles", "first_response", "resolution")
+    __slots__ = ("cycles", "first_response", "key", "resolution")
 
-    def __init__(self, created_ts: float) -> None:
+    def __init__(self, created_ts: float, key: TermsKey | None) -> None:
         self.first_response = _Track(created_ts)
         self.resolution = _Track(created_ts)
         self.cycles: list[_Track] = []
+        self.key = key  # (priority, category) in force at the end of the replay
 
 
 _CREATED = EventKind.CREATED
@@ -349,11 +356,18 @@ _WAIT_ON = EventKind.WAITING_ON_CUSTOMER
 _WAIT_OFF = EventKind.WAITING_OFF
 _RESOLVED = EventKind.RESOLVED
 _REOPENED = EventKind.REOPENED
+_PRIORITY = EventKind.PRIORITY_CHANGED
+_CATEGORY = EventKind.CATEGORY_CHANGED
+
+# (priority, category): what selects a ticket's terms besides its customer and site.
+TermsKey = tuple[Priority, str]
+# Resolves the terms for another priority and category of the same ticket.
+TermsResolver = Callable[[Priority, str], "ClockTerms"]
 
 
 def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     """Replay the timeline; None when the ticket was not created by ``now``."""
-    items: list[tuple[float, EventKind]] = []
+    items: list[tuple[float, EventKind, TicketEvent]] = []
     has_created = False
     for event in events:
         at = event.at
@@ -365,7 +379,7 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
             )
         if event.kind is _CREATED:
             has_created = True
-        items.append((at.timestamp(), event.kind))
+        items.append((at.timestamp(), event.kind, event))
     if not has_created:
         raise ValidationError(
             "The ticket's timeline has no CREATED event, so its SLA clocks have no start; "
@@ -378,14 +392,21 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     current: _Track | None = None  # the next-update cycle waiting for a reply
     waiting = False
     resolved = False
-    for ts, kind in items:
+    key: TermsKey | None = None
+    for ts, kind, event in items:
         if ts > now_ts:
             break
         if timeline is None:
             if kind is _CREATED:
-                timeline = _Timeline(ts)
+                if event.priority is not None:
+                    key = (event.priority, event.category or "")
+                timeline = _Timeline(ts, key)
             continue
-        if kind is _MESSAGE:
+        if kind is _PRIORITY and key is not None and event.priority is not None:
+            key = (event.priority, key[1])
+        elif kind is _CATEGORY and key is not None and event.category is not None:
+            key = (key[0], event.category)
+        elif kind is _MESSAGE:
             if resolved:
                 continue
             if waiting:
@@ -398,9 +419,9 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
                 timeline.cycles.append(current)
         elif kind is _REPLY or kind is _CALL:
             if timeline.first_response.met_ts is None:
-                timeline.first_response.meet(ts)
+                timeline.first_response.meet(ts, key)
             if current is not None:
-                current.meet(ts)
+                current.meet(ts, key)
                 current = None
         elif kind is _WAIT_ON:
             if not waiting and not resolved:
@@ -418,11 +439,11 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
             if not resolved:
                 resolved = True
                 waiting = False
-                timeline.resolution.meet(ts)
+                timeline.resolution.meet(ts, key)
                 if timeline.first_response.met_ts is None:
-                    timeline.first_response.meet(ts)
+                    timeline.first_response.meet(ts, key)
                 if current is not None:
-                    current.meet(ts)
+                    current.meet(ts, key)
                     current = None
         elif kind is _REOPENED:
             if resolved:
@@ -433,6 +454,8 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
                 timeline.resolution.resume(ts)
                 if current is not None:
                     current.resume(ts)
+    if timeline is not None:
+        timeline.key = key
     return timeline
 
 
@@ -596,15 +619,19 @@ def _inactive(metric: Metric, terms: ClockTerms, now: datetime) -> Clock:
 
 
 def _cycle_results(
-    tracks: list[_Track], terms: ClockTerms, now_ts: float
+    tracks: list[_Track], terms: ClockTerms, now_ts: float, judge: _Judge
 ) -> tuple[tuple[CycleResult, ...], _Outcome]:
     """Every next-update cycle's result, and the latest cycle's outcome (for its Clock)."""
-    target_s = terms._target_seconds[Metric.NEXT_UPDATE]
-    calendar = terms.calendar
     results: list[CycleResult] = []
     outcome: _Outcome | None = None
     for track in tracks:
-        outcome = _Outcome(track, target_s, now_ts, calendar)
+        cycle_terms = judge(track, terms)
+        outcome = _Outcome(
+            track,
+            cycle_terms._target_seconds[Metric.NEXT_UPDATE],
+            now_ts,
+            cycle_terms.calendar,
+        )
         results.append(
             CycleResult(
                 _fromtimestamp(track.started_ts, UTC),
@@ -617,12 +644,31 @@ def _cycle_results(
     return tuple(results), outcome
 
 
+class _Judge:
+    """Picks the terms a clock is judged by: the current ones while it runs; for a met
+    clock, those in force when it was met (raising a ticket's priority after its
+    response must not turn a response that was on time into a breach)."""
+
+    __slots__ = ("current", "resolve")
+
+    def __init__(self, current: TermsKey | None, resolve: TermsResolver | None) -> None:
+        self.current = current
+        self.resolve = resolve
+
+    def __call__(self, track: _Track, terms: ClockTerms) -> ClockTerms:
+        key = track.met_key
+        if self.resolve is None or key is None or key == self.current:
+            return terms
+        return self.resolve(*key)
+
+
 def compute_clocks(
     events: Iterable[TicketEvent],
     terms: ClockTerms,
     now: datetime,
     *,
     with_warnings: bool = True,
+    terms_for: TermsResolver | None = None,
 ) -> dict[Metric, Clock]:
     """The ticket's three clocks as of ``now`` (aware), from its events and current terms.
 
@@ -631,6 +677,11 @@ def compute_clocks(
     ``with_warnings=False`` skips the warning instants (``Clock.warnings`` stays empty):
     loading a queue of 100k tickets needs deadlines, not warnings; the monitor asks for
     them per ticket.
+
+    ``terms_for(priority, category)`` resolves the terms of another priority or category
+    of the same ticket. With it, a clock that was *met* is judged by the terms in force
+    when it was met; running clocks always use ``terms`` (the current ones), counted
+    from the original start. Without it every clock uses ``terms``.
     """
     now_ts = _timestamp(now, "now")
     now = now.astimezone(UTC)
@@ -638,12 +689,13 @@ def compute_clocks(
     if timeline is None:
         return {metric: _inactive(metric, terms, now) for metric in _METRICS}
 
+    judge = _Judge(timeline.key, terms_for)
     if timeline.cycles:
-        cycles, latest = _cycle_results(timeline.cycles, terms, now_ts)
+        cycles, latest = _cycle_results(timeline.cycles, terms, now_ts, judge)
         update = _build(
             Metric.NEXT_UPDATE,
             timeline.cycles[-1],
-            terms,
+            judge(timeline.cycles[-1], terms),
             now_ts,
             now,
             cycles=cycles,
@@ -656,7 +708,7 @@ def compute_clocks(
         Metric.FIRST_RESPONSE: _build(
             Metric.FIRST_RESPONSE,
             timeline.first_response,
-            terms,
+            judge(timeline.first_response, terms),
             now_ts,
             now,
             with_warnings=with_warnings,
@@ -665,7 +717,7 @@ def compute_clocks(
         Metric.RESOLUTION: _build(
             Metric.RESOLUTION,
             timeline.resolution,
-            terms,
+            judge(timeline.resolution, terms),
             now_ts,
             now,
             with_warnings=with_warnings,

@@ -19,6 +19,7 @@ from desktop_app.domain import (
     ClockState,
     EventKind,
     Metric,
+    Priority,
     TicketEvent,
     ValidationError,
     WarningRule,
@@ -630,3 +631,46 @@ def test_explain_names_the_rule_and_the_promise() -> None:
         "Gold (the customer's contract policy): response 1 h, "
         "business hours (Office hours, America/Toronto)"
     )
+
+
+# ------------------------------------------------- met clocks keep their verdict
+
+
+def _priority_terms(priority: Priority, category: str) -> ClockTerms:
+    """P3 normal: response 1 h, resolution 8 h; P1 critical: 15 min and 2 h."""
+    if priority is Priority.CRITICAL:
+        return terms(response=0.25, update=1, resolution=2)
+    return terms()
+
+
+def test_a_response_met_in_time_stays_met_after_the_priority_is_raised() -> None:
+    events = [
+        TicketEvent(K.CREATED, feb(3, 9), priority=Priority.NORMAL, category="email"),
+        ev(K.PUBLIC_REPLY, feb(3, 9, 40)),  # 40 min: on time for P3 (1 h)
+        TicketEvent(K.PRIORITY_CHANGED, feb(3, 10), priority=Priority.CRITICAL),
+    ]
+    now = feb(3, 10, 30)
+    current = _priority_terms(Priority.CRITICAL, "email")
+    judged = compute_clocks(events, current, now, terms_for=_priority_terms)
+    assert judged[FR].state is ClockState.MET
+    assert judged[FR].target == timedelta(hours=1)  # the target it ran under
+    # the running resolution clock takes the new target from the original start
+    assert judged[RES].target == timedelta(hours=2)
+    assert judged[RES].due_at == feb(3, 11)
+    # without a resolver every clock is judged by the current terms (the old rule)
+    plain = compute_clocks(events, current, now)
+    assert plain[FR].state is ClockState.BREACHED
+    assert plain[FR].breached_at == feb(3, 9, 15)
+
+
+def test_a_response_late_under_its_own_terms_stays_breached_after_a_downgrade() -> None:
+    events = [
+        TicketEvent(K.CREATED, feb(3, 9), priority=Priority.CRITICAL, category="outage"),
+        ev(K.PHONE_CALL, feb(3, 9, 30)),  # 30 min: late for P1 (15 min)
+        TicketEvent(K.PRIORITY_CHANGED, feb(3, 10), priority=Priority.NORMAL),
+    ]
+    current = _priority_terms(Priority.NORMAL, "outage")
+    judged = compute_clocks(events, current, feb(3, 11), terms_for=_priority_terms)
+    assert judged[FR].state is ClockState.BREACHED
+    assert judged[FR].breached_at == feb(3, 9, 15)
+    assert judged[RES].target == timedelta(hours=8)
