@@ -45,6 +45,9 @@ FREEDESKTOP_NOTIFICATIONS = "org.freedesktop.Notifications"
 APP_NAME = "Technician Queue"
 
 NotificationSink = Callable[[Notification], None]
+# Whether the person at this desk is among those a notification is for (the assignee of a
+# warned ticket, the dispatchers of an escalation); others' notifications are recorded only.
+Audience = Callable[[Notification], bool]
 
 
 class Channel(StrEnum):
@@ -59,7 +62,7 @@ class Delivery:
 
     notification: Notification | None
     channel: Channel | None
-    reason: str = ""  # "muted", "quiet hours", "duplicate", or "" when shown
+    reason: str = ""  # "muted", "quiet hours", "duplicate", "for someone else", "" when shown
 
     @property
     def shown(self) -> bool:
@@ -322,6 +325,7 @@ class Notifier(QObject):
         local_zone: tzinfo | None = None,
         quiet_hours: QuietHours | None = None,
         describe_ticket: Callable[[int], str] = _default_describe,
+        audience: Audience | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -334,6 +338,7 @@ class Notifier(QObject):
         self._local_zone = local_zone
         self._quiet_hours = quiet_hours
         self._describe = describe_ticket
+        self._audience = audience
         self._muted_until: datetime | None = None
         self._seen: set[tuple[int, str, str, str]] = set()
 
@@ -344,6 +349,14 @@ class Notifier(QObject):
 
     def set_native(self, native: PopupBackend | None) -> None:
         self._native = native
+
+    def set_describe_ticket(self, describe: Callable[[int], str]) -> None:
+        """How titles name a ticket (the app gives its number, subject and assignee)."""
+        self._describe = describe
+
+    def set_audience(self, audience: Audience | None) -> None:
+        """Pop up only what is for the person at this desk (``None``: everything)."""
+        self._audience = audience
 
     @property
     def quiet_hours(self) -> QuietHours | None:
@@ -478,6 +491,30 @@ class Notifier(QObject):
         )
         return self._record_and_pop(summary)
 
+    def announce(
+        self, notification: Notification, *, once: str | None = None, pop_up: bool = True
+    ) -> Delivery:
+        """Record and pop up a notification the desk composed itself (an escalation, a
+        customer update due). ``once`` is a key under which it is given once per ticket;
+        ``pop_up=False`` records it without popping up (it was part of a summary)."""
+        if not isinstance(notification, Notification):
+            raise TypeError(f"announce() takes a Notification, got {type(notification).__name__}")
+        if once is not None:
+            if notification.ticket_id is None:
+                raise ValueError("a notification given once per ticket needs its ticket_id")
+            key = (notification.ticket_id, notification.kind, once, "")
+            if key in self._seen:
+                delivery = Delivery(None, None, "duplicate")
+                self.delivered.emit(delivery)
+                return delivery
+            self._seen.add(key)
+        if not pop_up:
+            self._sink(notification)
+            delivery = Delivery(notification, None, "summarised")
+            self.delivered.emit(delivery)
+            return delivery
+        return self._record_and_pop(notification)
+
     @Slot(int, str)
     def forget(self, ticket_id: int, metric: str = "") -> None:
         """A clock got a new deadline (``metric``) or the ticket left the queue (``""``):
@@ -512,6 +549,8 @@ class Notifier(QObject):
         quiet = self._quiet_hours
         if quiet is not None and self._local_now().time() in quiet:
             return None, "quiet hours"
+        if self._audience is not None and not self._audience(notification):
+            return None, "for someone else"
         for channel, backend in ((Channel.NATIVE, self._native), (Channel.TRAY, self._tray)):
             if backend is None:
                 continue

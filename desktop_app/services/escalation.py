@@ -1,0 +1,404 @@
+"""Escalation when an SLA clock breaches, as the ticket's policy says.
+
+On a breach (:meth:`Escalation.breached`, connected to the monitor) one database job
+(:func:`handle_breach`, run through :meth:`DeskService.act` so the queue row follows):
+
+1. puts the breach on the ticket's timeline with an audit row (``Store.record_breach``).
+   That event is also the "handled" mark: a breach whose event is on the timeline already
+   is left alone, so a restart, a second desktop or a repeated signal never escalates twice;
+2. raises the escalation level by one, up to the policy's highest level
+   (``SlaPolicy.escalation``), optionally handing the ticket to that level's escalation
+   owner, in one audited action (``Store.escalate``) whose timeline text says a customer
+   update is due when the level asks for one ("keep the client in the loop");
+3. answers with a :class:`BreachOutcome`; the service then notifies the dispatchers (an
+   ``escalation`` notification) and the assignee (``customer_update`` notification).
+
+Warnings need no store work: the notifier records them and :class:`DeskAudience` pops them
+up on the assignee's desk (and the dispatchers').
+
+The store job is plain Python over :class:`~desktop_app.store.Store`'s public use cases.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop_app.domain import (
+    ConflictError,
+    EscalationLevel,
+    EventKind,
+    Metric,
+    Notification,
+    Role,
+    Technician,
+    TicketEvent,
+)
+from desktop_app.domain.queue import QueueEntry
+from desktop_app.services.clock import Clock, SystemClock
+from desktop_app.services.desk import DeskService
+from desktop_app.services.notifier import Notifier
+from desktop_app.sla.schedule import CatchUp
+from desktop_app.store import Store
+
+log = logging.getLogger(__name__)
+
+#: The words that flag a ticket's escalation event as "customer update due".
+CUSTOMER_UPDATE_DUE = "customer update due"
+#: A breach event this close to the breach instant is the same breach (stored precision).
+SAME_BREACH = timedelta(seconds=1)
+_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class BreachOutcome:
+    """What :func:`handle_breach` did about one breach of one clock."""
+
+    ticket_id: int
+    number: str
+    subject: str
+    metric: Metric
+    breached_at: datetime
+    handled: bool  # True: handled now; False: see ``skipped``
+    skipped: str = ""  # "already handled", "ticket closed"
+    level_before: int = 0
+    level_after: int = 0
+    assignee_id: int | None = None  # after any reassignment
+    assignee_name: str | None = None
+    reassigned: bool = False
+    dispatchers: tuple[Technician, ...] = field(default=())
+    notify_dispatchers: bool = False
+    customer_update_due: bool = False
+
+    @property
+    def raised(self) -> bool:
+        return self.level_after > self.level_before
+
+
+def _is_same_breach(event: TicketEvent, metric: Metric, at: datetime) -> bool:
+    return (
+        event.kind is EventKind.BREACHED
+        and event.metric is metric
+        and abs(event.at - at) <= SAME_BREACH
+    )
+
+
+def breach_recorded(events: Iterable[TicketEvent], metric: Metric, at: datetime) -> bool:
+    """Whether the timeline already holds this breach (the persisted "handled" mark)."""
+    return any(_is_same_breach(e, metric, at) for e in events)
+
+
+def customer_update_due(events: Iterable[TicketEvent]) -> bool:
+    """A breach escalation asked for a customer update and no reply or call followed it."""
+    due = False
+    for event in sorted(events, key=lambda e: e.at):
+        if event.kind is EventKind.ESCALATED and CUSTOMER_UPDATE_DUE in event.text.lower():
+            due = True
+        elif event.kind.is_response:
+            due = False
+    return due
+
+
+def level_for(levels: Iterable[EscalationLevel], current: int) -> tuple[int, EscalationLevel]:
+    """The level a breach raises a ticket at ``current`` to, and that level's actions.
+
+    One level up per breach, never past the policy's highest level; at the top (or with a
+    policy without levels) the level stays and the top level's actions (or the defaults:
+    notify the dispatchers, customer update due) apply again.
+    """
+    by_level = {level.level: level for level in levels}
+    if not by_level:
+        return current, EscalationLevel(level=max(current, 0))
+    top = max(by_level)
+    if current + 1 <= top:
+        wanted = current + 1
+        return wanted, by_level.get(wanted, EscalationLevel(level=wanted))
+    return current, by_level[top]
+
+
+def _breach_text(metric: Metric, at: datetime, level: int, update_due: bool) -> str:
+    text = (
+        f"{metric.label.capitalize()} SLA breached at {at:%Y-%m-%d %H:%M} UTC; "
+        f"escalated to level {level}"
+    )
+    return f"{text}; {CUSTOMER_UPDATE_DUE}" if update_due else text
+
+
+def handle_breach(
+    store: Store, ticket_id: int, metric: Metric | str, at: datetime
+) -> BreachOutcome:
+    """The database job of one breach (see the module docstring). Idempotent."""
+    metric = Metric(metric)
+    detail = store.ticket_detail(ticket_id)
+    ticket = detail.ticket
+
+    def outcome(handled: bool, skipped: str = "", **values: object) -> BreachOutcome:
+        return BreachOutcome(
+            ticket_id=ticket_id,
+            number=ticket.number,
+            subject=ticket.subject,
+            metric=metric,
+            breached_at=at,
+            handled=handled,
+            skipped=skipped,
+            level_before=ticket.escalation_level,
+            level_after=ticket.escalation_level,
+            assignee_id=ticket.assignee_id,
+            assignee_name=detail.assignee.name if detail.assignee is not None else None,
+            **values,  # type: ignore[arg-type]
+        )
+
+    if breach_recorded(ticket.events, metric, at):
+        return outcome(False, "already handled")
+    if not ticket.status.is_open:
+        return outcome(False, "ticket closed")
+    entry = store.queue_entry(ticket_id)
+    levels: tuple[EscalationLevel, ...] = ()
+    if entry is not None and entry.policy_name:
+        levels = store.policy_book().policy(entry.policy_name).escalation
+    store.record_breach(ticket_id, metric, at)  # the handled mark comes first: at most once
+
+    team = store.technicians(active_only=True)
+    by_id = {t.id: t for t in team}
+    level_after = ticket.escalation_level
+    assignee_id = ticket.assignee_id
+    new_level, actions = level_for(levels, ticket.escalation_level)
+    owner = actions.reassign_to_id
+    if owner is not None and owner not in by_id:
+        log.warning(
+            "Escalation owner %s of level %s is not an active technician; %s stays with its "
+            "assignee",
+            owner,
+            actions.level,
+            ticket.number,
+        )
+        owner = None
+    if new_level > ticket.escalation_level:
+        version = ticket.version
+        for attempt in range(_RETRIES):
+            try:
+                # The desk escalates, not a person: the store's system actor (None), as for
+                # record_breach, so the audit row does not name whoever happened to be signed in.
+                escalated = store.escalate(
+                    None,  # type: ignore[arg-type]
+                    ticket_id,
+                    version,
+                    level=new_level,
+                    reassign_to_id=owner if owner != ticket.assignee_id else None,
+                    text=_breach_text(metric, at, new_level, actions.customer_update_due),
+                )
+            except ConflictError:
+                # Someone changed the ticket meanwhile: escalate the version they left.
+                current = store.ticket(ticket_id)
+                if current.escalation_level >= new_level or attempt == _RETRIES - 1:
+                    raise
+                version = current.version
+                continue
+            level_after = escalated.escalation_level
+            assignee_id = escalated.assignee_id
+            break
+    assignee = by_id.get(assignee_id) if assignee_id is not None else None
+    dispatchers = tuple(t for t in team if t.role is Role.DISPATCHER)
+    return BreachOutcome(
+        ticket_id=ticket_id,
+        number=ticket.number,
+        subject=ticket.subject,
+        metric=metric,
+        breached_at=at,
+        handled=True,
+        level_before=ticket.escalation_level,
+        level_after=level_after,
+        assignee_id=assignee_id,
+        assignee_name=assignee.name if assignee is not None else None,
+        reassigned=assignee_id != ticket.assignee_id,
+        dispatchers=dispatchers if actions.notify_dispatchers else (),
+        notify_dispatchers=actions.notify_dispatchers,
+        customer_update_due=actions.customer_update_due,
+    )
+
+
+# --------------------------------------------------------------------- who is told
+class DeskAudience:
+    """Decides what pops up on this desk: notifications for the person signed in here.
+
+    A technician is told about their own tickets and unassigned ones; dispatchers and
+    managers about every ticket (they are the ones escalations go to). Every notification
+    is recorded in the list whatever this says.
+    """
+
+    def __init__(
+        self,
+        me: Callable[[], Technician | None],
+        entry: Callable[[int], QueueEntry | None],
+    ) -> None:
+        self._me = me
+        self._entry = entry
+        self._addressed: dict[tuple[int, str], frozenset[int]] = {}
+
+    def address(self, ticket_id: int, kind: str, technician_ids: Iterable[int | None]) -> None:
+        """Name who a ticket's next ``kind`` notification is for (an escalation's people)."""
+        self._addressed[(ticket_id, kind)] = frozenset(t for t in technician_ids if t is not None)
+
+    def __call__(self, notification: Notification) -> bool:
+        me = self._me()
+        if me is None or notification.ticket_id is None:
+            return True  # nobody signed in yet, or a summary / desk-wide message
+        addressed = self._addressed.pop((notification.ticket_id, notification.kind), None)
+        if addressed is not None:
+            return me.id in addressed or (
+                notification.kind == "escalation" and me.role is not Role.TECHNICIAN
+            )
+        if me.role is not Role.TECHNICIAN:
+            return True
+        entry = self._entry(notification.ticket_id)
+        if entry is None:
+            return notification.kind == "arrival"
+        return entry.assignee_id is None or entry.assignee_id == me.id
+
+
+# --------------------------------------------------------------------- the service
+class Escalation(QObject):
+    """Handles breaches reported by the monitor; lives in the GUI thread.
+
+    ``handled(BreachOutcome)`` follows every breach the desk looked at (also those handled
+    before); ``failed(ticket_id, exception)`` when the store refused.
+    """
+
+    handled = Signal(object)
+    failed = Signal(int, object)
+
+    def __init__(
+        self,
+        service: DeskService,
+        notifier: Notifier,
+        *,
+        audience: DeskAudience | None = None,
+        clock: Clock | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._notifier = notifier
+        self._audience = audience
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._in_flight: set[tuple[int, Metric, datetime]] = set()
+
+    @property
+    def pending(self) -> int:
+        """Breaches handed to the database and not answered yet."""
+        return len(self._in_flight)
+
+    def connect_monitor(self, monitor: QObject) -> None:
+        monitor.breached.connect(self.breached)  # type: ignore[attr-defined]
+        monitor.caught_up.connect(self.caught_up)  # type: ignore[attr-defined]
+
+    @Slot(int, str, object)
+    def breached(self, ticket_id: int, metric: str, at: datetime) -> None:
+        self._handle(ticket_id, Metric(metric), at, pop_up=True)
+
+    @Slot(object)
+    def caught_up(self, report: CatchUp) -> None:
+        """Breaches in a catch-up are escalated too, each once; their notifications are
+        recorded without popping up (the summary did)."""
+        for entry in report.breaches:
+            self._handle(entry.ticket_id, entry.metric, entry.at, pop_up=False)
+
+    def _handle(self, ticket_id: int, metric: Metric, at: datetime, *, pop_up: bool) -> None:
+        key = (ticket_id, metric, at)
+        if key in self._in_flight:
+            return
+        if not self._service.is_running:
+            return  # the desk is closing; the next start handles it (nothing was recorded)
+        self._in_flight.add(key)
+
+        def done(result: BreachOutcome) -> None:
+            self._in_flight.discard(key)
+            self._announce(result, pop_up=pop_up)
+            self.handled.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            self._in_flight.discard(key)
+            log.warning("Escalating the breach of ticket %s failed: %s", ticket_id, exc)
+            self.failed.emit(ticket_id, exc)
+
+        self._service.act(
+            f"Escalating the {metric.label} breach of ticket {ticket_id}",
+            lambda store: handle_breach(store, ticket_id, metric, at),
+            [ticket_id],
+            done,
+            failed,
+        )
+
+    def _announce(self, outcome: BreachOutcome, *, pop_up: bool) -> None:
+        if not outcome.handled:
+            return
+        now = self._clock.now()
+        once = f"{outcome.metric.value}@{outcome.breached_at.isoformat()}"
+        names = ", ".join(t.name for t in outcome.dispatchers)
+        parts = [
+            f"{outcome.metric.label.capitalize()} SLA breached at "
+            f"{outcome.breached_at.astimezone():%H:%M}"
+        ]
+        if outcome.raised:
+            parts.append(f"escalation level {outcome.level_before} → {outcome.level_after}")
+        if outcome.reassigned and outcome.assignee_name:
+            parts.append(f"handed to {outcome.assignee_name}")
+        if names:
+            parts.append(f"dispatchers: {names}")
+        title = (
+            f"Escalated to level {outcome.level_after}: {outcome.number}"
+            if outcome.raised
+            else f"SLA breached again: {outcome.number}"
+        )
+        if self._audience is not None:
+            self._audience.address(
+                outcome.ticket_id,
+                "escalation",
+                [*(t.id for t in outcome.dispatchers), outcome.assignee_id],
+            )
+        self._notifier.announce(
+            Notification(
+                created_at=now,
+                kind="escalation",
+                title=title,
+                body="; ".join(parts),
+                ticket_id=outcome.ticket_id,
+                metric=outcome.metric,
+            ),
+            once=once,
+            pop_up=pop_up,
+        )
+        if outcome.customer_update_due:
+            if self._audience is not None:
+                self._audience.address(outcome.ticket_id, "customer_update", [outcome.assignee_id])
+            self._notifier.announce(
+                Notification(
+                    created_at=now,
+                    kind="customer_update",
+                    title=f"Customer update due: {outcome.number}",
+                    body=(
+                        f"The {outcome.metric.label} SLA of “{outcome.subject}” was breached: "
+                        "keep the client in the loop and send them an update"
+                    ),
+                    ticket_id=outcome.ticket_id,
+                    metric=outcome.metric,
+                ),
+                once=once,
+                pop_up=pop_up,
+            )
+
+
+__all__ = [
+    "CUSTOMER_UPDATE_DUE",
+    "BreachOutcome",
+    "DeskAudience",
+    "Escalation",
+    "breach_recorded",
+    "customer_update_due",
+    "handle_breach",
+    "level_for",
+]
