@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 
+import shiboken6
 from PySide6.QtCore import QDate, QModelIndex, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -217,12 +218,15 @@ class CriticismDialog(QDialog):
         self.submitted.emit(note)
 
     def show_error(self, message: str) -> None:
+        if not shiboken6.isValid(self):
+            return  # closed while the note was being saved
         self.buttons.setEnabled(True)
         self.error_label.setText(message)
         self.error_label.show()
 
     def saved(self) -> None:
-        self.accept()
+        if shiboken6.isValid(self):
+            self.accept()
 
 
 def _qdate(day: date) -> QDate:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QTabWidget
 
@@ -77,6 +78,7 @@ class DetailPanel(QObject):
         self._current: int | None = None
         self._generation = 0
         self._loading = False
+        self._stopped = False
         self.ticket_view: TicketView | None = None
         self.customer_view: CustomerView | None = None
 
@@ -184,8 +186,8 @@ class DetailPanel(QObject):
         )
 
     def _loaded(self, generation: int, views: tuple[TicketView, CustomerView]) -> None:
-        if generation != self._generation:
-            return  # the selection moved on (or a newer read is coming)
+        if generation != self._generation or not self._alive():
+            return  # the selection moved on (or a newer read is coming, or we closed)
         self._loading = False
         ticket_view, customer_view = views
         self.ticket_view = ticket_view
@@ -205,7 +207,7 @@ class DetailPanel(QObject):
             self.ticketShown.emit(ticket_id)
 
     def _load_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
+        if generation != self._generation or not self._alive():
             return
         self._loading = False
         self.ticket_pane.loading.hide()
@@ -354,5 +356,13 @@ class DetailPanel(QObject):
             failed,
         )
 
+    def _alive(self) -> bool:
+        """False once stopped or once the window (and with it the panes) is gone."""
+        return not self._stopped and shiboken6.isValid(self.tabs)
+
     def stop(self) -> None:
-        self.ticket_pane.stop()
+        """Stop the countdown and ignore answers still on their way."""
+        self._stopped = True
+        self._generation += 1
+        if shiboken6.isValid(self.ticket_pane):
+            self.ticket_pane.stop()

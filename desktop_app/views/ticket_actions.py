@@ -21,6 +21,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import shiboken6
 from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
 from PySide6.QtWidgets import (
@@ -281,6 +282,8 @@ class ChangeDialog(QDialog):
         self.rule_label.setText("Pick the new value to see its deadlines.")
 
     def set_categories(self, names: list[str]) -> None:
+        if not shiboken6.isValid(self):
+            return  # closed before the list arrived
         current = self.value_combo.currentText()
         blocker = self.value_combo.blockSignals(True)
         try:
@@ -337,7 +340,7 @@ class ChangeDialog(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(""))
 
     def _show_preview(self, asked: int, preview: DeadlinePreview) -> None:
-        if asked != self._asked:
+        if asked != self._asked or not shiboken6.isValid(self):
             return  # the technician picked another value meanwhile
         self.preview = preview
         zone = self._actions.zone()
@@ -368,11 +371,13 @@ class ChangeDialog(QDialog):
         self.previewShown.emit()
 
     def _show_problem(self, asked: int, exc: BaseException) -> None:
-        if asked != self._asked:
+        if asked != self._asked or not shiboken6.isValid(self):
             return
         self.show_error(str(exc))
 
     def show_error(self, message: str) -> None:
+        if not shiboken6.isValid(self):
+            return
         self.error_label.setText(message)
         self.error_label.show()
         self.ok_button.setEnabled(False)
@@ -429,8 +434,8 @@ class EscalateDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Escalate")
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Escalate")
         buttons.accepted.connect(lambda: self._actions.escalate(self))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -440,6 +445,8 @@ class EscalateDialog(QDialog):
         return data if isinstance(data, int) else None
 
     def show_error(self, message: str) -> None:
+        if not shiboken6.isValid(self):
+            return
         self.error_label.setText(message)
         self.error_label.show()
 
@@ -825,7 +832,7 @@ class TicketActions(QObject):
         if what == "category":
             self._service.submit(
                 known_categories,
-                lambda names: dialog.set_categories(names) if self.dialog is dialog else None,
+                dialog.set_categories,
                 lambda exc: None,
                 label="Reading categories",
             )
@@ -845,7 +852,8 @@ class TicketActions(QObject):
         dialog.ok_button.setEnabled(False)
 
         def closed(_result: Any) -> None:
-            dialog.accept()
+            if shiboken6.isValid(dialog):
+                dialog.accept()
 
         def refused(exc: BaseException) -> None:
             dialog.show_error(str(exc))
@@ -896,7 +904,7 @@ class TicketActions(QObject):
             f"Escalating {ref.number}",
             ref,
             lambda store, v: store.escalate(me, ref.ticket_id, v, reassign_to_id=senior, text=text),
-            on_done=lambda _r: dialog.accept(),
+            on_done=lambda _r: dialog.accept() if shiboken6.isValid(dialog) else None,
             on_error=lambda exc: dialog.show_error(str(exc)),
         )
 

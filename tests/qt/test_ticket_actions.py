@@ -1,0 +1,426 @@
+"""Technician actions on a real desk: their effect on clocks, queue, timeline and audit;
+undo and redo; bad input and conflicts."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMenu
+
+from desktop_app.domain import ClockState, EventKind, Metric, Priority, TicketStatus
+from desktop_app.models.queue_model import QueueModel
+from desktop_app.services.desk import DeskService
+from desktop_app.store import Store, open_store
+from desktop_app.store.demo import generate_demo_desk
+from desktop_app.store.previews import preview_priority
+from desktop_app.views.desk_session import DeskSession
+from desktop_app.views.detail_panel import DetailPanel
+from desktop_app.views.main_window import MainWindow
+from desktop_app.views.ticket_actions import ChangeDialog, EscalateDialog
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+WAIT = 30_000
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("desk") / "template.sqlite3"
+    store = open_store(f"sqlite:///{path}", clock=lambda: NOW)
+    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
+    store.close()
+    return path
+
+
+@dataclass
+class Desk:
+    session: DeskSession
+    window: MainWindow
+    model: QueueModel
+    panel: DetailPanel
+    store: Store  # a second connection, for checking what was written
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def desk(qtbot: Any, template: Path, tmp_path: Path, tmp_settings: QSettings) -> Iterator[Desk]:
+    path = tmp_path / "desk.sqlite3"
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    window = MainWindow(tmp_settings)
+    qtbot.addWidget(window)
+    service = DeskService(lambda: open_store(url, clock=lambda: NOW))
+    model = QueueModel(window, now=NOW.timestamp)
+    problems: list[tuple[str, str]] = []
+    session = DeskSession(
+        window,
+        service,
+        model,
+        tmp_settings,
+        ask=lambda _t, _q: True,
+        tell=lambda title, message: problems.append((title, message)),
+    )
+    panel = DetailPanel(session, now=lambda: NOW)
+    with qtbot.waitSignal(session.ready, timeout=WAIT):
+        session.start()
+    checker = open_store(url, clock=lambda: NOW)
+    try:
+        yield Desk(session, window, model, panel, checker, problems)
+    finally:
+        panel.stop()
+        session.stop()
+        checker.close()
+
+
+def show(qtbot: Any, desk: Desk, ticket_id: int) -> None:
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT):
+        desk.window.queue_view.setCurrentIndex(desk.model.index_of(ticket_id))
+    assert desk.panel.ticket_view is not None
+    assert desk.panel.ticket_view.ticket.id == ticket_id
+
+
+def settle(qtbot: Any, desk: Desk, trigger: Any) -> None:
+    """Run an action and wait until the pane shows the ticket as the action left it."""
+    with qtbot.waitSignal(desk.panel.actions.succeeded, timeout=WAIT):
+        trigger()
+    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
+
+
+def find(desk: Desk, predicate: Any) -> int:
+    for row in range(desk.model.rowCount()):
+        entry = desk.model.entry_at(row)
+        if predicate(entry):
+            return entry.ticket_id
+    raise AssertionError("no ticket on the demo desk matches")
+
+
+def audit_actions(desk: Desk, ticket_id: int) -> list[str]:
+    return [a.action for a in desk.store.audit_log("ticket", ticket_id)]
+
+
+def kinds(desk: Desk, ticket_id: int) -> list[EventKind]:
+    return [e.kind for e in desk.store.ticket(ticket_id).events]
+
+
+# --------------------------------------------------------------------------- conversation
+
+
+def test_a_reply_meets_the_first_response_clock_and_moves_the_row(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.clocks[Metric.FIRST_RESPONSE].state is ClockState.RUNNING)
+    row_before = desk.model.row_of(tid)
+    show(qtbot, desk, tid)
+    pane = desk.panel.ticket_pane
+    timeline_rows = pane.timeline.rowCount()
+    desk.panel.actions.actions["reply"].trigger()
+    assert pane.composer.kind() is EventKind.PUBLIC_REPLY
+    pane.composer.text_edit.setPlainText("We are on it; a technician will call you at 3 pm.")
+    settle(qtbot, desk, pane.composer.send_button.click)
+    clocks = desk.store.ticket_detail(tid).clocks
+    assert clocks[Metric.FIRST_RESPONSE].state is ClockState.MET
+    assert clocks[Metric.FIRST_RESPONSE].met_at == NOW
+    assert kinds(desk, tid)[-1] is EventKind.PUBLIC_REPLY
+    assert audit_actions(desk, tid)[0] == "add_public_reply"
+    assert pane.timeline.rowCount() == timeline_rows + 1
+    assert pane.composer.text_edit.toPlainText() == ""  # sent: the composer is empty again
+    entry = desk.model.entry(tid)
+    assert entry is not None and entry.clocks[Metric.FIRST_RESPONSE].state is ClockState.MET
+    assert desk.model.row_of(tid) != row_before  # its nearest deadline is another clock now
+    assert desk.session.undo_stack.count() == 0  # a sent reply cannot be unsent
+    assert "cannot be unsent" in desk.window.statusBar().currentMessage()
+
+
+def test_an_empty_reply_is_refused_inline_and_nothing_is_written(qtbot: Any, desk: Desk) -> None:
+    tid = desk.model.ticket_id_at(0)
+    show(qtbot, desk, tid)
+    pane = desk.panel.ticket_pane
+    before = audit_actions(desk, tid)
+    pane.compose(EventKind.PUBLIC_REPLY)
+    pane.composer.text_edit.setPlainText("   \n ")
+    pane.composer.send_button.click()
+    assert not pane.composer.error_label.isHidden()
+    assert "empty" in pane.composer.error_label.text()
+    assert audit_actions(desk, tid) == before
+    assert pane.composer.text_edit.toPlainText() == "   \n "
+
+
+def test_an_internal_note_stops_no_clock(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.clocks[Metric.FIRST_RESPONSE].state is ClockState.RUNNING)
+    show(qtbot, desk, tid)
+    due_before = desk.model.entry(tid).due_at  # type: ignore[union-attr]
+    pane = desk.panel.ticket_pane
+    pane.compose(EventKind.INTERNAL_NOTE)
+    pane.composer.text_edit.setPlainText("Asked the network team to look at the switch.")
+    settle(qtbot, desk, pane.composer.send)
+    clocks = desk.store.ticket_detail(tid).clocks
+    assert clocks[Metric.FIRST_RESPONSE].state is ClockState.RUNNING
+    assert desk.model.entry(tid).due_at == due_before  # type: ignore[union-attr]
+    assert kinds(desk, tid)[-1] is EventKind.INTERNAL_NOTE
+    assert audit_actions(desk, tid)[0] == "add_internal_note"
+
+
+# --------------------------------------------------------------------------- wait / resume
+
+
+def test_waiting_on_the_customer_pauses_and_undo_redo_replay_it(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.status is TicketStatus.OPEN)
+    show(qtbot, desk, tid)
+    actions = desk.panel.actions
+    assert actions.actions["wait"].isEnabled() and not actions.actions["resume"].isEnabled()
+    settle(qtbot, desk, actions.actions["wait"].trigger)
+    assert desk.store.ticket(tid).status is TicketStatus.WAITING_ON_CUSTOMER
+    clocks = desk.store.ticket_detail(tid).clocks
+    assert clocks[Metric.RESOLUTION].paused
+    entry = desk.model.entry(tid)
+    assert entry is not None and entry.status is TicketStatus.WAITING_ON_CUSTOMER
+    assert desk.panel.ticket_pane.cards[Metric.RESOLUTION].state_key in ("paused", "breached")
+    assert actions.actions["resume"].isEnabled()
+    stack = desk.session.undo_stack
+    assert stack.count() == 1 and "wait on customer" in stack.undoText()
+
+    settle(qtbot, desk, stack.undo)
+    assert desk.store.ticket(tid).status is TicketStatus.OPEN
+    assert audit_actions(desk, tid)[:2] == ["resume", "wait_on_customer"]
+    assert not desk.store.ticket_detail(tid).clocks[Metric.RESOLUTION].paused
+
+    settle(qtbot, desk, stack.redo)
+    assert desk.store.ticket(tid).status is TicketStatus.WAITING_ON_CUSTOMER
+    assert audit_actions(desk, tid)[0] == "wait_on_customer"
+    assert stack.index() == 1
+
+
+def test_two_quick_undos_use_the_versions_they_will_find(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.status is TicketStatus.OPEN)
+    show(qtbot, desk, tid)
+    actions = desk.panel.actions
+    settle(qtbot, desk, actions.actions["wait"].trigger)
+    settle(qtbot, desk, actions.actions["resume"].trigger)
+    stack = desk.session.undo_stack
+    assert stack.count() == 2
+    with qtbot.waitSignals([actions.succeeded, actions.succeeded], timeout=WAIT):
+        stack.undo()  # back to waiting
+        stack.undo()  # back to open, sent before the first answer came back
+    assert desk.store.ticket(tid).status is TicketStatus.OPEN
+    assert audit_actions(desk, tid)[:4] == [
+        "resume",
+        "wait_on_customer",
+        "resume",
+        "wait_on_customer",
+    ]
+
+
+# --------------------------------------------------------------------------- priority / category
+
+
+def test_a_priority_change_shows_the_new_deadlines_before_confirming(
+    qtbot: Any, desk: Desk
+) -> None:
+    tid = find(
+        desk,
+        lambda e: (
+            e.status is TicketStatus.OPEN
+            and e.priority is not Priority.CRITICAL
+            and e.clocks[Metric.RESOLUTION].state is ClockState.RUNNING
+        ),
+    )
+    show(qtbot, desk, tid)
+    old_priority = desk.store.ticket(tid).priority
+    dialog = desk.panel.actions.open_change("priority")
+    assert isinstance(dialog, ChangeDialog)
+    assert not dialog.ok_button.isEnabled()  # the current priority: nothing to preview
+    with qtbot.waitSignal(dialog.previewShown, timeout=WAIT):
+        dialog.choose(Priority.CRITICAL.value)
+    assert dialog.ok_button.isEnabled()
+    preview = dialog.preview
+    assert preview is not None
+    expected = preview_priority(desk.store, tid, Priority.CRITICAL)
+    assert preview.after[Metric.RESOLUTION].due_at == expected.after[Metric.RESOLUTION].due_at
+    new_due = preview.after[Metric.RESOLUTION].due_at
+    assert new_due is not None and new_due < preview.before[Metric.RESOLUTION].due_at  # type: ignore[operator]
+    assert dialog.table.item(2, 2).text() != "—"
+    assert dialog.rule_label.text().startswith("New rule: ")
+    assert desk.store.ticket(tid).priority is old_priority  # nothing written by the preview
+
+    settle(qtbot, desk, dialog.ok_button.click)
+    ticket = desk.store.ticket(tid)
+    assert ticket.priority is Priority.CRITICAL
+    assert ticket.events[-1].kind is EventKind.PRIORITY_CHANGED
+    stored = desk.store.ticket_detail(tid).clocks[Metric.RESOLUTION]
+    assert stored.due_at == new_due  # the preview told the truth
+    entry = desk.model.entry(tid)
+    assert entry is not None and entry.priority is Priority.CRITICAL
+    assert audit_actions(desk, tid)[0] == "change_priority"
+
+    stack = desk.session.undo_stack
+    assert "priority" in stack.undoText()
+    settle(qtbot, desk, stack.undo)
+    assert desk.store.ticket(tid).priority is old_priority
+    entry = desk.model.entry(tid)
+    assert entry is not None and entry.priority is old_priority
+
+
+def test_an_unknown_category_is_refused_inline_and_nothing_is_written(
+    qtbot: Any, desk: Desk
+) -> None:
+    tid = desk.model.ticket_id_at(0)
+    show(qtbot, desk, tid)
+    before = audit_actions(desk, tid)
+    dialog = desk.panel.actions.open_change("category")
+    assert isinstance(dialog, ChangeDialog)
+    with qtbot.waitSignal(dialog.problemShown, timeout=WAIT) as problem:
+        dialog.choose("coffee machine")
+    assert "No SLA policy or ticket knows the category 'coffee machine'" in problem.args[0]
+    assert not dialog.error_label.isHidden()
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.value_combo.currentText() == "coffee machine"  # what was typed stays
+    assert audit_actions(desk, tid) == before
+    dialog.reject()
+
+
+def test_a_category_change_to_outage_runs_round_the_clock(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.status.is_open and e.category != "outage")
+    show(qtbot, desk, tid)
+    dialog = desk.panel.actions.open_change("category")
+    assert isinstance(dialog, ChangeDialog)
+    with qtbot.waitSignal(dialog.previewShown, timeout=WAIT):
+        dialog.choose("outage")
+    assert "round the clock" in dialog.rule_label.text()
+    settle(qtbot, desk, dialog.ok_button.click)
+    assert desk.store.ticket(tid).category == "outage"
+    assert "round the clock" in desk.panel.ticket_pane.rule.text()
+    assert audit_actions(desk, tid)[0] == "change_category"
+
+
+# --------------------------------------------------------------------------- resolve / escalate
+
+
+def test_resolving_removes_the_row_and_undo_reopens_it(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.status is TicketStatus.OPEN)
+    show(qtbot, desk, tid)
+    total = desk.model.total()
+    with qtbot.waitSignal(desk.panel.actions.succeeded, timeout=WAIT):
+        desk.panel.actions.actions["resolve"].trigger()
+    assert desk.model.entry(tid) is None and desk.model.total() == total - 1
+    assert desk.store.ticket(tid).status is TicketStatus.RESOLVED
+    assert audit_actions(desk, tid)[0] == "resolve"
+    with qtbot.waitSignal(desk.session.service.ticketChanged, timeout=WAIT):
+        desk.session.undo_stack.undo()
+    assert desk.store.ticket(tid).status is TicketStatus.OPEN
+    assert desk.model.entry(tid) is not None and desk.model.total() == total
+    assert kinds(desk, tid)[-1] is EventKind.REOPENED
+    assert audit_actions(desk, tid)[0] == "reopen"
+
+
+def test_escalating_raises_the_level_and_hands_the_ticket_on(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.status.is_open)
+    show(qtbot, desk, tid)
+    level = desk.store.ticket(tid).escalation_level
+    dialog = desk.panel.actions.open_escalate()
+    assert isinstance(dialog, EscalateDialog)
+    senior = next(t for t in desk.session.technicians if t.name == "Sophie Wagner")
+    index = dialog.assignee_combo.findData(senior.id)
+    if index < 0:  # already hers: hand it to someone else senior
+        senior = next(t for t in desk.session.technicians if t.name == "Daniel O'Brien")
+        index = dialog.assignee_combo.findData(senior.id)
+    dialog.assignee_combo.setCurrentIndex(index)
+    dialog.note_edit.setText("Needs the network team")
+    settle(qtbot, desk, dialog.ok_button.click)
+    ticket = desk.store.ticket(tid)
+    assert ticket.escalation_level == level + 1
+    assert ticket.assignee_id == senior.id
+    assert [e.kind for e in ticket.events[-2:]] == [EventKind.ESCALATED, EventKind.ASSIGNED]
+    assert audit_actions(desk, tid)[0] == "escalate"
+    entry = desk.model.entry(tid)
+    assert entry is not None and entry.escalation_level == level + 1
+    assert desk.session.undo_stack.count() == 0  # escalation is not undone
+    assert desk.panel.ticket_pane.fact_labels["escalation"].text() == f"level {level + 1}"
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def test_a_conflict_says_who_changed_the_ticket_reloads_and_keeps_the_text(
+    qtbot: Any, desk: Desk
+) -> None:
+    tid = find(desk, lambda e: e.status.is_open)
+    show(qtbot, desk, tid)
+    ticket = desk.store.ticket(tid)
+    other = next(t for t in desk.session.technicians if t.name == "Lena Hoffmann")
+    assert other.id is not None
+    desk.store.add_event(
+        other.id, tid, ticket.version, EventKind.INTERNAL_NOTE, "Called the vendor."
+    )
+    pane = desk.panel.ticket_pane
+    pane.compose(EventKind.PUBLIC_REPLY)
+    typed = "Dear customer, the replacement ships today."
+    pane.composer.text_edit.setPlainText(typed)
+    with qtbot.waitSignal(desk.panel.actions.failed, timeout=WAIT):
+        pane.composer.send()
+    assert not pane.banner.isHidden()
+    assert "Lena Hoffmann" in pane.banner.text() and "reloaded" in pane.banner.text()
+    qtbot.waitUntil(
+        lambda: (
+            desk.panel.ticket_view is not None
+            and desk.panel.ticket_view.ticket.version == ticket.version + 1
+        ),
+        timeout=WAIT,
+    )
+    assert pane.timeline.event_at(pane.timeline.rowCount() - 1).text == "Called the vendor."
+    assert pane.composer.text_edit.toPlainText() == typed
+    assert EventKind.PUBLIC_REPLY not in kinds(desk, tid)[-1:]
+    # the reply goes through once the technician sends again on the fresh version
+    settle(qtbot, desk, pane.composer.send)
+    assert kinds(desk, tid)[-1] is EventKind.PUBLIC_REPLY
+
+
+def test_an_undo_that_conflicts_leaves_the_history_where_the_desk_is(
+    qtbot: Any, desk: Desk
+) -> None:
+    tid = find(desk, lambda e: e.status is TicketStatus.OPEN)
+    show(qtbot, desk, tid)
+    settle(qtbot, desk, desk.panel.actions.actions["wait"].trigger)
+    ticket = desk.store.ticket(tid)
+    other = next(t for t in desk.session.technicians if t.name == "Lena Hoffmann")
+    assert other.id is not None
+    desk.store.add_event(other.id, tid, ticket.version, EventKind.INTERNAL_NOTE, "Vendor called")
+    stack = desk.session.undo_stack
+    with qtbot.waitSignal(desk.panel.actions.failed, timeout=WAIT):
+        stack.undo()
+    assert stack.index() == 1 and stack.canUndo()  # the wait is still done
+    assert desk.store.ticket(tid).status is TicketStatus.WAITING_ON_CUSTOMER
+    assert "Lena Hoffmann" in desk.panel.ticket_pane.banner.text()
+
+
+# --------------------------------------------------------------------------- menus and keys
+
+
+def test_actions_have_shortcuts_a_ticket_menu_and_a_queue_context_menu(
+    qtbot: Any, desk: Desk
+) -> None:
+    actions = desk.panel.actions
+    shortcuts = {key: a.shortcut().toString() for key, a in actions.actions.items()}
+    assert shortcuts["reply"] == "Ctrl+R" and shortcuts["resolve"] == "Ctrl+Shift+R"
+    assert len(set(shortcuts.values())) == len(shortcuts)  # no two actions share a key
+    menu = desk.window.findChild(QMenu, "menuTicket")
+    assert menu is not None
+    assert menu.title() == "&Ticket"
+    assert menu.menuAction() in desk.window.menuBar().actions()
+    assert desk.window.queue_view.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    tid = find(desk, lambda e: e.status is TicketStatus.OPEN)
+    show(qtbot, desk, tid)
+    context = actions.context_menu()
+    texts = [a.text() for a in context.actions() if not a.isSeparator()]
+    assert "&Reply to customer" in texts and "Re&solve" in texts
+    assert actions.actions["resolve"].isEnabled() and not actions.actions["reopen"].isEnabled()
+    context.deleteLater()
+
+
+def test_no_action_without_a_ticket(qtbot: Any, desk: Desk) -> None:
+    desk.panel.show_ticket(None)
+    assert not any(a.isEnabled() for a in desk.panel.actions.actions.values())
+    assert desk.window.detail_stack.currentWidget() is not desk.panel.tabs
