@@ -198,6 +198,9 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
     )
     # Panels and services that attach to the session: one line each.
     attachments: list[QObject] = []
+    from desktop_app.views.detail_panel import DetailPanel  # the ticket and customer panes
+
+    attachments.append(DetailPanel(session))
     return DeskApp(window, service, model, session, attachments)
 
 
