@@ -1,0 +1,268 @@
+"""Criticism notes: add, edit and resolve through the customer pane; a note without words
+or with a follow-up date in the past is refused inline; the list model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate, QSettings
+
+from desktop_app.domain import CriticismNote, FeedbackSource, Sentiment
+from desktop_app.models.criticism_model import NOTE_ROLE, CriticismModel, sort_notes
+from desktop_app.models.queue_model import QueueModel
+from desktop_app.services.desk import DeskService
+from desktop_app.store import Store, open_store
+from desktop_app.store.demo import generate_demo_desk
+from desktop_app.views.criticism import CriticismDialog
+from desktop_app.views.desk_session import DeskSession
+from desktop_app.views.detail_panel import DetailPanel
+from desktop_app.views.main_window import MainWindow
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+WAIT = 30_000
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("desk") / "template.sqlite3"
+    store = open_store(f"sqlite:///{path}", clock=lambda: NOW)
+    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
+    store.close()
+    return path
+
+
+@dataclass
+class Desk:
+    session: DeskSession
+    window: MainWindow
+    model: QueueModel
+    panel: DetailPanel
+    store: Store  # a second connection, for checking what was written
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def desk(qtbot: Any, template: Path, tmp_path: Path, tmp_settings: QSettings) -> Iterator[Desk]:
+    path = tmp_path / "desk.sqlite3"
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    window = MainWindow(tmp_settings)
+    qtbot.addWidget(window)
+    service = DeskService(lambda: open_store(url, clock=lambda: NOW))
+    model = QueueModel(window, now=NOW.timestamp)
+    problems: list[tuple[str, str]] = []
+    session = DeskSession(
+        window,
+        service,
+        model,
+        tmp_settings,
+        ask=lambda _t, _q: True,
+        tell=lambda title, message: problems.append((title, message)),
+    )
+    panel = DetailPanel(session, now=lambda: NOW)
+    with qtbot.waitSignal(session.ready, timeout=WAIT):
+        session.start()
+    checker = open_store(url, clock=lambda: NOW)
+    try:
+        yield Desk(session, window, model, panel, checker, problems)
+    finally:
+        panel.stop()
+        session.stop()
+        checker.close()
+
+
+def show(qtbot: Any, desk: Desk, ticket_id: int) -> None:
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT):
+        desk.window.queue_view.setCurrentIndex(desk.model.index_of(ticket_id))
+    assert desk.panel.ticket_view is not None
+    assert desk.panel.ticket_view.ticket.id == ticket_id
+
+
+def settle(qtbot: Any, desk: Desk, trigger: Any) -> None:
+    """Run an action and wait until the pane shows the ticket as the action left it."""
+    with qtbot.waitSignal(desk.panel.actions.succeeded, timeout=WAIT):
+        trigger()
+    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
+
+
+def find(desk: Desk, predicate: Any) -> int:
+    for row in range(desk.model.rowCount()):
+        entry = desk.model.entry_at(row)
+        if predicate(entry):
+            return entry.ticket_id
+    raise AssertionError("no ticket on the demo desk matches")
+
+
+def audit_actions(desk: Desk, ticket_id: int) -> list[str]:
+    return [a.action for a in desk.store.audit_log("ticket", ticket_id)]
+
+
+def customer_without_complaints(desk: Desk) -> int:
+    """A ticket whose customer has no open negative note yet."""
+    negative = {
+        n.customer_id
+        for n in desk.store.criticism_notes(open_only=True)
+        if n.sentiment is Sentiment.NEGATIVE
+    }
+    return next(
+        desk.model.entry_at(r).ticket_id
+        for r in range(desk.model.rowCount())
+        if desk.model.entry_at(r).customer_id not in negative
+    )
+
+
+def open_dialog(qtbot: Any, desk: Desk, ticket_id: int) -> CriticismDialog:
+    show(qtbot, desk, ticket_id)
+    desk.panel.customer_pane.criticism.add_button.click()
+    dialog = desk.panel.criticism_dialog
+    assert isinstance(dialog, CriticismDialog)
+    return dialog
+
+
+def test_a_complaint_is_added_shown_first_and_badged_in_the_queue(qtbot: Any, desk: Desk) -> None:
+    tid = customer_without_complaints(desk)
+    entry = desk.model.entry(tid)
+    assert entry is not None and entry.open_negative_criticism == 0
+    dialog = open_dialog(qtbot, desk, tid)
+    assert dialog.sentiment_combo.currentData() == Sentiment.NEGATIVE.value  # from a ticket
+    assert dialog.ticket_combo.currentData() == tid  # linked to the ticket shown
+    dialog.source_combo.setCurrentIndex(dialog.source_combo.findData("phone"))
+    dialog.text_edit.setPlainText("Nobody called back after the outage.")
+    owner = next(t for t in desk.session.technicians if t.name == "Sophie Wagner")
+    dialog.owner_combo.setCurrentIndex(dialog.owner_combo.findData(owner.id))
+    dialog.due_check.setChecked(True)
+    dialog.due_edit.setDate(QDate(2026, 11, 30))
+    with qtbot.waitSignal(desk.panel.criticismSaved, timeout=WAIT) as saved:
+        dialog.buttons.accepted.emit()
+    note = saved.args[0]
+    assert isinstance(note, CriticismNote) and note.id is not None
+    stored = [n for n in desk.store.criticism_notes(entry.customer_id) if n.id == note.id]
+    assert stored and stored[0].text == "Nobody called back after the outage."
+    assert stored[0].follow_up_owner_id == owner.id
+    assert stored[0].follow_up_due == date(2026, 11, 30)
+    assert stored[0].ticket_id == tid and stored[0].source is FeedbackSource.PHONE
+    assert desk.store.audit_log("criticism", note.id)[0].action == "add_criticism"
+    queued = desk.model.entry(tid)
+    assert queued is not None and queued.open_negative_criticism == 1  # the badge
+    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
+    pane = desk.panel.customer_pane
+    assert not pane.complaints.isHidden() and "Nobody called back" in pane.complaints.text()
+    assert pane.criticism.model.note_at(0).id == note.id
+    assert desk.panel.criticism_dialog is None  # closed once saved
+
+
+def test_a_note_without_words_is_refused_inline(qtbot: Any, desk: Desk) -> None:
+    dialog = open_dialog(qtbot, desk, desk.model.ticket_id_at(0))
+    before = len(desk.store.criticism_notes())
+    dialog.text_edit.setPlainText("   ")
+    dialog.submit()
+    assert not dialog.error_label.isHidden()
+    assert "needs their words" in dialog.error_label.text()
+    assert len(desk.store.criticism_notes()) == before
+    assert dialog.isVisible() or desk.panel.criticism_dialog is dialog
+    dialog.reject()
+
+
+def test_a_follow_up_date_in_the_past_is_refused_and_the_text_kept(qtbot: Any, desk: Desk) -> None:
+    dialog = open_dialog(qtbot, desk, desk.model.ticket_id_at(0))
+    before = len(desk.store.criticism_notes())
+    dialog.text_edit.setPlainText("Invoice shows hours we never used.")
+    dialog.due_check.setChecked(True)
+    yesterday = (NOW - timedelta(days=1)).date()
+    dialog.due_edit.setDate(QDate(yesterday.year, yesterday.month, yesterday.day))
+    with qtbot.assertNotEmitted(dialog.submitted):
+        dialog.submit()
+    assert "is in the past" in dialog.error_label.text()
+    assert dialog.text_edit.toPlainText() == "Invoice shows hours we never used."
+    assert len(desk.store.criticism_notes()) == before
+    dialog.reject()
+
+
+def test_a_note_is_edited_and_resolved(qtbot: Any, desk: Desk) -> None:
+    with_open_notes = {n.customer_id for n in desk.store.criticism_notes(open_only=True)}
+    show(
+        qtbot,
+        desk,
+        next(
+            desk.model.entry_at(r).ticket_id
+            for r in range(desk.model.rowCount())
+            if desk.model.entry_at(r).customer_id in with_open_notes
+        ),
+    )
+    panel = desk.panel.customer_pane.criticism
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.note_at(r).is_open)
+    note = panel.model.note_at(row)
+    assert note.id is not None
+    panel.table.setCurrentIndex(panel.model.index(row, 0))
+    panel.edit_button.click()
+    dialog = desk.panel.criticism_dialog
+    assert isinstance(dialog, CriticismDialog) and dialog.text_edit.toPlainText() == note.text
+    dialog.text_edit.setPlainText(note.text + " (called back on Tuesday)")
+    with qtbot.waitSignal(desk.panel.criticismSaved, timeout=WAIT):
+        dialog.submit()
+    edited = next(n for n in desk.store.criticism_notes() if n.id == note.id)
+    assert edited.text.endswith("(called back on Tuesday)")
+    assert desk.store.audit_log("criticism", note.id)[0].action == "edit_criticism"
+    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
+    panel.select_note(note.id)
+    assert panel.resolve_button.isEnabled()
+    with qtbot.waitSignal(desk.panel.criticismSaved, timeout=WAIT):
+        panel.resolve_button.click()
+    resolved = next(n for n in desk.store.criticism_notes() if n.id == note.id)
+    assert resolved.resolved_at == NOW
+    assert desk.store.audit_log("criticism", note.id)[0].action == "resolve_criticism"
+
+
+# --------------------------------------------------------------------------- the model
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def notes() -> list[CriticismNote]:
+    return [
+        CriticismNote(1, T0, FeedbackSource.EMAIL, Sentiment.POSITIVE, "Great help", id=1),
+        CriticismNote(
+            1,
+            T0 + timedelta(days=1),
+            FeedbackSource.PHONE,
+            Sentiment.NEGATIVE,
+            "Slow",
+            follow_up_owner_id=7,
+            follow_up_due=date(2026, 11, 3),
+            id=2,
+        ),
+        CriticismNote(
+            1,
+            T0 + timedelta(days=2),
+            FeedbackSource.SURVEY,
+            Sentiment.NEGATIVE,
+            "Rude",
+            resolved_at=T0 + timedelta(days=3),
+            id=3,
+        ),
+        CriticismNote(
+            1, T0 + timedelta(days=4), FeedbackSource.MEETING, Sentiment.NEUTRAL, "Ok", id=4
+        ),
+    ]
+
+
+def test_the_criticism_model_passes_the_model_tester(qtmodeltester: Any) -> None:
+    model = CriticismModel()
+    model.set_notes(notes(), {7: "Sophie Wagner"}, date(2026, 11, 10))
+    qtmodeltester.check(model, force_py=True)
+    assert [model.note_at(r).id for r in range(model.rowCount())] == [2, 4, 1, 3]
+    assert model.index(0, 4).data() == "Sophie Wagner"
+    assert model.index(0, 5).data() == "03 Nov 2026 (overdue)"
+    assert model.index(3, 6).data() == "resolved 04 Nov"
+    assert model.index(0, 0).data(NOTE_ROLE).text == "Slow"
+    assert [n.id for n in model.open_negative()] == [2]
+
+
+def test_open_negative_notes_sort_first() -> None:
+    assert [n.id for n in sort_notes(notes())] == [2, 4, 1, 3]

@@ -1,0 +1,237 @@
+"""The ticket pane on a known demo desk: facts, SLA clocks with their rule and deadlines in
+both zones, the timeline, the quiet loading state and stale answers; the timeline model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from desktop_app.domain import ClockState, EventKind, Metric, Priority, TicketEvent
+from desktop_app.models.queue_model import QueueModel, format_remaining
+from desktop_app.models.timeline_model import EVENT_ROLE, KIND_ROLE, TimelineModel
+from desktop_app.services.desk import DeskService
+from desktop_app.store import Store, open_store
+from desktop_app.store.demo import generate_demo_desk
+from desktop_app.views.desk_session import DeskSession
+from desktop_app.views.detail_panel import DetailPanel
+from desktop_app.views.main_window import MainWindow
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+WAIT = 30_000
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("desk") / "template.sqlite3"
+    store = open_store(f"sqlite:///{path}", clock=lambda: NOW)
+    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
+    store.close()
+    return path
+
+
+@dataclass
+class Desk:
+    session: DeskSession
+    window: MainWindow
+    model: QueueModel
+    panel: DetailPanel
+    store: Store  # a second connection, for checking what was written
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def desk(qtbot: Any, template: Path, tmp_path: Path, tmp_settings: QSettings) -> Iterator[Desk]:
+    path = tmp_path / "desk.sqlite3"
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    window = MainWindow(tmp_settings)
+    qtbot.addWidget(window)
+    service = DeskService(lambda: open_store(url, clock=lambda: NOW))
+    model = QueueModel(window, now=NOW.timestamp)
+    problems: list[tuple[str, str]] = []
+    session = DeskSession(
+        window,
+        service,
+        model,
+        tmp_settings,
+        ask=lambda _t, _q: True,
+        tell=lambda title, message: problems.append((title, message)),
+    )
+    panel = DetailPanel(session, now=lambda: NOW)
+    with qtbot.waitSignal(session.ready, timeout=WAIT):
+        session.start()
+    checker = open_store(url, clock=lambda: NOW)
+    try:
+        yield Desk(session, window, model, panel, checker, problems)
+    finally:
+        panel.stop()
+        session.stop()
+        checker.close()
+
+
+def show(qtbot: Any, desk: Desk, ticket_id: int) -> None:
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT):
+        desk.window.queue_view.setCurrentIndex(desk.model.index_of(ticket_id))
+    assert desk.panel.ticket_view is not None
+    assert desk.panel.ticket_view.ticket.id == ticket_id
+
+
+def settle(qtbot: Any, desk: Desk, trigger: Any) -> None:
+    """Run an action and wait until the pane shows the ticket as the action left it."""
+    with qtbot.waitSignal(desk.panel.actions.succeeded, timeout=WAIT):
+        trigger()
+    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
+
+
+def find(desk: Desk, predicate: Any) -> int:
+    for row in range(desk.model.rowCount()):
+        entry = desk.model.entry_at(row)
+        if predicate(entry):
+            return entry.ticket_id
+    raise AssertionError("no ticket on the demo desk matches")
+
+
+def audit_actions(desk: Desk, ticket_id: int) -> list[str]:
+    return [a.action for a in desk.store.audit_log("ticket", ticket_id)]
+
+
+def kinds(desk: Desk, ticket_id: int) -> list[EventKind]:
+    return [e.kind for e in desk.store.ticket(ticket_id).events]
+
+
+STATE_KEYS = {
+    ClockState.RUNNING: {"ok", "warning", "breached"},
+    ClockState.PAUSED: {"paused"},
+    ClockState.MET: {"met"},
+    ClockState.BREACHED: {"breached"},
+    ClockState.INACTIVE: {"inactive"},
+}
+
+
+def test_the_pane_shows_the_ticket_its_clocks_and_their_rule(qtbot: Any, desk: Desk) -> None:
+    entry = desk.model.entry_at(0)
+    show(qtbot, desk, entry.ticket_id)
+    pane = desk.panel.ticket_pane
+    detail = desk.store.ticket_detail(entry.ticket_id)
+    ticket = detail.ticket
+    assert ticket.number in pane.header.text() and ticket.subject in pane.header.text()
+    assert pane.fact_labels["priority"].text() == ticket.priority.label
+    assert pane.fact_labels["category"].text() == ticket.category
+    assert pane.fact_labels["status"].text() == ticket.status.value.replace("_", " ")
+    assignee = detail.assignee.name if detail.assignee else "Unassigned"
+    assert pane.fact_labels["assignee"].text() == assignee
+    assert detail.customer.name in pane.fact_labels["customer"].text()
+    assert entry.policy_name and entry.policy_name in pane.rule.text()
+    me = desk.session.me
+    assert me is not None
+    for metric, stored in detail.clocks.items():
+        card = pane.cards[metric]
+        assert card.state_key in STATE_KEYS[stored.state], metric
+        if stored.due_at is not None:
+            mine = stored.due_at.astimezone(ZoneInfo(me.timezone))
+            text = card.deadline.text()
+            assert f"Due {mine:%a %d %b %H:%M}" in text and "your time" in text
+            assert entry.site_name is not None and f"at {entry.site_name}" in text
+        assert f"target {format_remaining(stored.target.total_seconds())}" in card.numbers.text()
+        assert entry.policy_name in card.toolTip()
+    assert pane.timeline.rowCount() == len(ticket.events)
+    first = pane.timeline.index(0)
+    assert first.data(KIND_ROLE) == EventKind.CREATED.value
+    created = ticket.events[0].at.astimezone(ZoneInfo(me.timezone))
+    assert f"{created:%a %d %b %H:%M}" in first.data()
+    assert desk.window.detail_stack.currentWidget() is desk.panel.tabs
+
+
+def test_a_breached_clock_says_by_how_much(qtbot: Any, desk: Desk) -> None:
+    entry = next(
+        desk.model.entry_at(r)
+        for r in range(desk.model.rowCount())
+        if desk.model.entry_at(r).nearest is not None
+        and desk.model.entry_at(r).nearest.state is ClockState.BREACHED  # type: ignore[union-attr]
+    )
+    show(qtbot, desk, entry.ticket_id)
+    assert entry.nearest is not None
+    card = desk.panel.ticket_pane.cards[entry.nearest.metric]
+    assert card.state_key == "breached"
+    assert card.state.text().startswith("breached")
+    assert " over" in card.numbers.text()
+    assert "Breached " in card.deadline.text()
+
+
+def test_loading_is_quiet_and_a_stale_answer_is_ignored(qtbot: Any, desk: Desk) -> None:
+    first, second = desk.model.ticket_id_at(0), desk.model.ticket_id_at(5)
+    pane = desk.panel.ticket_pane
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT) as shown:
+        desk.window.queue_view.setCurrentIndex(desk.model.index_of(first))
+        assert not pane.loading.isHidden() and "Loading" in pane.loading.text()
+        desk.window.queue_view.setCurrentIndex(desk.model.index_of(second))
+    assert shown.args == [second]
+    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
+    assert desk.panel.ticket_view is not None and desk.panel.ticket_view.ticket.id == second
+    assert pane.loading.isHidden()
+
+
+def test_enter_opens_the_ticket_with_the_cursor_in_the_composer(qtbot: Any, desk: Desk) -> None:
+    tid = desk.model.ticket_id_at(1)
+    desk.panel.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT):
+        desk.session.keys.ticketActivated.emit(tid)
+    assert desk.panel.tabs.currentWidget() is desk.panel.ticket_pane
+    assert desk.panel.current_ticket == tid
+
+
+# --------------------------------------------------------------------------- timeline model
+
+T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+def events(n: int) -> list[TicketEvent]:
+    made = [TicketEvent(EventKind.CREATED, T0, "Liam Roy", "Printer jams", Priority.NORMAL)]
+    kinds = [EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE, EventKind.CUSTOMER_MESSAGE]
+    for i in range(1, n):
+        made.append(TicketEvent(kinds[i % 3], T0 + timedelta(minutes=i), "Priya", f"text {i}"))
+    return made
+
+
+def test_the_timeline_model_passes_the_model_tester(qtmodeltester: Any) -> None:
+    model = TimelineModel(zone=ZoneInfo("America/Toronto"))
+    model.set_timeline(1, events(5))
+    qtmodeltester.check(model, force_py=True)
+    assert model.index(0).data().startswith("Ticket opened · Liam Roy · Tue 01 Dec 10:00")
+    assert model.index(0).data(EVENT_ROLE) == events(5)[0]
+    assert model.index(1).data(KIND_ROLE) == EventKind.INTERNAL_NOTE.value
+    assert model.index(1).data(Qt.ItemDataRole.BackgroundRole) is not None  # notes stand out
+    assert model.index(2).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_new_events_of_the_same_ticket_are_appended_not_reset(qtbot: Any) -> None:
+    model = TimelineModel()
+    model.set_timeline(1, events(3))
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.rowsInserted) as added:
+        model.set_timeline(1, events(5))
+    assert added.args[1:] == [3, 4]
+    with qtbot.waitSignal(model.modelReset):
+        model.set_timeline(2, events(2))
+    assert model.rowCount() == 2
+
+
+def test_headlines_name_the_new_values() -> None:
+    from desktop_app.models.timeline_model import event_headline
+
+    assert (
+        event_headline(TicketEvent(EventKind.PRIORITY_CHANGED, T0, priority=Priority.HIGH))
+        == "Priority changed to P2 high"
+    )
+    assert (
+        event_headline(TicketEvent(EventKind.BREACHED, T0, metric=Metric.RESOLUTION))
+        == "Resolution SLA breached"
+    )
+    assert event_headline(TicketEvent(EventKind.ESCALATED, T0, level=2)) == "Escalated to level 2"
