@@ -21,7 +21,7 @@ clock counts as told too (a breach notification covers the 90% warning before it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -174,6 +174,8 @@ class AlertPlan:
     entries: dict[int, list[ScheduleEntry]]
     fired: tuple[FiredMark, ...]
     notifications: tuple[Notification, ...]  # newest first
+    open_tickets: frozenset[int] = frozenset()
+    next_due: dict[int, float] = field(default_factory=dict)  # nearest deadline, epoch s
 
     @property
     def ticket_count(self) -> int:
@@ -185,16 +187,32 @@ def plan_alerts(
 ) -> AlertPlan:
     """A database-thread job: the schedule of the loaded queue, the fired marks from the
     persisted notifications, and the newest ``show`` notifications for the in-app list."""
-    entries = schedule_for_queue(queue)
+    tickets = [entry for entry in queue if entry.status.is_open]
+    entries = schedule_for_queue(tickets)
     persisted = store.notifications(limit=max(FIRED_LOOKBACK, show))
     marks = fired_marks(entries, persisted)
-    return AlertPlan(entries, tuple(marks), tuple(persisted[:show]))
+    return AlertPlan(
+        entries,
+        tuple(marks),
+        tuple(persisted[:show]),
+        frozenset(entry.ticket_id for entry in tickets),
+        {entry.ticket_id: due for entry in tickets if (due := next_deadline(entry)) is not None},
+    )
+
+
+def next_deadline(entry: QueueEntry) -> float | None:
+    """The ticket's nearest counting deadline in epoch seconds (None when nothing counts)."""
+    clock = entry.nearest
+    if clock is None or clock.due_at is None or not _counting(clock):
+        return None
+    return clock.due_at.timestamp()
 
 
 __all__ = [
     "CLOCK_KINDS",
     "AlertPlan",
     "fired_marks",
+    "next_deadline",
     "plan_alerts",
     "schedule_entries",
     "schedule_for_queue",

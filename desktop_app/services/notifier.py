@@ -30,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from time import monotonic as _monotonic
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -181,6 +182,54 @@ def _log_failure(future: Future[None]) -> None:
     error = future.exception()
     if error is not None:
         log.warning("native notification failed: %s", error)
+
+
+class CachedAvailability:
+    """A pop-up backend whose ``available()`` answer is reused for ``ttl`` seconds.
+
+    The native check asks the session bus (a blocking D-Bus round trip); a desk that warns
+    several times a minute asks once every few minutes instead, on whatever thread notifies.
+    """
+
+    def __init__(
+        self,
+        backend: PopupBackend,
+        *,
+        ttl: float = 300.0,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        if ttl <= 0:
+            raise ValueError(f"ttl must be positive seconds (e.g. 300), got {ttl}")
+        self._backend = backend
+        self._ttl = ttl
+        self._monotonic = monotonic if monotonic is not None else _monotonic
+        self._answer: tuple[float, bool] | None = None
+
+    @property
+    def backend(self) -> PopupBackend:
+        return self._backend
+
+    def available(self) -> bool:
+        now = self._monotonic()
+        if self._answer is None or now - self._answer[0] >= self._ttl:
+            self._answer = (now, bool(self._backend.available()))
+        return self._answer[1]
+
+    def forget(self) -> None:
+        """Ask the backend again next time (e.g. after a failed pop-up)."""
+        self._answer = None
+
+    def show(self, title: str, body: str) -> object:
+        try:
+            return self._backend.show(title, body)
+        except Exception:
+            self._answer = None
+            raise
+
+    def close(self) -> None:
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            close()
 
 
 # --------------------------------------------------------------------- tray

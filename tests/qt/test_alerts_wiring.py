@@ -1,0 +1,370 @@
+"""Alerts wired into a real session on a small demo desk, driven by a fake clock.
+
+The store and the monitor read the same :class:`FakeClock`, so moving it moves the desk's
+time: nothing here sleeps. ``settle`` waits (through Qt signals) until the monitor has
+handled every request and the database thread has answered every job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from desktop_app.domain import EventKind, Metric, Priority, Role
+from desktop_app.domain.queue import QueueEntry
+from desktop_app.models.queue_model import QueueModel
+from desktop_app.services.alerts import schedule_entries
+from desktop_app.services.clock import FakeClock
+from desktop_app.services.desk import DeskService
+from desktop_app.services.escalation import customer_update_due
+from desktop_app.services.notifier import Channel, Delivery
+from desktop_app.sla.schedule import ScheduleEntry
+from desktop_app.store import Store, open_store
+from desktop_app.store.demo import generate_demo_desk
+from desktop_app.views.alerts_wiring import AlertsWiring
+from desktop_app.views.desk_session import DeskSession
+from desktop_app.views.main_window import MainWindow
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+WAIT_MS = 30_000
+
+
+class FakePopup:
+    def __init__(self, available: bool = True) -> None:
+        self.is_available = available
+        self.shown: list[tuple[str, str]] = []
+
+    def available(self) -> bool:
+        return self.is_available
+
+    def show(self, title: str, body: str) -> None:
+        self.shown.append((title, body))
+
+
+class Dialogs:
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def ask(self, title: str, question: str) -> bool:
+        return False
+
+    def tell(self, title: str, message: str) -> None:
+        self.problems.append((title, message))
+
+
+@dataclass
+class Desk:
+    session: DeskSession
+    wiring: AlertsWiring
+    window: MainWindow
+    model: QueueModel
+    service: DeskService
+    native: FakePopup
+    dialogs: Dialogs
+    quits: list[str]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def desk_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    store = open_store(url, clock=lambda: NOW)
+    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
+    store.close()
+    return url
+
+
+@pytest.fixture
+def desks(qtbot: QtBot) -> Iterator[list[Desk]]:
+    started: list[Desk] = []
+    yield started
+    for desk in started:
+        desk.wiring.stop()
+        desk.session.stop()
+
+
+def open_desk(
+    qtbot: QtBot,
+    url: str,
+    settings: QSettings,
+    clock: FakeClock,
+    desks: list[Desk],
+    *,
+    tray: bool = False,
+    native: bool = False,
+) -> Desk:
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    service = DeskService(lambda: open_store(url, clock=clock.now))
+    model = QueueModel(window, now=lambda: clock.now().timestamp())
+    dialogs = Dialogs()
+    session = DeskSession(window, service, model, settings, ask=dialogs.ask, tell=dialogs.tell)
+    popup = FakePopup(available=native)
+    quits: list[str] = []
+    wiring = AlertsWiring(
+        session,
+        clock=clock,
+        native=popup,
+        tray_available=lambda: tray,
+        quit_app=lambda: quits.append("quit"),
+    )
+    desk = Desk(session, wiring, window, model, service, popup, dialogs, quits)
+    desks.append(desk)
+    with qtbot.waitSignal(wiring.planned, timeout=WAIT_MS):
+        session.start()
+    settle(qtbot, desk)
+    return desk
+
+
+def settle(qtbot: QtBot, desk: Desk) -> None:
+    """Let the monitor look at the (fake) time and wait until every answer is in: the
+    monitor's signals, the escalations they started, the notifications they saved."""
+    desk.wiring.monitor.recheck()
+    qtbot.waitUntil(
+        lambda: (
+            not desk.wiring.monitor.busy
+            and desk.wiring.escalation.pending == 0
+            and not desk.service.busy
+        ),
+        timeout=WAIT_MS,
+    )
+
+
+def read(qtbot: QtBot, desk: Desk, job: Any) -> Any:
+    """Run a read on the desk's database thread and return its answer."""
+    answers: list[Any] = []
+    desk.service.submit(job, answers.append)
+    qtbot.waitUntil(lambda: bool(answers), timeout=WAIT_MS)
+    return answers[0]
+
+
+def upcoming(desk: Desk) -> tuple[QueueEntry, list[ScheduleEntry]]:
+    """The open ticket whose next warning comes first after now, with its schedule."""
+    now = desk.wiring.monitor.clock.now()
+    best: tuple[datetime, QueueEntry, list[ScheduleEntry]] | None = None
+    for row in range(desk.model.rowCount()):
+        entry = desk.model.entry_at(row)
+        entries = schedule_entries(entry)
+        future = [e for e in entries if e.kind == "warning" and e.at > now]
+        if not future:
+            continue
+        first = min(e.at for e in future)
+        if best is None or first < best[0]:
+            best = (first, entry, entries)
+    assert best is not None, "the demo desk should have a ticket with a warning still to come"
+    return best[1], best[2]
+
+
+def kinds(store: Store, ticket_id: int) -> list[str]:
+    return [n.kind for n in store.notifications(limit=10_000) if n.ticket_id == ticket_id]
+
+
+def test_a_clock_due_soon_warns_then_breaches_and_escalates(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    entry, entries = upcoming(desk)
+    tid = entry.ticket_id
+    warning = min(
+        (e for e in entries if e.kind == "warning" and e.at > clock.now()), key=lambda e: e.at
+    )
+    breach = next(e for e in entries if e.kind == "breach" and e.metric == warning.metric)
+    level_before = read(qtbot, desk, lambda s: s.ticket(tid)).escalation_level
+
+    clock.set_wall(warning.at)
+    with qtbot.waitSignal(desk.wiring.monitor.warning_due, timeout=WAIT_MS) as warned:
+        settle(qtbot, desk)
+    settle(qtbot, desk)
+    assert warned.args[0] == tid and warned.args[2] == warning.threshold
+    listed = desk.wiring.panel.model.items()
+    assert listed[0].kind == "warning" and listed[0].ticket_id == tid
+    assert listed[0].id is not None  # saved before it was listed
+    assert entry.number in listed[0].title
+    assert "warning" in read(qtbot, desk, lambda s: kinds(s, tid))
+
+    clock.set_wall(breach.at)
+    with qtbot.waitSignal(desk.wiring.escalation.handled, timeout=WAIT_MS) as handled:
+        settle(qtbot, desk)
+    settle(qtbot, desk)
+    outcome = handled.args[0]
+    assert outcome.ticket_id == tid and outcome.handled
+    assert outcome.dispatchers and all(t.role is Role.DISPATCHER for t in outcome.dispatchers)
+
+    ticket = read(qtbot, desk, lambda s: s.ticket_detail(tid)).ticket
+    assert ticket.escalation_level == level_before + 1
+    breaches = [e for e in ticket.events if e.kind is EventKind.BREACHED]
+    assert [(e.metric, e.at) for e in breaches] == [(breach.metric, breach.at)]
+    assert any(e.kind is EventKind.ESCALATED for e in ticket.events)
+    assert customer_update_due(ticket.events)
+    stored = read(qtbot, desk, lambda s: kinds(s, tid))
+    assert {"warning", "breach", "escalation", "customer_update"} <= set(stored)
+    escalation = next(n for n in desk.wiring.panel.model.items() if n.kind == "escalation")
+    assert all(t.name in escalation.body for t in outcome.dispatchers)
+    actions = [a.action for a in read(qtbot, desk, lambda s: s.audit_log("ticket", tid))]
+    assert "record_breach" in actions and "escalate" in actions
+    # the queue row followed the escalation
+    shown = desk.model.entry(tid)
+    assert shown is not None and shown.escalation_level == level_before + 1
+
+
+def test_startup_summarises_what_came_due_and_a_restart_repeats_nothing(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    first = open_desk(qtbot, desk_url, tmp_settings, clock, desks, native=True)
+    summaries = [n for n in first.wiring.panel.model.items() if n.kind == "summary"]
+    assert len(summaries) == 1 and "while the desk was closed" in summaries[0].body
+    store_view = read(qtbot, first, lambda s: s.notifications(limit=10_000))
+    # one summary pop-up, not a storm (a clock due within the last seconds still pops alone)
+    titles = [title for title, _ in first.native.shown]
+    assert titles.count("While you were away") == 1
+    assert len(titles) < len([n for n in store_view if n.kind in ("warning", "breach")]) / 4
+    levels = {e.ticket_id: e.escalation_level for e in read(qtbot, first, lambda s: s.load_queue())}
+    escalated = [n for n in store_view if n.kind == "escalation"]
+    assert escalated, "the demo desk has breached tickets; each is escalated once at start-up"
+    first.wiring.stop()
+    first.session.stop()
+    desks.remove(first)
+
+    clock.advance(minutes=1)
+    second = open_desk(qtbot, desk_url, tmp_settings, clock, desks, native=True)
+    again = read(qtbot, second, lambda s: s.notifications(limit=10_000))
+    new = [n for n in again if n.id not in {m.id for m in store_view}]
+    assert [n for n in new if n.kind in ("warning", "breach", "escalation")] == []
+    assert second.native.shown == []
+    assert {
+        e.ticket_id: e.escalation_level for e in read(qtbot, second, lambda s: s.load_queue())
+    } == levels
+    # the persisted list is shown again after the restart
+    assert {n.id for n in second.wiring.panel.model.items()} >= {n.id for n in store_view[:50]}
+
+
+def test_a_new_ticket_is_announced_and_a_resolved_one_goes_quiet(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    me = desk.session.me
+    assert me is not None and me.id is not None
+    actor = me.id
+    customer_id = desk.model.entry_at(0).customer_id
+
+    created: list[Any] = []
+    desk.service.submit(
+        lambda s: s.create_ticket(
+            actor,
+            customer_id=customer_id,
+            subject="Mail server refuses connections",
+            category="outage",
+            priority=Priority.CRITICAL,
+        ),
+        created.append,
+    )
+    qtbot.waitUntil(lambda: bool(created), timeout=WAIT_MS)
+    tid = created[0].id
+    with qtbot.waitSignal(desk.wiring.monitor.ticket_arrived, timeout=WAIT_MS):
+        desk.service.refresh_tickets([tid])
+    settle(qtbot, desk)
+    arrival = desk.wiring.panel.model.notification_at(0)
+    assert arrival.kind == "arrival" and arrival.ticket_id == tid
+    assert "Mail server" in arrival.title
+    armed = schedule_entries(desk.model.entry(tid))  # type: ignore[arg-type]
+    assert armed, "a new critical ticket has running clocks"
+
+    # a change to a known ticket is not an arrival
+    with qtbot.assertNotEmitted(desk.wiring.monitor.ticket_arrived):
+        desk.service.refresh_tickets([tid])
+        settle(qtbot, desk)
+
+    ticket = created[0]
+    with qtbot.waitSignal(desk.service.ticketClosed, timeout=WAIT_MS):
+        desk.service.act("Resolving", lambda s: s.resolve(actor, tid, ticket.version), [tid])
+    settle(qtbot, desk)
+    clock.set_wall(max(e.at for e in armed) + timedelta(minutes=1))
+    outcomes: list[Any] = []
+    desk.wiring.escalation.handled.connect(outcomes.append)
+    settle(qtbot, desk)
+    assert [o for o in outcomes if o.ticket_id == tid] == []
+    assert not any(
+        n.ticket_id == tid and n.kind in ("warning", "breach")
+        for n in desk.wiring.panel.model.items()
+    )
+
+
+def test_clicking_a_notification_selects_its_ticket_and_marks_it_read(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    panel = desk.wiring.panel
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.notification_at(r).ticket_id)
+    item = panel.model.notification_at(row)
+    assert not item.read
+    desk.window.set_quick_filter("breached")  # may hide the ticket: opening shows it anyway
+    desk.window.search_edit.setText("no such ticket")
+    unread = panel.model.unread_count()
+    with qtbot.waitSignal(desk.session.ticketSelected, timeout=WAIT_MS) as selected:
+        panel.activate_row(row)
+    assert selected.args == [item.ticket_id]
+    current = desk.window.queue_view.currentIndex()
+    assert desk.model.ticket_id_at(current.row()) == item.ticket_id
+    assert panel.model.unread_count() == unread - 1
+    assert panel.button.text() == f"{unread - 1} unread"
+    settle(qtbot, desk)
+    stored = read(qtbot, desk, lambda s: s.notifications(limit=10_000))
+    assert next(n for n in stored if n.id == item.id).read
+
+    with qtbot.waitSignal(panel.markedRead, timeout=WAIT_MS):
+        panel.mark_all_button.click()
+    settle(qtbot, desk)
+    assert panel.model.unread_count() == 0
+    assert read(qtbot, desk, lambda s: s.notifications(unread_only=True)) == []
+
+
+def test_muted_notifications_are_recorded_without_popping_up(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks, native=True)
+    desk.native.shown.clear()
+    entry, entries = upcoming(desk)
+    warning = min(
+        (e for e in entries if e.kind == "warning" and e.at > clock.now()), key=lambda e: e.at
+    )
+    desk.wiring.tray.toggle_mute()
+    assert desk.wiring.notifier.muted_until == clock.now() + timedelta(minutes=30)
+    clock.set_wall(warning.at)
+    with qtbot.waitSignal(desk.wiring.notifier.delivered, timeout=WAIT_MS) as delivered:
+        settle(qtbot, desk)
+    settle(qtbot, desk)
+    delivery: Delivery = delivered.args[0]
+    assert delivery.reason == "muted" and not delivery.shown
+    assert desk.native.shown == []
+    assert desk.wiring.panel.model.notification_at(0).ticket_id == entry.ticket_id
+
+
+def test_native_first_else_in_app_only(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks, native=False)
+    entry, entries = upcoming(desk)
+    warning = min(
+        (e for e in entries if e.kind == "warning" and e.at > clock.now()), key=lambda e: e.at
+    )
+    # a dispatcher is signed in on the demo desk's first start, so every ticket is theirs
+    assert desk.session.me is not None and desk.session.me.role is not Role.TECHNICIAN
+    clock.set_wall(warning.at)
+    with qtbot.waitSignal(desk.wiring.notifier.delivered, timeout=WAIT_MS) as delivered:
+        settle(qtbot, desk)
+    settle(qtbot, desk)
+    assert delivered.args[0].channel is Channel.IN_APP  # no service, no tray
+    assert desk.native.shown == []
+    assert desk.wiring.panel.model.notification_at(0).metric in tuple(Metric)
+    assert entry.ticket_id == desk.wiring.panel.model.notification_at(0).ticket_id
