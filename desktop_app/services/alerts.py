@@ -52,7 +52,7 @@ def warning_points(target_s: float, rule: WarningRule | None) -> list[tuple[floa
     """
     if rule is None or target_s <= 0:
         return []
-    points = [(target_s * (1 - p / 100.0), f"{p}%") for p in rule.percents if 0 < p < 100]
+    points = [(target_s - target_s * p / 100.0, f"{p}%") for p in rule.percents if 0 < p < 100]
     lead = rule.lead
     if lead is not None and 0 < lead.total_seconds() < target_s:
         points.append((lead.total_seconds(), f"{format_duration(lead)} before"))
