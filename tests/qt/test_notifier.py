@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from desktop_app.domain.enums import Metric
 from desktop_app.domain.model import Notification
 from desktop_app.services.clock import FakeClock
 from desktop_app.services.notifier import (
+    CachedAvailability,
     Channel,
     NotificationList,
     Notifier,
@@ -312,3 +314,57 @@ def test_bad_settings_and_input_are_refused_with_a_reason() -> None:
         notifier.warning_due(1, "uptime", "50%")
     with pytest.raises(TypeError, match="sink must be callable"):
         Notifier(None)  # type: ignore[arg-type]
+
+
+def test_notifications_for_someone_else_are_recorded_without_popping_up() -> None:
+    mine = {1}
+    native = FakePopup()
+    kept = NotificationList()
+    notifier = Notifier(
+        kept,
+        native=native,
+        clock=FakeClock(T0),
+        audience=lambda n: n.ticket_id in mine,
+    )
+    assert notifier.warning_due(1, "resolution", "75%").channel is Channel.NATIVE
+    other = notifier.warning_due(2, "resolution", "75%")
+    assert other.reason == "for someone else" and not other.shown
+    assert len(kept) == 2 and len(native.shown) == 1
+
+
+def test_announce_records_once_per_key_and_may_stay_quiet() -> None:
+    native = FakePopup()
+    kept = NotificationList()
+    notifier = Notifier(kept, native=native, clock=FakeClock(T0))
+    escalation = Notification(T0, "escalation", "Escalated to level 1: TQ-1", "…", ticket_id=1)
+    assert notifier.announce(escalation, once="resolution@t").channel is Channel.NATIVE
+    assert notifier.announce(escalation, once="resolution@t").reason == "duplicate"
+    quiet = notifier.announce(replace(escalation, ticket_id=2), pop_up=False)
+    assert quiet.reason == "summarised" and not quiet.shown
+    assert len(kept) == 2 and len(native.shown) == 1
+    with pytest.raises(ValueError, match="ticket_id"):
+        notifier.announce(replace(escalation, ticket_id=None), once="x")
+    with pytest.raises(TypeError, match="Notification"):
+        notifier.announce("Escalated")  # type: ignore[arg-type]
+
+
+def test_the_native_check_is_reused_for_a_while() -> None:
+    asked: list[int] = []
+    seconds = [0.0]
+
+    class Probe(FakePopup):
+        def available(self) -> bool:
+            asked.append(1)
+            return True
+
+    cached = CachedAvailability(Probe(), ttl=300, monotonic=lambda: seconds[0])
+    assert cached.available() and cached.available()
+    assert len(asked) == 1
+    seconds[0] = 301
+    assert cached.available() and len(asked) == 2
+    broken = CachedAvailability(FakePopup(broken=True), monotonic=lambda: seconds[0])
+    assert broken.available()
+    with pytest.raises(OSError):
+        broken.show("t", "b")
+    with pytest.raises(ValueError, match="ttl"):
+        CachedAvailability(FakePopup(), ttl=0)
