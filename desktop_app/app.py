@@ -201,6 +201,9 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
     from desktop_app.views.detail_panel import DetailPanel  # the ticket and customer panes
 
     attachments.append(DetailPanel(session))
+    from desktop_app.views.alerts_wiring import AlertsWiring  # SLA monitor, tray, notifications
+
+    attachments.append(AlertsWiring(session))
     return DeskApp(window, service, model, session, attachments)
 
 
