@@ -1,0 +1,1272 @@
+"""The dispatch board: a column of ticket cards per technician, reassigned by drag and drop.
+
+Pieces, from the screen inwards:
+
+* :class:`DispatchBoard` — the widget: one :class:`BoardColumnWidget` per column of the
+  :class:`~desktop_app.models.board_model.BoardModel` (header with workload, local time and
+  shift; a list of cards). Countdowns tick once a second only while the board is visible,
+  and only for the cards on screen; moved cards glow for a moment.
+* :class:`Dispatcher` — the assignment path every drop, menu entry and "Assign to…" takes:
+  refusals that need no database (inactive technician, a ticket the board already knows
+  changed), the outage-off-shift question, then one job on the desk's database thread
+  (one transaction, one audit row) and one entry on the session's undo stack. Undo puts
+  each ticket back to its own previous assignee, again in one transaction.
+* :class:`DispatchBoardPanel` — attaches all of it to a :class:`DeskSession`: a dock the
+  dispatcher can float onto a second screen, the Edit and View menu entries, and the live
+  feed (``ticketChanged`` / ``ticketClosed``) that keeps cards where they belong.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDrag,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QFontMetrics,
+    QHideEvent,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QShowEvent,
+    QUndoCommand,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain import ConflictError, PermissionDeniedError, Role, ValidationError
+from desktop_app.domain.queue import QueueEntry
+from desktop_app.models.board_model import (
+    COUNTDOWN_ROLE,
+    HIGHLIGHT_ROLE,
+    OUTAGE_CATEGORY,
+    OUTAGE_ROLE,
+    BoardColumnModel,
+    BoardModel,
+    ColumnInfo,
+    off_shift_after,
+)
+from desktop_app.models.queue_model import (
+    ENTRY_ROLE,
+    STATE_ROLE,
+    QueueModel,
+    RowState,
+    format_remaining,
+)
+from desktop_app.models.ticket_mime import TICKETS_MIME
+from desktop_app.paths import icon_file
+from desktop_app.store import Store
+from desktop_app.store.assignments import (
+    Reassignment,
+    StaleTicketsError,
+    assign_tickets,
+    restore_assignees,
+)
+from desktop_app.views.assign_dialog import AssignDialog, AssignTarget
+from desktop_app.views.desk_session import DeskSession
+
+TICK_MS = 1000
+GLOW_MS = 80
+COLUMN_WIDTH = 252
+CARD_HEIGHT = 66
+ASSIGN_SHORTCUT = "Ctrl+Shift+A"
+BOARD_SHORTCUT = "Ctrl+Shift+D"
+
+_STATE_COLOURS = {
+    RowState.OK: QColor("#1b7f3b"),
+    RowState.WARNING: QColor("#a35a00"),
+    RowState.BREACHED: QColor("#b3261e"),
+    RowState.PAUSED: QColor("#5f6368"),
+    RowState.NONE: QColor("#5f6368"),
+}
+_PRIORITY_COLOURS = {1: "#b3261e", 2: "#c25e00", 3: "#1565c0", 4: "#5f6368"}
+_GLOW = QColor("#ffe58a")
+
+_STYLE = """
+#dispatchBoard { background: #eef2f7; }
+#boardTitle { font-weight: 600; color: #102a43; }
+#boardSummary, #boardHint { color: #486581; }
+#boardScroll, #boardColumns { background: transparent; border: none; }
+#boardColumn {
+    background: #f8fafc; border: 1px solid #d5dce5; border-radius: 6px;
+}
+#boardColumn[offShift="true"] { background: #f1f3f6; }
+#boardColumn[inactive="true"] { background: #eceff3; border-style: dashed; }
+#boardColumn[dropTarget="true"] { border: 2px solid #1565c0; background: #e8f0fb; }
+#boardColumnHeader { background: transparent; border-bottom: 1px solid #d5dce5; }
+#columnName { font-weight: 600; color: #102a43; }
+#columnRole { color: #ffffff; background: #486581; border-radius: 3px; padding: 0 4px; }
+#columnShift { color: #334e68; }
+#columnShift[offShift="true"] { color: #8a6100; }
+#columnWorkload { color: #486581; }
+#boardColumnView { background: transparent; border: none; }
+"""
+
+
+def state_icons() -> dict[RowState, QIcon]:
+    names = {
+        RowState.OK: "ok",
+        RowState.WARNING: "warning",
+        RowState.BREACHED: "breached",
+        RowState.PAUSED: "paused",
+    }
+    return {state: QIcon(str(icon_file(name))) for state, name in names.items()}
+
+
+def queue_entries(model: QueueModel) -> list[QueueEntry]:
+    """Every open ticket the session's queue holds, whatever its filter shows."""
+    entries = getattr(model, "entries", None)
+    if callable(entries):
+        return list(entries())
+    # QueueModel has no public iterator over all its tickets yet; its rows keep the entry
+    return [row.entry for row in model._rows_by_id.values()]
+
+
+def assign_label(numbers: Sequence[str], assignee: str | None) -> str:
+    """``Assign TQ-10042 to Priya Raman``, ``Assign 3 tickets to Priya Raman``,
+    ``Unassign 2 tickets``: the undo stack's words for one drop."""
+    what = numbers[0] if len(numbers) == 1 else f"{len(numbers)} tickets"
+    return f"Assign {what} to {assignee}" if assignee is not None else f"Unassign {what}"
+
+
+# ---------------------------------------------------------------------------------- cards
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints a ticket as a compact card: state bar and icon, countdown, priority badge,
+    number and customer, subject; a glow while freshly moved."""
+
+    def __init__(self, icons: dict[RowState, QIcon], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._icons = icons
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
+        return QSize(COLUMN_WIDTH - 24, CARD_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        entry = index.data(ENTRY_ROLE)
+        if not isinstance(entry, QueueEntry):
+            super().paint(painter, option, index)
+            return
+        state = RowState(index.data(STATE_ROLE))
+        glow = float(index.data(HIGHLIGHT_ROLE) or 0.0)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        rect: QRect = option.rect.adjusted(4, 3, -4, -3)
+
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        path = QPainterPath()
+        path.addRoundedRect(rect, 5, 5)
+        background = QColor("#e3efff") if selected else QColor("#ffffff")
+        if glow > 0:
+            background = _blend(background, _GLOW, glow)
+        painter.fillPath(path, background)
+        border = QColor("#1565c0") if selected or focused else QColor("#d5dce5")
+        painter.setPen(QPen(border, 1.5 if selected else 1))
+        painter.drawPath(path)
+        bar = QPainterPath()
+        bar.addRoundedRect(QRect(rect.left(), rect.top(), 5, rect.height()), 2, 2)
+        painter.fillPath(bar, _STATE_COLOURS[state])
+
+        left = rect.left() + 12
+        width = rect.right() - left - 6
+        base = QFont(option.font)
+        metrics = QFontMetrics(base)
+        line = metrics.height() + 2
+        top = rect.top() + 4
+
+        # line 1: state icon, countdown, priority badge
+        icon = self._icons.get(state)
+        text_left = left
+        if icon is not None and not icon.isNull():
+            icon.paint(painter, QRect(left, top + (line - 14) // 2, 14, 14))
+            text_left = left + 18
+        badge = f"P{entry.priority.rank}"
+        bold = QFont(base)
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        badge_w = bold_metrics.horizontalAdvance(badge) + 10
+        badge_rect = QRect(rect.right() - badge_w - 6, top + 1, badge_w, line - 2)
+        badge_path = QPainterPath()
+        badge_path.addRoundedRect(badge_rect, 3, 3)
+        painter.fillPath(badge_path, QColor(_PRIORITY_COLOURS.get(entry.priority.rank, "#5f6368")))
+        painter.setFont(bold)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
+        countdown = str(index.data(COUNTDOWN_ROLE) or "")
+        painter.setPen(_STATE_COLOURS[state])
+        room = badge_rect.left() - text_left - 6
+        painter.drawText(
+            QRect(text_left, top, room, line),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            bold_metrics.elidedText(countdown, Qt.TextElideMode.ElideRight, room),
+        )
+
+        # line 2: number · customer, outage tag
+        painter.setFont(base)
+        top += line
+        tag_w = 0
+        if index.data(OUTAGE_ROLE):
+            tag = OUTAGE_CATEGORY
+            tag_w = metrics.horizontalAdvance(tag) + 10
+            tag_rect = QRect(rect.right() - tag_w - 6, top + 1, tag_w, line - 2)
+            tag_path = QPainterPath()
+            tag_path.addRoundedRect(tag_rect, 3, 3)
+            painter.fillPath(tag_path, QColor("#fde8e7"))
+            painter.setPen(QColor("#b3261e"))
+            painter.drawText(tag_rect, Qt.AlignmentFlag.AlignCenter, tag)
+            tag_w += 6
+        painter.setPen(QColor("#102a43"))
+        who = f"{entry.number} · {entry.customer_name}"
+        painter.drawText(
+            QRect(left, top, width - tag_w, line),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(who, Qt.TextElideMode.ElideRight, width - tag_w),
+        )
+
+        # line 3: subject, muted
+        top += line
+        painter.setPen(QColor("#627d98"))
+        painter.drawText(
+            QRect(left, top, width, line),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(entry.subject, Qt.TextElideMode.ElideRight, width),
+        )
+        painter.restore()
+
+
+def _blend(base: QColor, over: QColor, amount: float) -> QColor:
+    a = max(0.0, min(1.0, amount))
+    return QColor(
+        round(base.red() + (over.red() - base.red()) * a),
+        round(base.green() + (over.green() - base.green()) * a),
+        round(base.blue() + (over.blue() - base.blue()) * a),
+    )
+
+
+# ---------------------------------------------------------------------------------- columns
+
+
+class BoardColumnView(QListView):
+    """The cards of one column. Drops of the desk's tickets land on the column as a whole
+    (cards sort by deadline, so where the pointer is inside the column does not matter)."""
+
+    neighbourRequested = Signal(int)  # -1: the column to the left, +1: to the right
+    contextMenuWanted = Signal(QPoint)  # global position
+    dropHovered = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("boardColumnView")
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(False)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setUniformItemSizes(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(
+            lambda pos: self.contextMenuWanted.emit(self.viewport().mapToGlobal(pos))
+        )
+
+    def column_model(self) -> BoardColumnModel | None:
+        model = self.model()
+        return model if isinstance(model, BoardColumnModel) else None
+
+    def visible_rows(self) -> tuple[int, int]:
+        count = self.model().rowCount() if self.model() is not None else 0
+        if count == 0:
+            return 0, -1
+        first = self.indexAt(QPoint(8, 2)).row()
+        last = self.indexAt(QPoint(8, self.viewport().height() - 2)).row()
+        return max(first, 0), count - 1 if last < 0 else last
+
+    def selected_tickets(self) -> list[tuple[int, int]]:
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        model = self.column_model()
+        if model is None:
+            return []
+        entries = [model.entry_at(r) for r in rows if r < model.rowCount()]
+        return [(e.ticket_id, e.version) for e in entries]
+
+    # ------------------------------------------------------------------ drag and drop
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        indexes = [i for i in self.selectedIndexes() if i.isValid()]
+        model = self.column_model()
+        if not indexes or model is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(model.mimeData(indexes))
+        drag.setPixmap(_drag_pixmap(len(indexes), self.font()))
+        drag.setHotSpot(QPoint(12, 12))
+        drag.exec(Qt.DropAction.MoveAction, Qt.DropAction.MoveAction)
+
+    def _wants(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        mime = event.mimeData()
+        return mime is not None and mime.hasFormat(TICKETS_MIME)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._wants(event):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+            self.dropHovered.emit(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._wants(event):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.dropHovered.emit(False)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.dropHovered.emit(False)
+        model = self.column_model()
+        if model is None or not self._wants(event):
+            event.ignore()
+            return
+        taken = model.dropMimeData(event.mimeData(), Qt.DropAction.MoveAction, -1, 0, QModelIndex())
+        if taken:
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not event.modifiers():
+            self.neighbourRequested.emit(-1 if event.key() == Qt.Key.Key_Left else 1)
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+        ):
+            rect = self.visualRect(self.currentIndex())
+            self.contextMenuWanted.emit(self.viewport().mapToGlobal(rect.center()))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def _drag_pixmap(count: int, font: QFont) -> QPixmap:
+    text = "1 ticket" if count == 1 else f"{count} tickets"
+    bold = QFont(font)
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    pixmap = QPixmap(metrics.horizontalAdvance(text) + 24, metrics.height() + 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(pixmap.rect().adjusted(1, 1, -1, -1), 6, 6)
+    painter.fillPath(path, QColor("#1565c0"))
+    painter.setFont(bold)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
+class ColumnHeader(QFrame):
+    """Who the column is, their workload, local time and shift."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("boardColumnHeader")
+        self.name_label = QLabel(self)
+        self.name_label.setObjectName("columnName")
+        self.role_label = QLabel(self)
+        self.role_label.setObjectName("columnRole")
+        self.shift_label = QLabel(self)
+        self.shift_label.setObjectName("columnShift")
+        self.workload_label = QLabel(self)
+        self.workload_label.setObjectName("columnWorkload")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.role_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.shift_label)
+        layout.addWidget(self.workload_label)
+
+
+class BoardColumnWidget(QFrame):
+    """A column: its header and its cards."""
+
+    def __init__(self, model: BoardColumnModel, delegate: CardDelegate, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("boardColumn")
+        self.setFixedWidth(COLUMN_WIDTH)
+        self.column_model = model
+        self.header = ColumnHeader(self)
+        self.view = BoardColumnView(self)
+        self.view.setModel(model)
+        self.view.setItemDelegate(delegate)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.view, 1)
+        self.view.dropHovered.connect(self._set_drop_target)
+        self.setProperty("dropTarget", False)
+
+    @property
+    def info(self) -> ColumnInfo:
+        return self.column_model.info
+
+    def refresh(self, board: BoardModel) -> None:
+        info = self.info
+        header = self.header
+        header.name_label.setText(info.name)
+        role = info.role
+        header.role_label.setVisible(role is not None and role is not Role.TECHNICIAN)
+        header.role_label.setText(role.value if role is not None else "")
+        shift = board.shift(info.assignee_id)
+        off = False
+        if info.is_unassigned:
+            text = "Drop here to unassign"
+        elif not info.active:
+            text = "Inactive: cannot take tickets"
+        elif shift is None:
+            text = ""
+        else:
+            off = not shift.on_shift
+            zone = info.technician.timezone if info.technician is not None else ""
+            city = zone.rsplit("/", 1)[-1].replace("_", " ")
+            text = f"{'☾' if off else '☀'} {shift.text.replace(' · ', f' {city} · ', 1)}"
+        header.shift_label.setText(text)
+        workload = board.workload(info.assignee_id)
+        header.workload_label.setText(workload.text)
+        header.workload_label.setToolTip(
+            f"{workload.open} open tickets, {workload.at_risk} past a warning, "
+            f"{workload.breached} breached"
+        )
+        self._set_flag(header.shift_label, "offShift", off)
+        self._set_flag(self, "offShift", off)
+        self._set_flag(self, "inactive", not info.active)
+        self.setToolTip(
+            f"{info.name}: inactive — tickets cannot be dropped here" if not info.active else ""
+        )
+
+    @Slot(bool)
+    def _set_drop_target(self, on: bool) -> None:
+        self._set_flag(self, "dropTarget", on)
+
+    @staticmethod
+    def _set_flag(widget: QWidget, name: str, value: bool) -> None:
+        if widget.property(name) == value:
+            return
+        widget.setProperty(name, value)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
+# ---------------------------------------------------------------------------------- board
+
+
+class DispatchBoard(QWidget):
+    """The board widget over a :class:`BoardModel`; see the module docstring."""
+
+    contextMenuWanted = Signal(object, QPoint)  # (BoardColumnView, global position)
+
+    def __init__(
+        self,
+        model: BoardModel,
+        parent: QWidget | None = None,
+        *,
+        icons: dict[RowState, QIcon] | None = None,
+        interval_ms: int = TICK_MS,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dispatchBoard")
+        self.setStyleSheet(_STYLE)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._model = model
+        self._delegate = CardDelegate(icons if icons is not None else {}, self)
+        self._columns: list[BoardColumnWidget] = []
+        self._last_view: BoardColumnView | None = None
+
+        self._title = QLabel("Dispatch board", self)
+        self._title.setObjectName("boardTitle")
+        self._summary = QLabel(self)
+        self._summary.setObjectName("boardSummary")
+        self._hint = QLabel(
+            f"Drag cards onto a column to reassign · {ASSIGN_SHORTCUT}: Assign to… · Ctrl+Z undoes",
+            self,
+        )
+        self._hint.setObjectName("boardHint")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 0)
+        bar.addWidget(self._title)
+        bar.addSpacing(12)
+        bar.addWidget(self._summary)
+        bar.addStretch(1)
+        bar.addWidget(self._hint)
+
+        self._container = QWidget(self)
+        self._container.setObjectName("boardColumns")
+        self._row = QHBoxLayout(self._container)
+        self._row.setContentsMargins(6, 4, 6, 6)
+        self._row.setSpacing(6)
+        self._row.addStretch(1)
+        self._scroll = QScrollArea(self)
+        self._scroll.setObjectName("boardScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(self._container)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self._scroll, 1)
+
+        self._ticker = QTimer(self)
+        self._ticker.setObjectName("board-countdown")
+        self._ticker.setInterval(interval_ms)
+        self._ticker.timeout.connect(self.tick)
+        self._glow = QTimer(self)
+        self._glow.setObjectName("board-highlight")
+        self._glow.setInterval(GLOW_MS)
+        self._glow.timeout.connect(self._fade)
+        self._window: QWidget | None = None
+
+        model.columnsReset.connect(self._rebuild)
+        model.columnAdded.connect(self._insert_column)
+        model.workloadChanged.connect(self.refresh_headers)
+        model.highlightsChanged.connect(self._on_highlights)
+        self._rebuild()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def model(self) -> BoardModel:
+        return self._model
+
+    @property
+    def columns(self) -> list[BoardColumnWidget]:
+        return list(self._columns)
+
+    def column_widget(self, assignee_id: int | None) -> BoardColumnWidget | None:
+        return next((c for c in self._columns if c.info.assignee_id == assignee_id), None)
+
+    def view_of(self, assignee_id: int | None) -> BoardColumnView | None:
+        column = self.column_widget(assignee_id)
+        return column.view if column is not None else None
+
+    @property
+    def ticking(self) -> bool:
+        return self._ticker.isActive()
+
+    @property
+    def glowing(self) -> bool:
+        return self._glow.isActive()
+
+    def current_view(self) -> BoardColumnView | None:
+        """The column the user last worked in (focus or selection)."""
+        focus = self.focusWidget()
+        if isinstance(focus, BoardColumnView):
+            return focus
+        return self._last_view
+
+    def selected_tickets(self) -> list[tuple[int, int]]:
+        view = self.current_view()
+        return view.selected_tickets() if view is not None else []
+
+    # ------------------------------------------------------------------ building
+
+    @Slot()
+    def _rebuild(self) -> None:
+        for column in self._columns:
+            self._row.removeWidget(column)
+            column.deleteLater()
+        self._columns = []
+        self._last_view = None
+        for at, model in enumerate(self._model.columns):
+            self._add_column_widget(at, model)
+        self.refresh_headers()
+
+    @Slot(int)
+    def _insert_column(self, at: int) -> None:
+        self._add_column_widget(at, self._model.columns[at])
+        self.refresh_headers()
+
+    def _add_column_widget(self, at: int, model: BoardColumnModel) -> None:
+        column = BoardColumnWidget(model, self._delegate, self._container)
+        self._columns.insert(at, column)
+        self._row.insertWidget(at, column)
+        view = column.view
+        view.neighbourRequested.connect(lambda step, v=view: self._focus_neighbour(v, step))
+        view.contextMenuWanted.connect(lambda pos, v=view: self.contextMenuWanted.emit(v, pos))
+        view.selectionModel().selectionChanged.connect(lambda *_a, v=view: self._touched(v))
+        view.installEventFilter(self)
+
+    def _touched(self, view: BoardColumnView) -> None:
+        self._last_view = view
+
+    def _focus_neighbour(self, view: BoardColumnView, step: int) -> None:
+        views = [c.view for c in self._columns]
+        if view not in views:
+            return
+        at = views.index(view) + step
+        if not 0 <= at < len(views):
+            return
+        target = views[at]
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if target.model().rowCount() and not target.currentIndex().isValid():
+            row = min(max(view.currentIndex().row(), 0), target.model().rowCount() - 1)
+            target.setCurrentIndex(target.model().index(row, 0))
+        self._scroll.ensureWidgetVisible(self._columns[at])
+
+    # ------------------------------------------------------------------ time
+
+    @Slot()
+    def tick(self) -> None:
+        ranges = {c.info.assignee_id: c.view.visible_rows() for c in self._columns}
+        self._model.tick(ranges)
+
+    @Slot()
+    def refresh_headers(self) -> None:
+        for column in self._columns:
+            column.refresh(self._model)
+        total = self._model.total()
+        people = sum(1 for c in self._columns if not c.info.is_unassigned)
+        self._summary.setText(f"{total} open tickets · {people} people")
+
+    def stop(self) -> None:
+        self._ticker.stop()
+        self._glow.stop()
+
+    def _shown(self) -> bool:
+        window = self.window()
+        return self.isVisible() and not window.isMinimized()
+
+    def _resume(self) -> None:
+        if self._shown():
+            self.tick()
+            self._ticker.start()
+            if self._model.highlighted():
+                self._glow.start()
+
+    @Slot(bool)
+    def _on_highlights(self, any_left: bool) -> None:
+        if any_left and self._shown():
+            self._glow.start()
+        elif not any_left:
+            self._glow.stop()
+
+    @Slot()
+    def _fade(self) -> None:
+        if not self._model.fade_highlights():
+            self._glow.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        window = self.window()
+        if window is not self._window:
+            if self._window is not None:
+                self._window.removeEventFilter(self)
+            self._window = window
+            window.installEventFilter(self)
+        self._resume()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self._window and kind == QEvent.Type.WindowStateChange:
+            if self._window is not None and self._window.isMinimized():
+                self.stop()
+            else:
+                self._resume()
+        elif isinstance(watched, BoardColumnView) and kind == QEvent.Type.FocusIn:
+            self._last_view = watched
+        return False
+
+
+# ---------------------------------------------------------------------------------- undo
+
+
+class AssignCommand(QUndoCommand):
+    """One drop on the undo stack. The drop itself already ran when this is pushed, so the
+    first ``redo`` (QUndoStack.push calls it) does nothing; later ones assign again."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        label: str,
+        result: Reassignment,
+        assignee_id: int | None,
+        actor_id: int,
+    ) -> None:
+        super().__init__(label)
+        self.dispatcher = dispatcher
+        self.result = result
+        self.assignee_id = assignee_id
+        self.actor_id = actor_id
+        self.failed = False
+        self._pushed = False
+
+    @property
+    def previous(self) -> dict[int, int | None]:
+        return {r.ticket_id: r.previous_assignee_id for r in self.result.changed}
+
+    def redo(self) -> None:
+        if not self._pushed:
+            self._pushed = True
+            return
+        if self.failed:
+            self.setObsolete(True)  # the stack drops a command that can no longer apply
+            return
+        self.dispatcher.redo_command(self)
+
+    def undo(self) -> None:
+        if self.failed:
+            self.setObsolete(True)
+            return
+        self.dispatcher.undo_command(self)
+
+
+# ---------------------------------------------------------------------------------- assigning
+
+
+class Dispatcher(QObject):
+    """The assignment path: drops, "Assign to…", undo and redo all end here.
+
+    ``_versions`` is the version each ticket had after this session's last board write.
+    Only the jobs read and write it, and they run one after another on the database
+    thread, so an undo queued right behind another undo expects the version the first one
+    produced, while a change made anywhere else still shows up as a conflict.
+    """
+
+    applied = Signal(object)  # Reassignment, once its cards moved
+    refused = Signal(str, str)  # title, message
+
+    def __init__(self, session: DeskSession, board: BoardModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self._session = session
+        self._board = board
+        self._versions: dict[int, int] = {}
+        self._dialog: AssignDialog | None = None
+
+    # ------------------------------------------------------------------ requests
+
+    def request(self, tickets: list[tuple[int, int]], assignee_id: int | None) -> bool:
+        """Assign ``tickets`` ((id, version) as dragged) to ``assignee_id``. True when the
+        write was queued; False when refused here (the user was told) or declined."""
+        session = self._session
+        me = session.me
+        if me is None or me.id is None:
+            self._refuse(
+                "Cannot assign",
+                "Nobody is signed in at this desk. Choose who you are under 'Signed in as' "
+                "in the status bar, then drop the tickets again.",
+            )
+            return False
+        tickets = list(dict(tickets).items())
+        if not tickets:
+            return False
+        column = self._board.column(assignee_id)
+        name = column.info.name if column is not None and assignee_id is not None else None
+        if assignee_id is not None and (column is None or not column.info.active):
+            who = name or f"Technician {assignee_id}"
+            self._refuse(
+                "Cannot assign",
+                f"{who} is inactive and cannot take tickets; pick an active technician.",
+            )
+            return False
+        stale = self._known_stale(tickets)
+        if stale:
+            listed = ", ".join(stale)
+            self._refuse(
+                "Nothing was assigned",
+                f"{listed} changed after you picked {'it' if len(stale) == 1 else 'them'} "
+                "up. Nothing was assigned; the board shows the latest state — drag again.",
+            )
+            return False
+        if not self._confirm_outages(tickets, assignee_id):
+            return False
+        numbers = [self._number(tid) for tid, _v in tickets]
+        label = assign_label(numbers, name)
+        actor_id = me.id
+        expected = dict(tickets)
+
+        def job(store: Store) -> tuple[Reassignment, dict[int, int]]:
+            result = assign_tickets(store, actor_id, expected, assignee_id)
+            self._remember(result)
+            return result, expected
+
+        def done(outcome: tuple[Reassignment, dict[int, int]]) -> None:
+            result, before = outcome
+            self._apply(result, before)
+            if result.changed:
+                command = AssignCommand(self, label, result, assignee_id, actor_id)
+                session.undo_stack.push(command)
+                self._status(f"{label}: done. Ctrl+Z undoes.")
+            else:
+                self._status(f"Nothing to move: the tickets are already with {name or 'nobody'}.")
+
+        session.service.submit(
+            job, done, lambda exc: self._failed(label, exc, expected), label=label
+        )
+        self._status(f"{label}…")
+        return True
+
+    def undo_command(self, command: AssignCommand) -> None:
+        previous = command.previous
+        actor_id = self._actor_id(command)
+        label = command.text()
+
+        def job(store: Store) -> tuple[Reassignment, dict[int, int]]:
+            expected = {t: self._versions.get(t, -1) for t in previous}
+            result = restore_assignees(
+                store, actor_id, {t: (expected[t], a) for t, a in previous.items()}
+            )
+            self._remember(result)
+            return result, expected
+
+        def done(outcome: tuple[Reassignment, dict[int, int]]) -> None:
+            self._apply(*outcome)
+            self._status(f"Undone: {label}")
+
+        def failed(exc: BaseException) -> None:
+            command.failed = True
+            self._failed(f"Undo {label}", exc, {t: -1 for t in previous}, undoing=True)
+
+        self._session.service.submit(job, done, failed, label=f"Undo {label}")
+
+    def redo_command(self, command: AssignCommand) -> None:
+        tickets = list(command.previous)
+        actor_id = self._actor_id(command)
+        target = command.assignee_id
+        label = command.text()
+
+        def job(store: Store) -> tuple[Reassignment, dict[int, int]]:
+            expected = {t: self._versions.get(t, -1) for t in tickets}
+            result = assign_tickets(store, actor_id, expected, target)
+            self._remember(result)
+            return result, expected
+
+        def done(outcome: tuple[Reassignment, dict[int, int]]) -> None:
+            self._apply(*outcome)
+            self._status(f"Redone: {label}")
+
+        def failed(exc: BaseException) -> None:
+            command.failed = True
+            self._failed(f"Redo {label}", exc, dict.fromkeys(tickets, -1), undoing=True)
+
+        self._session.service.submit(job, done, failed, label=f"Redo {label}")
+
+    # ------------------------------------------------------------------ "Assign to…"
+
+    def targets(self, tickets: Sequence[tuple[int, int]]) -> list[AssignTarget]:
+        """Where tickets may go: "Unassigned" and every active person, with workload
+        and shift; the column every ticket already sits in is marked."""
+        holders = {self._holder(tid) for tid, _v in tickets}
+        result = []
+        for column in self._board.columns:
+            info = column.info
+            if not info.active:
+                continue
+            workload = self._board.workload(info.assignee_id)
+            shift = self._board.shift(info.assignee_id)
+            bits = []
+            if shift is not None:
+                bits.append(shift.text)
+            elif info.is_unassigned:
+                bits.append("back to the pool")
+            bits.append(workload.text)
+            result.append(
+                AssignTarget(
+                    info.assignee_id,
+                    info.name,
+                    " · ".join(bits),
+                    off_shift=shift is not None and not shift.on_shift,
+                    current=holders == {info.assignee_id},
+                )
+            )
+        return result
+
+    def open_assign_dialog(
+        self, tickets: Sequence[tuple[int, int]], parent: QWidget
+    ) -> AssignDialog | None:
+        """The keyboard path: pick a person for ``tickets`` (non-blocking dialog)."""
+        tickets = list(tickets)
+        if not tickets:
+            self._status("Select one or more tickets first (in the queue or on the board).")
+            return None
+        if not self._board.loaded:
+            self._status("The dispatch board is still loading; try again in a moment.")
+            return None
+        numbers = [self._number(t) for t, _v in tickets]
+        what = numbers[0] if len(numbers) == 1 else f"{len(numbers)} tickets"
+        if self._dialog is not None:
+            self._dialog.close()
+        dialog = AssignDialog(self.targets(tickets), what=what, parent=parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.targetChosen.connect(lambda target: self.request(tickets, target.assignee_id))
+        dialog.destroyed.connect(self._forget_dialog)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _forget_dialog(self) -> None:
+        self._dialog = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def _actor_id(self, command: AssignCommand) -> int:
+        me = self._session.me
+        return me.id if me is not None and me.id is not None else command.actor_id
+
+    def _remember(self, result: Reassignment) -> None:
+        # database thread only (see the class docstring)
+        for moved in result.changed:
+            self._versions[moved.ticket_id] = moved.version
+
+    def _entry(self, ticket_id: int) -> QueueEntry | None:
+        return self._board.entry(ticket_id) or self._session.model.entry(ticket_id)
+
+    def _number(self, ticket_id: int) -> str:
+        entry = self._entry(ticket_id)
+        return entry.number if entry is not None else f"ticket {ticket_id}"
+
+    def _holder(self, ticket_id: int) -> int | str | None:
+        entry = self._entry(ticket_id)
+        return entry.assignee_id if entry is not None else "unknown"
+
+    def _known_stale(self, tickets: Iterable[tuple[int, int]]) -> list[str]:
+        stale = []
+        for ticket_id, version in tickets:
+            entry = self._entry(ticket_id)
+            if entry is not None and entry.version != version:
+                stale.append(entry.number)
+        return stale
+
+    def _confirm_outages(self, tickets: list[tuple[int, int]], assignee_id: int | None) -> bool:
+        if assignee_id is None:
+            return True
+        technician = self._board.technician(assignee_id)
+        if technician is None:
+            return True
+        now = self._board.now_utc()
+        waits = off_shift_after(technician, now)
+        if waits is None:
+            return True
+        outages = [
+            e.number
+            for e in (self._entry(t) for t, _v in tickets)
+            if e is not None and e.category == OUTAGE_CATEGORY
+        ]
+        if not outages:
+            return True
+        shift = self._board.shift(assignee_id)
+        local = f"{shift.local:%H:%M}" if shift is not None else "now"
+        listed = ", ".join(outages)
+        one = len(outages) == 1
+        what = f"{listed} is an outage and needs" if one else f"{listed} are outages and need"
+        starts = format_remaining(waits.total_seconds())
+        return self._session.ask(
+            "Assign an outage off shift?",
+            f"{technician.name} is off shift: it is {local} in {technician.timezone}, and "
+            f"the shift ({technician.shift_start}–{technician.shift_end}) starts in "
+            f"{starts}.\n\n{what} attention now. Assign to {technician.name} anyway?",
+        )
+
+    def _apply(self, result: Reassignment, expected: dict[int, int]) -> None:
+        """Move the cards and queue rows of what the store changed. An assignment changes
+        assignee, escalation floor and version only, so the entry the board holds (at the
+        version the write expected) is updated in place; anything else is re-read."""
+        service = self._session.service
+        reread: list[int] = []
+        for moved in result.changed:
+            entry = self._entry(moved.ticket_id)
+            if entry is None or entry.version != expected.get(moved.ticket_id, entry.version):
+                reread.append(moved.ticket_id)
+                continue
+            service.ticketChanged.emit(
+                replace(
+                    entry,
+                    assignee_id=moved.assignee_id,
+                    assignee_name=moved.assignee_name,
+                    version=moved.version,
+                    escalation_level=moved.escalation_level,
+                )
+            )
+        if reread:
+            service.refresh_tickets(reread)
+        self._board.highlight(result.ticket_ids)
+        self.applied.emit(result)
+
+    def _failed(
+        self,
+        label: str,
+        exc: BaseException,
+        tickets: dict[int, int],
+        *,
+        undoing: bool = False,
+    ) -> None:
+        if isinstance(exc, StaleTicketsError):
+            title = "Nothing was assigned" if not undoing else f"{label}: not possible"
+        elif isinstance(exc, ConflictError):
+            title = "Nothing was assigned"
+        elif isinstance(exc, PermissionDeniedError):
+            title = "Not allowed"
+        elif isinstance(exc, ValidationError):
+            title = "Cannot assign"
+        else:
+            title = f"{label} failed"
+        message = str(exc)
+        if undoing:
+            message += "\n\nThis step was taken off the undo history; the tickets stay as they are."
+        self._refuse(title, message)
+        if isinstance(exc, ConflictError):
+            # show the latest state of what others changed
+            self._session.service.refresh_tickets(list(tickets))
+
+    def _refuse(self, title: str, message: str) -> None:
+        self._status(f"{title}: {message.splitlines()[0]}")
+        self.refused.emit(title, message)
+        self._session.tell(title, message)
+
+    def _status(self, text: str) -> None:
+        self._session.window.statusBar().showMessage(text, 6000)
+
+
+# ---------------------------------------------------------------------------------- panel
+
+
+class DispatchBoardPanel(QObject):
+    """The dispatch board attached to a session (dock, menus, live feed, undo)."""
+
+    def __init__(
+        self,
+        session: DeskSession,
+        *,
+        now: Callable[[], float] = time.time,
+        icons: dict[RowState, QIcon] | None = None,
+        interval_ms: int = TICK_MS,
+    ) -> None:
+        super().__init__(session)
+        self.setObjectName("dispatchBoardPanel")
+        self._session = session
+        window = session.window
+        self.model = BoardModel(self, now=now)
+        self.board = DispatchBoard(
+            self.model, icons=icons if icons is not None else state_icons(), interval_ms=interval_ms
+        )
+        self.dock = QDockWidget("Dispatch board", window)
+        self.dock.setObjectName("dispatchBoardDock")
+        self.dock.setWidget(self.board)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea
+        )
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        window.restoreDockWidget(self.dock)  # where the dispatcher left it (or floated it)
+
+        self.dispatcher = Dispatcher(session, self.model, self)
+        self.model.set_drop_handler(self.dispatcher.request)
+        self._add_actions()
+
+        self.board.contextMenuWanted.connect(self._card_menu)
+        session.ready.connect(self._on_ready)
+        session.service.ticketChanged.connect(self._on_ticket_changed)
+        session.service.ticketClosed.connect(self._on_ticket_closed)
+
+    # ------------------------------------------------------------------ menus & actions
+
+    def _add_actions(self) -> None:
+        window = self._session.window
+        self.assign_action = QAction("&Assign to…", self)
+        self.assign_action.setObjectName("actionAssignTo")
+        self.assign_action.setShortcut(QKeySequence(ASSIGN_SHORTCUT))
+        self.assign_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.assign_action.setToolTip("Assign the selected tickets (queue or board) to someone")
+        self.assign_action.triggered.connect(self.assign_selected)
+        window.addAction(self.assign_action)
+        self.board.addAction(self.assign_action)  # also when the board floats on its own
+        edit = window.findChild(QMenu, "menuEdit")
+        if edit is not None:
+            edit.addSeparator()
+            edit.addAction(self.assign_action)
+
+        toggle = self.dock.toggleViewAction()
+        toggle.setText("&Dispatch board")
+        toggle.setObjectName("actionDispatchBoard")
+        toggle.setShortcut(QKeySequence(BOARD_SHORTCUT))
+        window.addAction(toggle)
+        view_menu = window.findChild(QMenu, "menuView")
+        if view_menu is None:
+            view_menu = window.menuBar().addMenu("&View")
+            view_menu.setObjectName("menuView")
+        view_menu.addAction(toggle)
+
+    def selected_tickets(self) -> list[tuple[int, int]]:
+        """The tickets "Assign to…" acts on: the board's selection when the board has the
+        focus (or the queue has none), else the queue's selected rows."""
+        queue = self._session.window.queue_view
+        queue_focus = queue.hasFocus()
+        board_rows = self.board.selected_tickets()
+        board_focus = self.board.isAncestorOf(self.board.focusWidget() or self.board)
+        if board_rows and (board_focus or not queue_focus):
+            return board_rows
+        return _queue_selection(queue)
+
+    @Slot()
+    def assign_selected(self) -> AssignDialog | None:
+        return self.dispatcher.open_assign_dialog(self.selected_tickets(), self.board.window())
+
+    @Slot(object, QPoint)
+    def _card_menu(self, view: BoardColumnView, where: QPoint) -> None:
+        menu = self.card_menu(view)
+        if menu is not None:
+            menu.popup(where)
+
+    def card_menu(self, view: BoardColumnView) -> QMenu | None:
+        """The context menu of the selected cards: Assign to…, take, move to, unassign."""
+        tickets = view.selected_tickets()
+        model = view.column_model()
+        if not tickets or model is None:
+            return None
+        menu = QMenu(view)
+        menu.setObjectName("boardCardMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction(self.assign_action)
+        here = model.info.assignee_id
+        me = self._session.me
+        if me is not None and me.id != here:
+            take = menu.addAction("Take (assign to me)")
+            take.triggered.connect(lambda: self.dispatcher.request(tickets, me.id))
+        move = menu.addMenu("Move to")
+        for target in self.dispatcher.targets(tickets):
+            if target.assignee_id == here:
+                continue
+            action = move.addAction(target.label)
+            action.setToolTip(target.detail)
+            action.triggered.connect(
+                lambda _checked=False, t=target.assignee_id: self.dispatcher.request(tickets, t)
+            )
+        if here is not None:
+            unassign = menu.addAction("Unassign")
+            unassign.triggered.connect(lambda: self.dispatcher.request(tickets, None))
+        return menu
+
+    # ------------------------------------------------------------------ the feed
+
+    @Slot()
+    def _on_ready(self) -> None:
+        # every technician (inactive ones too: they may still hold tickets)
+        self._session.service.submit(
+            lambda store: store.technicians(),
+            self._on_technicians,
+            lambda exc: self._session.tell("Cannot show the dispatch board", str(exc)),
+            label="Reading the technicians",
+        )
+
+    def _on_technicians(self, technicians: list[Any]) -> None:
+        self.model.load(queue_entries(self._session.model), technicians)
+
+    @Slot(object)
+    def _on_ticket_changed(self, entry: QueueEntry) -> None:
+        self.model.upsert(entry)
+
+    @Slot(int)
+    def _on_ticket_closed(self, ticket_id: int) -> None:
+        self.model.remove(ticket_id)
+
+    def stop(self) -> None:
+        self.board.stop()
+
+
+def _queue_selection(view: QTableView) -> list[tuple[int, int]]:
+    selection = view.selectionModel()
+    if selection is None:
+        return []
+    tickets: dict[int, int] = {}
+    for index in selection.selectedRows():
+        entry = index.data(ENTRY_ROLE)
+        if isinstance(entry, QueueEntry):
+            tickets[entry.ticket_id] = entry.version
+    if not tickets:
+        current = view.currentIndex()
+        entry = current.data(ENTRY_ROLE) if current.isValid() else None
+        if isinstance(entry, QueueEntry):
+            tickets[entry.ticket_id] = entry.version
+    return list(tickets.items())
+
+
+def attach_dispatch_board(session: DeskSession) -> DispatchBoardPanel:
+    """The composition root's one line: the dispatch board docked in the session's window."""
+    return DispatchBoardPanel(session)
+
+
+__all__ = [
+    "AssignCommand",
+    "BoardColumnView",
+    "BoardColumnWidget",
+    "CardDelegate",
+    "DispatchBoard",
+    "DispatchBoardPanel",
+    "Dispatcher",
+    "assign_label",
+    "attach_dispatch_board",
+    "queue_entries",
+]
