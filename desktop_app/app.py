@@ -204,6 +204,9 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
     from desktop_app.views.alerts_wiring import AlertsWiring  # SLA monitor, tray, notifications
 
     attachments.append(AlertsWiring(session))
+    from desktop_app.views.dispatch_board import attach_dispatch_board  # drag-and-drop board
+
+    attachments.append(attach_dispatch_board(session))
     return DeskApp(window, service, model, session, attachments)
 
 
