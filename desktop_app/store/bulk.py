@@ -9,13 +9,13 @@ rows need them), so 100,000 tickets take seconds, not minutes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
@@ -23,6 +23,7 @@ from desktop_app.domain import (
     DeskTicket,
     EventKind,
     FeedbackSource,
+    Metric,
     Priority,
     Role,
     Sentiment,
@@ -45,12 +46,58 @@ from desktop_app.store.schema import (
     TicketEventRow,
     TicketRow,
 )
-from desktop_app.store.types import NaiveDatetimeError, require_aware
+from desktop_app.store.types import NaiveDatetimeError, require_aware, to_utc_text
 
 if TYPE_CHECKING:
     from desktop_app.store.repository import ImportSummary, Store
 
 _BATCH = 5_000  # rows per executemany: bounded memory, few round trips
+
+# Column order of the driver-level inserts (values converted by the importer itself).
+_TICKET_COLUMNS = (
+    "number",
+    "customer_id",
+    "site_id",
+    "contact_id",
+    "subject",
+    "description",
+    "category",
+    "priority",
+    "status",
+    "assignee_id",
+    "escalation_level",
+    "created_at",
+    "resolved_at",
+    "version",
+    "updated_at",
+    "updated_by",
+)
+_TICKET_INSTANTS = frozenset({"created_at", "resolved_at", "updated_at", "next_due_at"})
+_EVENT_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "at",
+    "author",
+    "text",
+    "priority",
+    "category",
+    "assignee_id",
+    "level",
+    "metric",
+)
+_CLOCK_COLUMNS = (
+    "ticket_id",
+    "metric",
+    "state",
+    "target_seconds",
+    "started_at",
+    "due_at",
+    "elapsed_seconds",
+    "breached_at",
+    "met_at",
+    "paused",
+    "as_of",
+)
 
 
 def _table(row_class: Any) -> Table:
@@ -275,20 +322,112 @@ class DeskImporter:
             except ValidationError as exc:
                 raise ValidationError(f"Ticket {row['number']}: {exc}", exc.field) from exc
             row["next_due_at"] = computed.next_due_at if is_open else None
+            row["queue_clocks"] = computed.packed
             clock_sets.append(computed.rows)
 
-        ids = self._insert_returning(_table(TicketRow), rows)
-        event_rows: list[dict[str, Any]] = []
-        clock_rows: list[dict[str, Any]] = []
+        # Plain executemany with values converted once here: SQLAlchemy's per-row parameter
+        # processing cost more than SQLite's own work for these three tables.
+        instant = self._instant_converter()
+        first_new_id = self._max_id(_table(TicketRow)) + 1
+        ticket_columns = (*_TICKET_COLUMNS, "next_due_at", "queue_clocks")
+        self._raw_insert(
+            _table(TicketRow),
+            ticket_columns,
+            [
+                tuple(instant(row[c]) if c in _TICKET_INSTANTS else row[c] for c in ticket_columns)
+                for row in rows
+            ],
+        )
+        by_number = self._new_ticket_ids(first_new_id)
+        ids = [by_number[row["number"]] for row in rows]
+        event_rows: list[tuple[Any, ...]] = []
+        clock_rows: list[tuple[Any, ...]] = []
         for ticket_id, (_, events, _), clocks in zip(ids, timelines, clock_sets, strict=True):
-            event_rows.extend(convert.event_to_columns(e, ticket_id) for e in events)
-            clock_rows.extend({"ticket_id": ticket_id, **c} for c in clocks)
-        self._insert_many(_table(TicketEventRow), event_rows)
-        self._insert_many(_table(TicketClockRow), clock_rows)
+            event_rows.extend(
+                (
+                    ticket_id,
+                    EventKind(e.kind).value,
+                    instant(e.at),
+                    e.author,
+                    e.text,
+                    Priority(e.priority).value if e.priority is not None else None,
+                    e.category,
+                    e.assignee_id,
+                    e.level,
+                    Metric(e.metric).value if e.metric is not None else None,
+                )
+                for e in events
+            )
+            clock_rows.extend(
+                (
+                    ticket_id,
+                    c["metric"],
+                    c["state"],
+                    c["target_seconds"],
+                    instant(c["started_at"]),
+                    instant(c["due_at"]),
+                    c["elapsed_seconds"],
+                    instant(c["breached_at"]),
+                    instant(c["met_at"]),
+                    c["paused"],
+                    instant(c["as_of"]),
+                )
+                for c in clocks
+            )
+        self._raw_insert(_table(TicketEventRow), _EVENT_COLUMNS, event_rows)
+        self._raw_insert(_table(TicketClockRow), _CLOCK_COLUMNS, clock_rows)
         summary.tickets, summary.events = len(rows), len(event_rows)
         return {
             row["number"]: (id_, row["customer_id"]) for row, id_ in zip(rows, ids, strict=True)
         }
+
+    def _instant_converter(self) -> Callable[[datetime | None], Any]:
+        """Aware instants as the driver takes them: UTC text on SQLite (the UTC type's
+        storage form), aware datetimes on PostgreSQL; ``None`` stays ``None``."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            cache: dict[datetime, str] = {}  # as_of and many deadlines repeat in an import
+
+            def to_text(value: datetime | None) -> Any:
+                if value is None:
+                    return None
+                text = cache.get(value)
+                if text is None:
+                    text = cache[value] = to_utc_text(value)
+                return text
+
+            return to_text
+
+        def to_utc(value: datetime | None) -> Any:
+            return None if value is None else require_aware(value).astimezone(UTC)
+
+        return to_utc
+
+    def _max_id(self, table: Table) -> int:
+        return int(self.session.execute(select(func.max(table.c.id))).scalar() or 0)
+
+    def _new_ticket_ids(self, first_id: int) -> dict[str, int]:
+        """Number -> id of the tickets just inserted. Ids only grow (SQLite under this
+        transaction's write lock, PostgreSQL from its sequence), so ours are at or above
+        ``first_id``; numbers are unique, so a concurrent writer's tickets never match."""
+        t = _table(TicketRow).c
+        return dict(self.session.execute(select(t.number, t.id).where(t.id >= first_id)).all())
+
+    def _raw_insert(
+        self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """``INSERT`` through the driver's executemany; values must be driver-ready."""
+        if not rows:
+            return
+        connection = self.session.connection()
+        dialect = connection.dialect
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(mark for _ in columns)})"
+        )
+        for start in range(0, len(rows), _BATCH):
+            connection.exec_driver_sql(sql, rows[start : start + _BATCH])
 
     def _existing_numbers(self, numbers: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Engine, Table, and_, case, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
     CalendarSpec,
-    ClockState,
     ConflictError,
     CriticismNote,
     Customer,
@@ -55,6 +55,7 @@ from desktop_app.domain.queue import (
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine, ClockInputs
 from desktop_app.store.db import WRITE_OPTION, upgrade_schema
+from desktop_app.store.queue_read import QueueBuilder, QueueLookups, gc_paused
 from desktop_app.store.schema import (
     AuditRow,
     CalendarRow,
@@ -183,14 +184,15 @@ class Store:
             yield action
             if action.audit is None:
                 raise RuntimeError(f"The action {name!r} wrote no audit row.")
-            session.add(
-                AuditRow(
-                    at=action.now,
-                    technician_id=actor.id if actor is not None else None,
-                    actor=action.actor_name,
-                    action=name,
+            session.execute(
+                insert(AuditRow),
+                {
+                    "at": action.now,
+                    "technician_id": actor.id if actor is not None else None,
+                    "actor": action.actor_name,
+                    "action": name,
                     **action.audit,
-                )
+                },
             )
 
     @staticmethod
@@ -356,28 +358,26 @@ class Store:
     def _queue(self, now: datetime | None, ticket_ids: Sequence[int] | None) -> list[QueueEntry]:
         now = require_aware(now, "queue instant") if now is not None else self.now()
         engine = self.clock_engine()
+        sql = self._queue_sql(ticket_ids)
+        with gc_paused():
+            with self._read() as session:
+                lookups = QueueLookups.load(session, self._contract_policies(session, now.date()))
+                # Executed through the engine (its events and logging see it), fetched as
+                # the driver's plain tuples: no per-value type processing, the builder
+                # converts what it needs.
+                result = session.connection().exec_driver_sql(sql)
+                try:
+                    rows = result.cursor.fetchall()
+                finally:
+                    result.close()
+            return QueueBuilder(engine, lookups, now, self.backend).build(list(rows))
+
+    def _queue_sql(self, ticket_ids: Sequence[int] | None = None) -> str:
+        """The queue's one ticket query, as SQL for the driver (literal values only)."""
         t = TicketRow.__table__.c
-        clock_tables = [aliased(TicketClockRow, name=f"clock_{m.value}") for m in METRICS]
-        negative = (
-            select(
-                CriticismNoteRow.customer_id.label("customer_id"),
-                func.count().label("n"),
-            )
-            .where(
-                CriticismNoteRow.sentiment == Sentiment.NEGATIVE.value,
-                CriticismNoteRow.resolved_at.is_(None),
-            )
-            .group_by(CriticismNoteRow.customer_id)
-            .subquery("negative")
-        )
-        # A ticket without a site runs in its customer's first site's zone and calendar.
-        first_site = (
-            select(SiteRow.customer_id, func.min(SiteRow.id).label("site_id"))
-            .group_by(SiteRow.customer_id)
-            .subquery("first_site")
-        )
-        fallback = aliased(SiteRow, name="fallback_site")
-        columns: list[Any] = [
+        # One narrow row per ticket: the clocks come packed in tickets.queue_clocks, the
+        # names from the small tables, so nothing is joined per ticket.
+        query = select(
             t.id,
             t.number,
             t.subject,
@@ -385,53 +385,24 @@ class Store:
             t.category,
             t.status,
             t.customer_id,
-            CustomerRow.name,
-            CustomerRow.tier,
-            SiteRow.name,
-            func.coalesce(SiteRow.timezone, fallback.timezone),
-            func.coalesce(SiteRow.calendar, fallback.calendar),
+            t.site_id,
             t.assignee_id,
-            TechnicianRow.name,
             t.escalation_level,
             t.version,
             t.created_at,
-            func.coalesce(negative.c.n, 0),
-        ]
-        for clock in clock_tables:
-            columns += [
-                clock.state,
-                clock.target_seconds,
-                clock.started_at,
-                clock.due_at,
-                clock.elapsed_seconds,
-                clock.breached_at,
-                clock.met_at,
-                clock.paused,
-                clock.as_of,
-            ]
-        query = (
-            select(*columns)
-            .select_from(TicketRow)
-            .join(CustomerRow, CustomerRow.id == t.customer_id)
-            .outerjoin(SiteRow, SiteRow.id == t.site_id)
-            .outerjoin(TechnicianRow, TechnicianRow.id == t.assignee_id)
-            .outerjoin(negative, negative.c.customer_id == t.customer_id)
-            .outerjoin(first_site, first_site.c.customer_id == t.customer_id)
-            .outerjoin(fallback, fallback.id == first_site.c.site_id)
-        )
-        for metric, clock in zip(METRICS, clock_tables, strict=True):
-            query = query.outerjoin(
-                clock, and_(clock.ticket_id == t.id, clock.metric == metric.value)
-            )
-        query = query.where(t.status.in_(OPEN_STATUSES)).order_by(
-            t.next_due_at.asc().nulls_last(), t.created_at, t.id
-        )
+            t.queue_clocks,
+        ).order_by(t.next_due_at.asc().nulls_last(), t.created_at, t.id)
         if ticket_ids is not None:
-            query = query.where(t.id.in_(list(ticket_ids)))
-        with self._read() as session:
-            policies = self._contract_policies(session, now.date())
-            rows = session.execute(query).all()
-        return [_queue_entry(row, engine, policies, now) for row in rows]
+            query = query.where(t.id.in_([int(i) for i in ticket_ids]), t.status.in_(OPEN_STATUSES))
+        elif self.backend == "sqlite":
+            # Almost every row the queue reads is open: a scan in table order beats one
+            # index lookup per ticket (``+`` keeps SQLite off the status index).
+            query = query.where(text(f"+tickets.status IN {_sql_list(OPEN_STATUSES)}"))
+        else:
+            query = query.where(t.status.in_(OPEN_STATUSES))
+        return str(
+            query.compile(dialect=self._engine.dialect, compile_kwargs={"literal_binds": True})
+        )
 
     @staticmethod
     def _contract_policies(
@@ -679,8 +650,7 @@ class Store:
                         EventKind.ASSIGNED, created, action.actor_name, assignee_id=assignee_id
                     )
                 )
-            self._add_events(session, row.id, events)
-            self._recompute_clocks(action, row)
+            self._add_events_and_recompute(action, row, events, new_ticket=True)
             action.record("ticket", row.id, None, convert.ticket_audit_view(row))
             return convert.ticket_from_row(row)
 
@@ -735,9 +705,10 @@ class Store:
                 and row.status == TicketStatus.WAITING_ON_CUSTOMER.value
             ) or (kind.is_response and row.status == TicketStatus.NEW.value):
                 row.status = TicketStatus.OPEN.value
-            self._add_events(action.session, row.id, events)
-            if kind is not EventKind.INTERNAL_NOTE:
-                self._recompute_clocks(action, row)
+            if kind is EventKind.INTERNAL_NOTE:  # a note moves no clock
+                self._add_events(action.session, row.id, events)
+            else:
+                self._add_events_and_recompute(action, row, events)
             return self._finish(action, row, extra={"event": kind.value, "text": text[:200]})
 
     def assign(
@@ -807,16 +778,15 @@ class Store:
                     f"Ticket {row.number} already has priority {priority.label}.", "priority"
                 )
             row.priority = priority.value
-            self._add_events(
-                action.session,
-                row.id,
+            self._add_events_and_recompute(
+                action,
+                row,
                 [
                     TicketEvent(
                         EventKind.PRIORITY_CHANGED, action.now, action.actor_name, priority=priority
                     )
                 ],
             )
-            self._recompute_clocks(action, row)
             return self._finish(action, row)
 
     def change_category(
@@ -832,16 +802,15 @@ class Store:
                     f"Ticket {row.number} is already in category {category!r}.", "category"
                 )
             row.category = category
-            self._add_events(
-                action.session,
-                row.id,
+            self._add_events_and_recompute(
+                action,
+                row,
                 [
                     TicketEvent(
                         EventKind.CATEGORY_CHANGED, action.now, action.actor_name, category=category
                     )
                 ],
             )
-            self._recompute_clocks(action, row)
             return self._finish(action, row)
 
     def wait_on_customer(
@@ -856,12 +825,11 @@ class Store:
             if row.status == TicketStatus.WAITING_ON_CUSTOMER.value:
                 raise ValidationError(f"Ticket {row.number} is already waiting on the customer.")
             row.status = TicketStatus.WAITING_ON_CUSTOMER.value
-            self._add_events(
-                action.session,
-                row.id,
+            self._add_events_and_recompute(
+                action,
+                row,
                 [TicketEvent(EventKind.WAITING_ON_CUSTOMER, action.now, action.actor_name, text)],
             )
-            self._recompute_clocks(action, row)
             return self._finish(action, row)
 
     def resume(
@@ -873,12 +841,11 @@ class Store:
                     f"Ticket {row.number} is not waiting on the customer ({row.status}).", "status"
                 )
             row.status = TicketStatus.OPEN.value
-            self._add_events(
-                action.session,
-                row.id,
+            self._add_events_and_recompute(
+                action,
+                row,
                 [TicketEvent(EventKind.WAITING_OFF, action.now, action.actor_name, text)],
             )
-            self._recompute_clocks(action, row)
             return self._finish(action, row)
 
     def resolve(
@@ -888,12 +855,11 @@ class Store:
             _require_open(row, "resolve it")
             row.status = TicketStatus.RESOLVED.value
             row.resolved_at = action.now
-            self._add_events(
-                action.session,
-                row.id,
+            self._add_events_and_recompute(
+                action,
+                row,
                 [TicketEvent(EventKind.RESOLVED, action.now, action.actor_name, text)],
             )
-            self._recompute_clocks(action, row)
             return self._finish(action, row)
 
     def reopen(
@@ -904,12 +870,11 @@ class Store:
                 raise ValidationError(f"Ticket {row.number} is still open ({row.status}).")
             row.status = TicketStatus.OPEN.value
             row.resolved_at = None
-            self._add_events(
-                action.session,
-                row.id,
+            self._add_events_and_recompute(
+                action,
+                row,
                 [TicketEvent(EventKind.REOPENED, action.now, action.actor_name, text)],
             )
-            self._recompute_clocks(action, row)
             return self._finish(action, row)
 
     def escalate(
@@ -1036,37 +1001,80 @@ class Store:
             insert(TicketEventRow), [convert.event_to_columns(e, ticket_id) for e in events]
         )
 
-    def _clock_inputs(self, session: Session, row: TicketRow, on: date) -> ClockInputs:
-        """The policy inputs of a ticket. A ticket without a site runs in the customer's
-        first site's zone and calendar (UTC and the policy's own calendar without any)."""
-        tier = session.execute(
-            select(CustomerRow.tier).where(CustomerRow.id == row.customer_id)
-        ).scalar_one()
-        site_query = select(SiteRow.timezone, SiteRow.calendar)
-        if row.site_id is not None:
-            site_query = site_query.where(SiteRow.id == row.site_id)
-        else:
-            site_query = site_query.where(SiteRow.customer_id == row.customer_id)
-        site = session.execute(site_query.order_by(SiteRow.id).limit(1)).one_or_none()
-        policy = self._contract_policies(session, on, row.customer_id).get(row.customer_id)
+    @staticmethod
+    def _clock_inputs(session: Session, row: TicketRow, on: date) -> ClockInputs:
+        """The policy inputs of a ticket, in one query. A ticket without a site runs in the
+        customer's first site's zone and calendar (UTC and the policy's own calendar
+        without any); the contract in force ``on`` (else the latest) names the policy."""
+        site_id: Any = (
+            row.site_id
+            if row.site_id is not None
+            else select(func.min(SiteRow.id))
+            .where(SiteRow.customer_id == row.customer_id)
+            .scalar_subquery()
+        )
+        in_force = case((and_(ContractRow.starts_on <= on, ContractRow.ends_on >= on), 1), else_=0)
+        policy = (
+            select(ContractRow.policy)
+            .where(ContractRow.customer_id == row.customer_id)
+            .order_by(in_force.desc(), ContractRow.starts_on.desc(), ContractRow.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        tier, zone, calendar, contract_policy = session.execute(
+            select(CustomerRow.tier, SiteRow.timezone, SiteRow.calendar, policy)
+            .select_from(CustomerRow)
+            .outerjoin(SiteRow, SiteRow.id == site_id)
+            .where(CustomerRow.id == row.customer_id)
+        ).one()
         return ClockInputs(
             priority=Priority(row.priority),
             category=row.category,
             tier=Tier(tier),
-            contract_policy=policy,
-            site_zone=site[0] if site is not None else "UTC",
-            site_calendar=site[1] if site is not None else None,
+            contract_policy=contract_policy,
+            site_zone=zone if zone is not None else "UTC",
+            site_calendar=calendar,
         )
 
-    def _recompute_clocks(self, action: _Action, row: TicketRow) -> None:
-        """Replay the ticket's timeline through the SLA engine and store its three clocks."""
+    def _add_events_and_recompute(
+        self,
+        action: _Action,
+        row: TicketRow,
+        events: Sequence[TicketEvent],
+        *,
+        new_ticket: bool = False,
+    ) -> None:
+        """Put ``events`` on the ticket's timeline and store its clocks recomputed.
+
+        The stored timeline is read once, before the new events are written, and the
+        engine replays it with the new events in memory (they sort after stored events of
+        the same instant, as their ids will). Nothing is read back.
+        """
         session = action.session
-        session.flush()
-        inputs = self._clock_inputs(session, row, row.created_at.date())
-        computed = self.clock_engine().compute(inputs, self._events(session, row.id), action.now)
-        session.execute(delete(TicketClockRow).where(TicketClockRow.ticket_id == row.id))
-        session.execute(insert(TicketClockRow), [{"ticket_id": row.id, **r} for r in computed.rows])
+        with session.no_autoflush:  # the ticket row is written once, at the end
+            stored = () if new_ticket else self._events(session, row.id)
+            self._add_events(session, row.id, events)
+            timeline = sorted((*stored, *events), key=_event_at)  # stable: ties keep order
+            inputs = self._clock_inputs(session, row, row.created_at.date())
+            computed = self.clock_engine().compute(inputs, timeline, action.now)
+            self._write_clocks(session, row.id, computed.rows)
         row.next_due_at = computed.next_due_at if TicketStatus(row.status).is_open else None
+        row.queue_clocks = computed.packed
+
+    def _write_clocks(self, session: Session, ticket_id: int, rows: list[dict[str, Any]]) -> None:
+        """Replace the ticket's clock rows in one statement (an upsert on both backends)."""
+        table: Table = TicketClockRow.__table__  # type: ignore[assignment]
+        dialect = sqlite if self.backend == "sqlite" else postgresql
+        statement = dialect.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.ticket_id, table.c.metric],
+            set_={
+                name: statement.excluded[name]
+                for name in table.c.keys()  # noqa: SIM118 - column names, not columns
+                if name not in ("ticket_id", "metric")
+            },
+        )
+        session.execute(statement, [{"ticket_id": ticket_id, **r} for r in rows])
 
     # --- criticism notes --------------------------------------------------------------------
 
@@ -1235,7 +1243,7 @@ class Store:
         """
         from desktop_app.store.bulk import DeskImporter
 
-        with self._write(actor_id, "import_desk") as action:
+        with gc_paused(), self._write(actor_id, "import_desk") as action:
             importer = DeskImporter(action.session, self, action.now if now is None else now)
             summary = importer.run(desk)
             action.record("desk", None, None, {"imported": _summary_dict(summary)})
@@ -1323,78 +1331,13 @@ def _clock_map(clocks: Iterable[StoredClock]) -> dict[Metric, StoredClock]:
     return {c.metric: c for c in sorted(clocks, key=lambda c: METRICS.index(c.metric))}
 
 
-_CLOCK_WIDTH = 9
-_CLOCK_START = 18
+def _event_at(event: TicketEvent) -> datetime:
+    return event.at
 
 
-def _queue_entry(
-    row: Any, engine: ClockEngine, policies: Mapping[int, str], now: datetime
-) -> QueueEntry:
-    clocks: dict[Metric, StoredClock] = {}
-    nearest: StoredClock | None = None
-    nearest_due = now
-    for i, metric in enumerate(METRICS):
-        base = _CLOCK_START + i * _CLOCK_WIDTH
-        state = row[base]
-        if state is None:
-            continue
-        due_at = row[base + 3]
-        breached_at = row[base + 5]
-        state_enum = ClockState(state)
-        # The stored state is as of the last change; a running deadline that has passed
-        # since is a breach at that deadline (the engine's own rule for counting clocks).
-        if state_enum is ClockState.RUNNING and due_at is not None and due_at <= now:
-            state_enum = ClockState.BREACHED
-            breached_at = due_at
-        clock = StoredClock(
-            metric=metric,
-            state=state_enum,
-            target=timedelta(seconds=row[base + 1]),
-            started_at=row[base + 2],
-            due_at=due_at,
-            elapsed=timedelta(seconds=row[base + 4]),
-            breached_at=breached_at,
-            met_at=row[base + 6],
-            as_of=row[base + 8],
-            paused=bool(row[base + 7]),
-        )
-        clocks[metric] = clock
-        if due_at is not None and (nearest is None or due_at < nearest_due):
-            nearest, nearest_due = clock, due_at
-    customer_id = row[6]
-    inputs = ClockInputs(
-        priority=Priority(row[3]),
-        category=row[4],
-        tier=Tier(row[8]),
-        contract_policy=policies.get(customer_id),
-        site_zone=row[10] or "UTC",
-        site_calendar=row[11],
-    )
-    terms = engine.terms_or_none(inputs)
-    return QueueEntry(
-        ticket_id=row[0],
-        number=row[1],
-        subject=row[2],
-        priority=inputs.priority,
-        category=row[4],
-        status=TicketStatus(row[5]),
-        customer_id=customer_id,
-        customer_name=row[7],
-        customer_tier=inputs.tier,
-        site_name=row[9],
-        site_zone=row[10],
-        assignee_id=row[12],
-        assignee_name=row[13],
-        escalation_level=row[14],
-        version=row[15],
-        created_at=row[16],
-        clocks=clocks,
-        nearest=nearest,
-        open_negative_criticism=row[17],
-        calendar=terms.calendar if terms is not None else None,
-        policy_name=terms.policy_name if terms is not None else None,
-        warnings=terms.warnings if terms is not None else None,
-    )
+def _sql_list(values: Iterable[str]) -> str:
+    """A literal SQL list of our own enum values (never user input)."""
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
 __all__ = [

@@ -165,6 +165,10 @@ class TicketRow(Base):
     updated_by: Mapped[str | None] = mapped_column(String(100))
     # Earliest deadline of the ticket's running clocks (revision 0002): the queue's sort key.
     next_due_at: Mapped[datetime | None]
+    # The queue's copy of the ticket's ticket_clocks rows, packed into one line of text
+    # (revision 0003, see desktop_app.store.clocking.pack_clocks): written with the rows in
+    # the same transaction, read instead of three joins per ticket when the queue loads.
+    queue_clocks: Mapped[str | None] = mapped_column(Text)
 
 
 class TicketEventRow(Base):

@@ -1,11 +1,14 @@
 """Benchmark of the store on SQLite: the open queue of 100,000 tickets, one audited write.
 
 Targets (issue 3): load 100,000 open tickets with their clocks into domain objects in
-≤ 1.5 s; one audited single-ticket write in ≤ 5 ms. Each figure is printed next to a named
-baseline measured in the same run on the same file:
+≤ 1.5 s; one audited single-ticket write in ≤ 5 ms (measured on 200 different tickets
+with ten-event timelines, as a desk writes, not on one ticket with an ever longer
+timeline). Each figure is printed next to a named baseline measured in the same run on the
+same file:
 
 * ``raw sqlite3 fetch``: the same queue query through the bare ``sqlite3`` module into
-  plain tuples (no type conversion, no domain objects), the floor for any loader;
+  plain tuples (no type conversion, no domain objects), the floor for any loader; beside
+  it, for reference, the former 45-column query that joined three clock rows per ticket;
 * ``raw sqlite3 commit``: one INSERT and COMMIT through bare ``sqlite3`` with the same
   pragmas (WAL, synchronous=FULL), the floor for any durable write.
 
@@ -41,10 +44,11 @@ from desktop_app.domain import (
     TicketStatus,
     Tier,
 )
-from desktop_app.store import Store, open_store
+from desktop_app.store import open_store
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))
 WRITES = 200
+TIMELINE = 10  # events on a ticket's timeline when it is written to
 NOW = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 ZONES = ["America/Toronto", "Europe/Berlin", "Asia/Tokyo"]
 TIERS = list(Tier)
@@ -114,31 +118,51 @@ def scale_desk(tickets: int, seed: int = 7) -> Desk:
     return Desk(technicians=technicians, customers=customers, tickets=desk_tickets)
 
 
-def _raw_fetch_seconds(path: Path, store: Store) -> float:
-    """The store's own queue query, run through bare sqlite3 into tuples."""
-    captured: list[tuple[str, object]] = []
-    from sqlalchemy import event
+# The queue query before the clocks were packed onto the ticket row: 45 columns, the three
+# clock rows, the site (and the customer's first site) joined per ticket.
+_JOINED_QUERY = """
+SELECT t.id, t.number, t.subject, t.priority, t.category, t.status, t.customer_id,
+       c.name, c.tier, s.name, coalesce(s.timezone, f.timezone),
+       coalesce(s.calendar, f.calendar), t.assignee_id, p.name, t.escalation_level,
+       t.version, t.created_at, coalesce(n.n, 0),
+       c1.state, c1.target_seconds, c1.started_at, c1.due_at, c1.elapsed_seconds,
+       c1.breached_at, c1.met_at, c1.paused, c1.as_of,
+       c2.state, c2.target_seconds, c2.started_at, c2.due_at, c2.elapsed_seconds,
+       c2.breached_at, c2.met_at, c2.paused, c2.as_of,
+       c3.state, c3.target_seconds, c3.started_at, c3.due_at, c3.elapsed_seconds,
+       c3.breached_at, c3.met_at, c3.paused, c3.as_of
+FROM tickets t
+JOIN customers c ON c.id = t.customer_id
+LEFT JOIN sites s ON s.id = t.site_id
+LEFT JOIN technicians p ON p.id = t.assignee_id
+LEFT JOIN (SELECT customer_id, count(*) AS n FROM criticism_notes
+           WHERE sentiment = 'negative' AND resolved_at IS NULL GROUP BY customer_id) n
+       ON n.customer_id = t.customer_id
+LEFT JOIN (SELECT customer_id, min(id) AS site_id FROM sites GROUP BY customer_id) fs
+       ON fs.customer_id = t.customer_id
+LEFT JOIN sites f ON f.id = fs.site_id
+LEFT JOIN ticket_clocks c1 ON c1.ticket_id = t.id AND c1.metric = 'first_response'
+LEFT JOIN ticket_clocks c2 ON c2.ticket_id = t.id AND c2.metric = 'next_update'
+LEFT JOIN ticket_clocks c3 ON c3.ticket_id = t.id AND c3.metric = 'resolution'
+WHERE t.status IN ('new', 'open', 'waiting_on_customer')
+ORDER BY t.next_due_at IS NULL, t.next_due_at, t.created_at, t.id
+"""
 
-    def grab(*args: object) -> None:
-        statement = str(args[2])
-        if "FROM tickets" in statement and "clock_first_response" in statement:
-            captured.append((statement, args[3]))
 
-    event.listen(store._engine, "before_cursor_execute", grab)
-    try:
-        store.load_queue(NOW)
-    finally:
-        event.remove(store._engine, "before_cursor_execute", grab)
-    query, params = captured[0]
+def _raw_fetch_seconds(path: Path, query: str) -> float:
+    """A query through the bare sqlite3 module into plain tuples (best of 3)."""
     connection = sqlite3.connect(path)
     try:
-        start = time.perf_counter()
-        rows = connection.execute(query, params).fetchall()  # type: ignore[arg-type]
-        elapsed = time.perf_counter() - start
+        timings = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rows = connection.execute(query).fetchall()
+            timings.append(time.perf_counter() - start)
+            assert len(rows) == TICKETS
+            del rows
     finally:
         connection.close()
-    assert len(rows) == TICKETS
-    return elapsed
+    return min(timings)
 
 
 def _raw_commit_ms(path: Path) -> float:
@@ -186,24 +210,41 @@ def test_bench_store(tmp_path: Path) -> None:
         warm_runs.append(time.perf_counter() - start)
         del queue
     warm = min(warm_runs)
-    raw_fetch = _raw_fetch_seconds(path, cold_store)
+    raw_fetch = _raw_fetch_seconds(path, cold_store._queue_sql())
+    raw_joined = _raw_fetch_seconds(path, _JOINED_QUERY)
 
-    # One audited write: a public reply (event, clocks recomputed, version, audit row).
-    entry = cold_store.load_queue(NOW)[0]
+    # Audited writes as a desk makes them: spread over many tickets whose timelines hold
+    # about ten events (a reply or customer message replays the timeline and recomputes
+    # the clocks; an internal note moves no clock). Each ticket is first brought to nine
+    # events by the same kinds of writes, untimed.
+    queue = cold_store.load_queue(NOW)
+    step = max(1, len(queue) // WRITES)
+    targets = [(e.ticket_id, e.version) for e in queue[::step][:WRITES]]
+    del queue
     writer = next(t.id for t in cold_store.technicians() if t.name == "Tech 2")
     assert writer is not None
-    version = entry.version
+    kinds = (EventKind.PUBLIC_REPLY, EventKind.CUSTOMER_MESSAGE)
+    versions: dict[int, int] = {}
+    for ticket_id, first_version in targets:
+        version = first_version
+        while len(cold_store.ticket(ticket_id).events) < TIMELINE - 1:
+            version = cold_store.add_event(
+                writer, ticket_id, version, kinds[version % 2], f"warm-up {version}"
+            ).version
+        versions[ticket_id] = version
+    timelines = [len(cold_store.ticket(ticket_id).events) + 1 for ticket_id, _ in targets]
     write_timings = []
-    for n in range(WRITES):
-        kind = EventKind.PUBLIC_REPLY if n % 2 else EventKind.CUSTOMER_MESSAGE
+    for n, (ticket_id, _) in enumerate(targets):
         start = time.perf_counter()
-        version = cold_store.add_event(writer, entry.ticket_id, version, kind, f"msg {n}").version
+        versions[ticket_id] = cold_store.add_event(
+            writer, ticket_id, versions[ticket_id], kinds[n % 2], f"msg {n}"
+        ).version
         write_timings.append(time.perf_counter() - start)
     note_timings = []
-    for n in range(WRITES):
+    for n, (ticket_id, _) in enumerate(targets):
         start = time.perf_counter()
-        version = cold_store.add_event(
-            writer, entry.ticket_id, version, EventKind.INTERNAL_NOTE, f"note {n}"
+        versions[ticket_id] = cold_store.add_event(
+            writer, ticket_id, versions[ticket_id], EventKind.INTERNAL_NOTE, f"note {n}"
         ).version
         note_timings.append(time.perf_counter() - start)
     cold_store.close()
@@ -228,8 +269,17 @@ def test_bench_store(tmp_path: Path) -> None:
         f"  (store/raw = {warm / raw_fetch:4.1f}x)"
     )
     print(
-        f"  audited write, reply/customer message with clock recompute (median of {WRITES}): "
+        f"    reference: raw sqlite3 fetch of the former 45-column joined queue query: "
+        f"{raw_joined:6.3f} s"
+    )
+    print(
+        f"  audited write, reply/customer message with clock recompute (median of {WRITES} "
+        f"tickets, {min(timelines)}-{max(timelines)}-event timelines): "
         f"{reply_ms:5.2f} ms   target <= 5 ms"
+    )
+    print(
+        f"    p90 {statistics.quantiles(write_timings, n=10)[-1] * 1000:5.2f} ms, "
+        f"max {max(write_timings) * 1000:5.2f} ms"
     )
     print(f"  audited write, internal note (median of {WRITES}): {note_ms:5.2f} ms")
     print(

@@ -328,7 +328,8 @@ def _snapshot(engine) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no
         for name, row in tables.items():
             table = row.__table__
             out[name] = [tuple(r) for r in conn.execute(select(table).order_by(*table.primary_key))]
-        ticket_columns = [c for c in TicketRow.__table__.c if c.name != "next_due_at"]
+        derived = ("next_due_at", "queue_clocks")  # filled by revisions 0002 and 0003
+        ticket_columns = [c for c in TicketRow.__table__.c if c.name not in derived]
         out["tickets"] = [tuple(r) for r in conn.execute(select(*ticket_columns).order_by("id"))]
         clocks = TicketClockRow.__table__
         out["ticket_clocks"] = [
@@ -347,11 +348,25 @@ def test_upgrade_keeps_every_row_and_fills_the_new_column(db_url: str, tmp_path:
 
     backup = upgrade_schema(engine, backup_dir=tmp_path / "backups")
 
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert _snapshot(engine) == before
     with engine.connect() as conn:
         due = dict(conn.execute(select(TicketRow.id, TicketRow.next_due_at)).all())
+        packed = dict(conn.execute(select(TicketRow.id, TicketRow.queue_clocks)).all())
     assert due == {1: DUE_RESPONSE, 2: None}  # earliest running deadline; none when resolved
+    # Every ticket's clock rows are copied onto it, in metric order, instants as UTC text.
+    assert packed[1] == (
+        "first_response,running,3600.0,2025-02-03T14:00:00.000000+00:00,"
+        "2025-02-03T15:00:00.000000+00:00,0.0,,,0,2025-02-03T14:00:00.000000+00:00;"
+        "next_update,inactive,3600.0,2025-02-03T14:00:00.000000+00:00,,0.0,,,0,"
+        "2025-02-03T14:00:00.000000+00:00;"
+        "resolution,running,3600.0,2025-02-03T14:00:00.000000+00:00,"
+        "2025-02-04T21:00:00.000000+00:00,0.0,,,0,2025-02-03T14:00:00.000000+00:00"
+    )
+    assert packed[2] == (
+        "resolution,met,3600.0,2025-02-03T14:00:00.000000+00:00,,0.0,,"
+        "2025-02-03T15:00:00.000000+00:00,0,2025-02-03T14:00:00.000000+00:00"
+    )
     assert "notifications" in inspect(engine).get_table_names()
     if engine.dialect.name == "sqlite":
         assert backup is not None and backup.parent == tmp_path / "backups"
