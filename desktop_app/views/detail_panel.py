@@ -133,7 +133,17 @@ class DetailPanel(QObject):
         entry = self._session.model.entry(ticket_id)
         self.actions.set_target(TicketRef.of_entry(entry) if entry is not None else None)
         stack.setCurrentWidget(self.tabs)
+        self._make_room()
         self.reload()
+
+    def _make_room(self) -> None:
+        """Widen the detail side of the splitter to the panes' minimum (a remembered or
+        default split may be narrower); the queue keeps the rest."""
+        splitter = self._session.window.splitter
+        sizes = splitter.sizes()
+        wanted = self.tabs.minimumWidth() + 20
+        if len(sizes) == 2 and 0 < sizes[1] < wanted and sum(sizes) > wanted * 2:
+            splitter.setSizes([sum(sizes) - wanted, wanted])
 
     @Slot(int)
     def open_ticket(self, ticket_id: int) -> None:

@@ -216,7 +216,7 @@ class Composer(QFrame):
         self.text_edit = QPlainTextEdit(self)
         self.text_edit.setObjectName("composerText")
         self.text_edit.setTabChangesFocus(True)
-        self.text_edit.setMaximumHeight(72)
+        self.text_edit.setMaximumHeight(60)
         layout.addWidget(self.text_edit)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
