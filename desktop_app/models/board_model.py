@@ -79,8 +79,10 @@ class ShiftStatus:
 
     @property
     def text(self) -> str:
-        state = "on shift" if self.on_shift else "off shift"
-        return f"{self.local:%H:%M} · {state} ({self.start}–{self.end})"
+        """``10:42 · on shift until 16:30`` / ``05:36 · off shift until 08:00``."""
+        if self.on_shift:
+            return f"{self.local:%H:%M} · on shift until {self.end}"
+        return f"{self.local:%H:%M} · off shift until {self.start}"
 
 
 def _minutes(hhmm: str) -> int:

@@ -106,10 +106,11 @@ from desktop_app.views.desk_session import DeskSession
 
 TICK_MS = 1000
 GLOW_MS = 80
-COLUMN_WIDTH = 252
+COLUMN_WIDTH = 264
 CARD_HEIGHT = 66
 ASSIGN_SHORTCUT = "Ctrl+Shift+A"
 BOARD_SHORTCUT = "Ctrl+Shift+D"
+DOCK_HEIGHT = 300
 
 _STATE_COLOURS = {
     RowState.OK: QColor("#1b7f3b"),
@@ -123,14 +124,13 @@ _GLOW = QColor("#ffe58a")
 
 _STYLE = """
 #dispatchBoard { background: #eef2f7; }
-#boardTitle { font-weight: 600; color: #102a43; }
 #boardSummary, #boardHint { color: #486581; }
 #boardScroll, #boardColumns { background: transparent; border: none; }
 #boardColumn {
     background: #f8fafc; border: 1px solid #d5dce5; border-radius: 6px;
 }
-#boardColumn[offShift="true"] { background: #f1f3f6; }
-#boardColumn[inactive="true"] { background: #eceff3; border-style: dashed; }
+#boardColumn[offShift="true"] #boardColumnHeader { background: #f3efe4; }
+#boardColumn[inactive="true"] { border-style: dashed; }
 #boardColumn[dropTarget="true"] { border: 2px solid #1565c0; background: #e8f0fb; }
 #boardColumnHeader { background: transparent; border-bottom: 1px solid #d5dce5; }
 #columnName { font-weight: 600; color: #102a43; }
@@ -138,7 +138,19 @@ _STYLE = """
 #columnShift { color: #334e68; }
 #columnShift[offShift="true"] { color: #8a6100; }
 #columnWorkload { color: #486581; }
-#boardColumnView { background: transparent; border: none; }
+#boardColumnView { background: #f8fafc; border: none; }
+#boardColumnView QScrollBar:vertical {
+    background: #f8fafc; width: 8px; margin: 2px 0 2px 0; border: none;
+}
+#boardColumnView QScrollBar::handle:vertical {
+    background: #bcccdc; border-radius: 4px; min-height: 24px;
+}
+#boardColumnView QScrollBar::add-line:vertical, #boardColumnView QScrollBar::sub-line:vertical {
+    height: 0; border: none; background: none;
+}
+#boardColumnView QScrollBar::add-page:vertical, #boardColumnView QScrollBar::sub-page:vertical {
+    background: none;
+}
 """
 
 
@@ -485,6 +497,9 @@ class BoardColumnWidget(QFrame):
             zone = info.technician.timezone if info.technician is not None else ""
             city = zone.rsplit("/", 1)[-1].replace("_", " ")
             text = f"{'☾' if off else '☀'} {shift.text.replace(' · ', f' {city} · ', 1)}"
+            header.shift_label.setToolTip(
+                f"Local time in {zone}; shift {shift.start}–{shift.end} every day"
+            )
         header.shift_label.setText(text)
         workload = board.workload(info.assignee_id)
         header.workload_label.setText(workload.text)
@@ -537,8 +552,6 @@ class DispatchBoard(QWidget):
         self._columns: list[BoardColumnWidget] = []
         self._last_view: BoardColumnView | None = None
 
-        self._title = QLabel("Dispatch board", self)
-        self._title.setObjectName("boardTitle")
         self._summary = QLabel(self)
         self._summary.setObjectName("boardSummary")
         self._hint = QLabel(
@@ -548,8 +561,6 @@ class DispatchBoard(QWidget):
         self._hint.setObjectName("boardHint")
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 0)
-        bar.addWidget(self._title)
-        bar.addSpacing(12)
         bar.addWidget(self._summary)
         bar.addStretch(1)
         bar.addWidget(self._hint)
@@ -586,6 +597,10 @@ class DispatchBoard(QWidget):
         model.workloadChanged.connect(self.refresh_headers)
         model.highlightsChanged.connect(self._on_highlights)
         self._rebuild()
+
+    def sizeHint(self) -> QSize:
+        # room for a header and three cards per column when docked below the queue
+        return QSize(COLUMN_WIDTH * 4, DOCK_HEIGHT)
 
     # ------------------------------------------------------------------ queries
 
@@ -634,11 +649,13 @@ class DispatchBoard(QWidget):
         self._last_view = None
         for at, model in enumerate(self._model.columns):
             self._add_column_widget(at, model)
+        self._row.activate()  # the scroll area learns the new width now, not after a paint
         self.refresh_headers()
 
     @Slot(int)
     def _insert_column(self, at: int) -> None:
         self._add_column_widget(at, self._model.columns[at])
+        self._row.activate()
         self.refresh_headers()
 
     def _add_column_widget(self, at: int, model: BoardColumnModel) -> None:
@@ -1120,7 +1137,9 @@ class DispatchBoardPanel(QObject):
             Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea
         )
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-        window.restoreDockWidget(self.dock)  # where the dispatcher left it (or floated it)
+        # where the dispatcher left it (or floated it); else a third of the window
+        if not window.restoreDockWidget(self.dock):
+            window.resizeDocks([self.dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
 
         self.dispatcher = Dispatcher(session, self.model, self)
         self.model.set_drop_handler(self.dispatcher.request)
@@ -1213,16 +1232,9 @@ class DispatchBoardPanel(QObject):
 
     @Slot()
     def _on_ready(self) -> None:
-        # every technician (inactive ones too: they may still hold tickets)
-        self._session.service.submit(
-            lambda store: store.technicians(),
-            self._on_technicians,
-            lambda exc: self._session.tell("Cannot show the dispatch board", str(exc)),
-            label="Reading the technicians",
-        )
-
-    def _on_technicians(self, technicians: list[Any]) -> None:
-        self.model.load(queue_entries(self._session.model), technicians)
+        # The session lists every active technician; anyone else who still holds open
+        # tickets gets a column marked inactive (their tickets can be dragged away).
+        self.model.load(queue_entries(self._session.model), self._session.technicians)
 
     @Slot(object)
     def _on_ticket_changed(self, entry: QueueEntry) -> None:
