@@ -381,8 +381,8 @@ class Escalation(QObject):
                     kind="customer_update",
                     title=f"Customer update due: {outcome.number}",
                     body=(
-                        f"The {outcome.metric.label} SLA of “{outcome.subject}” was breached: "
-                        "keep the client in the loop and send them an update"
+                        f"{outcome.metric.label.capitalize()} SLA breached: keep the client "
+                        f"in the loop about “{outcome.subject}”"
                     ),
                     ticket_id=outcome.ticket_id,
                     metric=outcome.metric,

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -41,7 +41,8 @@ from desktop_app.domain.model import Notification
 NOTIFICATION_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 UNREAD_ROLE = Qt.ItemDataRole.UserRole + 3
-MAX_ROWS = 500  # older entries stay in the store; the list shows the newest
+MAX_ROWS = 500
+DOCK_WIDTH = 360  # older entries stay in the store; the list shows the newest
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -49,7 +50,7 @@ KIND_LABELS = {
     "warning": "Warning",
     "breach": "Breach",
     "escalation": "Escalation",
-    "customer_update": "Customer update due",
+    "customer_update": "Customer update",
     "arrival": "New ticket",
     "summary": "Summary",
 }
@@ -92,15 +93,12 @@ class NotificationModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             when = item.created_at.astimezone(self._zone).strftime("%a %H:%M")
             kind = KIND_LABELS.get(item.kind, item.kind.capitalize())
-            return f"{item.title}\n{kind} · {when} · {item.body}"
+            mark = "" if item.read else "● "  # unread, also without colour
+            return f"{mark}{item.title}\n{kind} · {when} — {item.body}"
         if role == Qt.ItemDataRole.ToolTipRole:
             stamp = item.created_at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
             hint = "Click to open the ticket" if item.ticket_id is not None else ""
             return "\n".join(p for p in (item.title, item.body, stamp, hint) if p)
-        if role == Qt.ItemDataRole.FontRole:
-            font = QFont()
-            font.setBold(not item.read)
-            return font
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = _KIND_COLOURS.get(item.kind)
             return QBrush(colour) if colour is not None and not item.read else None
@@ -236,6 +234,7 @@ class NotificationsPanel(QObject):
         empty.setWordWrap(True)
         self._empty = empty
         layout.addWidget(empty)
+        body.setMinimumWidth(DOCK_WIDTH)  # a title and its body on a few lines each
         self.dock.setWidget(body)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
@@ -268,7 +267,6 @@ class NotificationsPanel(QObject):
     def open_list(self) -> None:
         self.button.setChecked(True)
         self.dock.show()
-        self.dock.raise_()
 
     @Slot()
     def mark_all_read(self) -> None:
