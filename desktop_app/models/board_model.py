@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -442,6 +443,8 @@ class BoardModel(QObject):
         self._highlights: dict[int, float] = {}  # ticket id -> when the glow ends
         self._drop_handler: DropHandler | None = None
         self._loaded = False
+        self._batch_depth = 0
+        self._workload_dirty = False
 
     # ------------------------------------------------------------------ set-up
 
@@ -554,7 +557,7 @@ class BoardModel(QObject):
             source._take(ticket_id)
         target._insert(row)
         self._column_of_ticket[ticket_id] = entry.assignee_id
-        self.workloadChanged.emit()
+        self._workload_changed()
 
     def remove(self, ticket_id: int) -> None:
         """A ticket closed: its card leaves the board."""
@@ -563,7 +566,26 @@ class BoardModel(QObject):
         assignee = self._column_of_ticket.pop(ticket_id)
         self._by_assignee[assignee]._take(ticket_id)
         self._highlights.pop(ticket_id, None)
-        self.workloadChanged.emit()
+        self._workload_changed()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many cards move at once (a drop of 100 tickets): the workload is announced
+        once at the end instead of after every card."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0 and self._workload_dirty:
+                self._workload_dirty = False
+                self.workloadChanged.emit()
+
+    def _workload_changed(self) -> None:
+        if self._batch_depth:
+            self._workload_dirty = True
+        else:
+            self.workloadChanged.emit()
 
     def _add_column(self, info: ColumnInfo) -> BoardColumnModel:
         column = BoardColumnModel(self, info)

@@ -1049,6 +1049,17 @@ class Dispatcher(QObject):
         version the write expected) is updated in place; anything else is re-read."""
         service = self._session.service
         reread: list[int] = []
+        with self._board.batch():
+            self._emit_changes(result, expected, reread)
+        if reread:
+            service.refresh_tickets(reread)
+        self._board.highlight(result.ticket_ids)
+        self.applied.emit(result)
+
+    def _emit_changes(
+        self, result: Reassignment, expected: dict[int, int], reread: list[int]
+    ) -> None:
+        service = self._session.service
         for moved in result.changed:
             entry = self._entry(moved.ticket_id)
             if entry is None or entry.version != expected.get(moved.ticket_id, entry.version):
@@ -1063,10 +1074,6 @@ class Dispatcher(QObject):
                     escalation_level=moved.escalation_level,
                 )
             )
-        if reread:
-            service.refresh_tickets(reread)
-        self._board.highlight(result.ticket_ids)
-        self.applied.emit(result)
 
     def _failed(
         self,

@@ -270,3 +270,14 @@ def test_the_board_reports_each_technicians_shift(board: BoardModel) -> None:
     assert marc is not None and marc.on_shift
     assert board.shift(None) is None
     assert NOW.hour == 15
+
+
+def test_a_batch_of_moves_announces_the_workload_once(board: BoardModel) -> None:
+    announced: list[object] = []
+    board.workloadChanged.connect(lambda: announced.append(None))
+    with board.batch():
+        for ticket_id in (1, 2, 4):
+            board.upsert(replace(entry(ticket_id, hours(1), assignee_id=2), version=2))
+        assert announced == []
+    assert announced == [None]
+    assert sorted(ids(board, 2)) == [1, 2, 4, 5, 6]
