@@ -33,7 +33,7 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.store import convert
-from desktop_app.store.clocking import ClockEngine, ClockInputs
+from desktop_app.store.clocking import ClockEngine, ClockInputs, pack_clocks
 from desktop_app.store.schema import (
     CalendarRow,
     ContactRow,
@@ -315,6 +315,8 @@ class DeskImporter:
             rows.append(row)
             timelines.append((inputs, events, TicketStatus(row["status"]).is_open))
 
+        instant = self._instant_converter()
+        packed_text = _cached_utc_text()
         clock_sets = []
         for (inputs, events, is_open), row in zip(timelines, rows, strict=True):
             try:
@@ -322,12 +324,11 @@ class DeskImporter:
             except ValidationError as exc:
                 raise ValidationError(f"Ticket {row['number']}: {exc}", exc.field) from exc
             row["next_due_at"] = computed.next_due_at if is_open else None
-            row["queue_clocks"] = computed.packed
+            row["queue_clocks"] = pack_clocks(computed.rows, packed_text)
             clock_sets.append(computed.rows)
 
         # Plain executemany with values converted once here: SQLAlchemy's per-row parameter
         # processing cost more than SQLite's own work for these three tables.
-        instant = self._instant_converter()
         first_new_id = self._max_id(_table(TicketRow)) + 1
         ticket_columns = (*_TICKET_COLUMNS, "next_due_at", "queue_clocks")
         self._raw_insert(
@@ -346,15 +347,15 @@ class DeskImporter:
             event_rows.extend(
                 (
                     ticket_id,
-                    EventKind(e.kind).value,
+                    _KINDS[e.kind],
                     instant(e.at),
                     e.author,
                     e.text,
-                    Priority(e.priority).value if e.priority is not None else None,
+                    _PRIORITIES[e.priority] if e.priority is not None else None,
                     e.category,
                     e.assignee_id,
                     e.level,
-                    Metric(e.metric).value if e.metric is not None else None,
+                    _METRICS[e.metric] if e.metric is not None else None,
                 )
                 for e in events
             )
@@ -385,17 +386,8 @@ class DeskImporter:
         """Aware instants as the driver takes them: UTC text on SQLite (the UTC type's
         storage form), aware datetimes on PostgreSQL; ``None`` stays ``None``."""
         if self.session.get_bind().dialect.name == "sqlite":
-            cache: dict[datetime, str] = {}  # as_of and many deadlines repeat in an import
-
-            def to_text(value: datetime | None) -> Any:
-                if value is None:
-                    return None
-                text = cache.get(value)
-                if text is None:
-                    text = cache[value] = to_utc_text(value)
-                return text
-
-            return to_text
+            to_text = _cached_utc_text()
+            return lambda value: None if value is None else to_text(value)
 
         def to_utc(value: datetime | None) -> Any:
             return None if value is None else require_aware(value).astimezone(UTC)
@@ -626,6 +618,28 @@ class DeskImporter:
         statement = insert(table)
         for start in range(0, len(rows), _BATCH):
             self.session.execute(statement, rows[start : start + _BATCH])
+
+
+# Enum values by member (a StrEnum member and its plain value hash alike, so both find it).
+_KINDS: dict[str, str] = {k: k.value for k in EventKind}
+_PRIORITIES: dict[str, str] = {p: p.value for p in Priority}
+_METRICS: dict[str, str] = {m: m.value for m in Metric}
+
+
+def _cached_utc_text() -> Callable[[datetime | None], str]:
+    """``to_utc_text`` remembering its answers: an import repeats many instants (the
+    clocks' ``as_of``, shared deadlines and start times)."""
+    cache: dict[datetime, str] = {}
+
+    def text(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = to_utc_text(value)
+        return found
+
+    return text
 
 
 class _CustomerRefs:

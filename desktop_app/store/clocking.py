@@ -8,7 +8,7 @@ replays the timeline, and the result comes back as table rows plus the queue's s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,7 +131,9 @@ PACKED_FIELDS = (
 )
 
 
-def pack_clocks(rows: Iterable[dict[str, Any]]) -> str:
+def pack_clocks(
+    rows: Iterable[dict[str, Any]], instant_text: Callable[[datetime | None], str] | None = None
+) -> str:
     """A ticket's clock rows as one line of text for ``tickets.queue_clocks``.
 
     ``ticket_clocks`` stays the record of each clock; this is the queue's copy, written in
@@ -144,7 +146,9 @@ def pack_clocks(rows: Iterable[dict[str, Any]]) -> str:
     The clock with the earliest deadline (the queue's "nearest", the first in metric order
     on a tie) comes first, so a reader finds it without splitting the rest; the others
     follow in metric order. A first clock without a deadline means no clock has one.
+    ``instant_text`` may replace the instant formatting (a bulk import passes a cached one).
     """
+    _text = instant_text or _instant_text
     rank = {m: i for i, m in enumerate(METRIC_ORDER)}
     ordered = sorted(rows, key=lambda r: rank[Metric(r["metric"])])
     dues = [r for r in ordered if r["due_at"] is not None]
@@ -171,5 +175,5 @@ def pack_clocks(rows: Iterable[dict[str, Any]]) -> str:
     )
 
 
-def _text(value: datetime | None) -> str:
+def _instant_text(value: datetime | None) -> str:
     return "" if value is None else to_utc_text(value)

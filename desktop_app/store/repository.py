@@ -8,6 +8,7 @@ ticket, the version the caller last saw: a stale version raises
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, case, func, insert, select, text, update
+from sqlalchemy import (
+    Date,
+    Engine,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -470,11 +484,8 @@ class Store:
 
     @staticmethod
     def _events(session: Session, ticket_id: int) -> tuple[TicketEvent, ...]:
-        # Plain column rows, not ORM objects: a long timeline is replayed on every change.
-        table = TicketEventRow.__table__
-        rows = session.execute(
-            select(table).where(table.c.ticket_id == ticket_id).order_by(table.c.at, table.c.id)
-        )
+        # Plain column rows, not ORM objects: the timeline is replayed on every change.
+        rows = session.execute(_timeline_query(), {"ticket_id": ticket_id})
         return tuple(convert.event_from_row(r) for r in rows)
 
     def customers(self) -> list[Customer]:
@@ -1006,26 +1017,9 @@ class Store:
         """The policy inputs of a ticket, in one query. A ticket without a site runs in the
         customer's first site's zone and calendar (UTC and the policy's own calendar
         without any); the contract in force ``on`` (else the latest) names the policy."""
-        site_id: Any = (
-            row.site_id
-            if row.site_id is not None
-            else select(func.min(SiteRow.id))
-            .where(SiteRow.customer_id == row.customer_id)
-            .scalar_subquery()
-        )
-        in_force = case((and_(ContractRow.starts_on <= on, ContractRow.ends_on >= on), 1), else_=0)
-        policy = (
-            select(ContractRow.policy)
-            .where(ContractRow.customer_id == row.customer_id)
-            .order_by(in_force.desc(), ContractRow.starts_on.desc(), ContractRow.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
         tier, zone, calendar, contract_policy = session.execute(
-            select(CustomerRow.tier, SiteRow.timezone, SiteRow.calendar, policy)
-            .select_from(CustomerRow)
-            .outerjoin(SiteRow, SiteRow.id == site_id)
-            .where(CustomerRow.id == row.customer_id)
+            _clock_inputs_query(),
+            {"customer_id": row.customer_id, "site_id": row.site_id, "on": on},
         ).one()
         return ClockInputs(
             priority=Priority(row.priority),
@@ -1063,17 +1057,7 @@ class Store:
 
     def _write_clocks(self, session: Session, ticket_id: int, rows: list[dict[str, Any]]) -> None:
         """Replace the ticket's clock rows in one statement (an upsert on both backends)."""
-        table: Table = TicketClockRow.__table__  # type: ignore[assignment]
-        dialect = sqlite if self.backend == "sqlite" else postgresql
-        statement = dialect.insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.ticket_id, table.c.metric],
-            set_={
-                name: statement.excluded[name]
-                for name in table.c.keys()  # noqa: SIM118 - column names, not columns
-                if name not in ("ticket_id", "metric")
-            },
-        )
+        statement = _clock_upsert(self.backend)
         session.execute(statement, [{"ticket_id": ticket_id, **r} for r in rows])
 
     # --- criticism notes --------------------------------------------------------------------
@@ -1329,6 +1313,60 @@ def _note_columns(note: CriticismNote) -> dict[str, Any]:
 
 def _clock_map(clocks: Iterable[StoredClock]) -> dict[Metric, StoredClock]:
     return {c.metric: c for c in sorted(clocks, key=lambda c: METRICS.index(c.metric))}
+
+
+# Statements of the write path, built once (building them costs more than running them).
+
+
+@functools.cache
+def _clock_inputs_query() -> Any:
+    customer_id = bindparam("customer_id", type_=Integer)
+    on = bindparam("on", type_=Date)
+    first_site = (
+        select(func.min(SiteRow.id)).where(SiteRow.customer_id == customer_id).scalar_subquery()
+    )
+    in_force = case((and_(ContractRow.starts_on <= on, ContractRow.ends_on >= on), 1), else_=0)
+    policy = (
+        select(ContractRow.policy)
+        .where(ContractRow.customer_id == customer_id)
+        .order_by(in_force.desc(), ContractRow.starts_on.desc(), ContractRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(CustomerRow.tier, SiteRow.timezone, SiteRow.calendar, policy)
+        .select_from(CustomerRow)
+        .outerjoin(
+            SiteRow,
+            SiteRow.id == func.coalesce(bindparam("site_id", type_=Integer), first_site),
+        )
+        .where(CustomerRow.id == customer_id)
+    )
+
+
+@functools.cache
+def _timeline_query() -> Any:
+    table = TicketEventRow.__table__
+    return (
+        select(table)
+        .where(table.c.ticket_id == bindparam("ticket_id", type_=Integer))
+        .order_by(table.c.at, table.c.id)
+    )
+
+
+@functools.cache
+def _clock_upsert(backend: str) -> Any:
+    table: Table = TicketClockRow.__table__  # type: ignore[assignment]
+    dialect = sqlite if backend == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.ticket_id, table.c.metric],
+        set_={
+            name: statement.excluded[name]
+            for name in table.c.keys()  # noqa: SIM118 - column names, not columns
+            if name not in ("ticket_id", "metric")
+        },
+    )
 
 
 def _event_at(event: TicketEvent) -> datetime:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from conftest import FakeClock, small_desk
 from sqlalchemy import event
 
-from desktop_app.domain import DeskTicket, Priority, Ticket, TicketStatus
+from desktop_app.domain import (
+    ClockState,
+    DeskTicket,
+    EventKind,
+    Metric,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
+from desktop_app.domain.queue import StoredClock
 from desktop_app.store import Store, open_store
+from desktop_app.store.queue_read import fast_constructor
 
 
 def _tickets(count: int, clock: FakeClock) -> list[DeskTicket]:
@@ -85,3 +96,72 @@ def test_queue_entries_carry_clocks_and_are_ordered(empty_store: Store, clock: F
     assert dues[: len(counting)] == counting  # tickets without a deadline come last
     assert all(len(e.clocks) == 3 for e in queue)
     assert {e.assignee_name for e in queue} == {"Alice Tech", None}
+
+
+def test_the_queue_shows_the_clocks_the_ticket_pane_shows(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    """The queue reads each ticket's packed copy of its clocks; after imports, replies,
+    waits and priority changes it must equal the clock rows the ticket pane reads."""
+    desk = small_desk()
+    desk.tickets = _tickets(12, clock)
+    empty_store.import_desk(desk)
+    alice = next(t.id for t in empty_store.technicians() if t.name == "Alice Tech")
+    assert alice is not None
+    queue = empty_store.load_queue(clock.now)
+    clock.advance(minutes=20)
+    first, second, third = queue[0], queue[1], queue[2]
+    empty_store.add_event(alice, first.ticket_id, first.version, EventKind.PUBLIC_REPLY, "On it")
+    empty_store.wait_on_customer(alice, second.ticket_id, second.version, "Need the logs")
+    empty_store.change_priority(alice, third.ticket_id, third.version, Priority.CRITICAL)
+    clock.advance(minutes=5)
+
+    entries = empty_store.load_queue(clock.now)
+    assert len(entries) == 12
+    for entry in entries:
+        detail = empty_store.ticket_detail(entry.ticket_id).clocks
+        shown = dict(entry.clocks)
+        assert list(shown) == list(detail)  # every clock, in metric order
+        for metric, stored in detail.items():
+            expected = stored
+            due = stored.due_at
+            if stored.state is ClockState.RUNNING and due is not None and due <= clock.now:
+                # a deadline passed since the last change shows as a breach at it
+                expected = replace(stored, state=ClockState.BREACHED, breached_at=due)
+            assert shown[metric] == expected
+        dues = [c for c in detail.values() if c.due_at is not None]
+        nearest = min(dues, key=lambda c: c.due_at or clock.now) if dues else None
+        assert (entry.nearest.metric if entry.nearest else None) == (
+            nearest.metric if nearest else None
+        )
+        if entry.nearest is not None:
+            assert entry.clocks[entry.nearest.metric] is entry.nearest
+    waiting = next(e for e in entries if e.ticket_id == second.ticket_id)
+    assert waiting.status is TicketStatus.WAITING_ON_CUSTOMER
+    assert any(c.paused for c in waiting.clocks.values())
+    one = empty_store.queue_entry(third.ticket_id, clock.now)
+    assert one is not None and one.priority is Priority.CRITICAL
+    assert dict(one.clocks) == dict(
+        next(e for e in entries if e.ticket_id == third.ticket_id).clocks
+    )
+
+
+def test_fast_built_records_equal_the_dataclass_built_ones(clock: FakeClock) -> None:
+    values = (
+        Metric.RESOLUTION,
+        ClockState.RUNNING,
+        timedelta(hours=4),
+        clock.now,
+        clock.now + timedelta(hours=4),
+        timedelta(0),
+        None,
+        None,
+        clock.now,
+        False,
+    )
+    built = fast_constructor(StoredClock)(*values)
+    assert built == StoredClock(*values) and hash(built) == hash(StoredClock(*values))
+    with pytest.raises(AttributeError):
+        built.paused = True  # type: ignore[misc]  # still frozen
+    with pytest.raises(TypeError, match="not a slotted dataclass"):
+        fast_constructor(FakeClock)
