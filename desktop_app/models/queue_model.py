@@ -374,6 +374,10 @@ class QueueModel(QAbstractTableModel):
     def entry_at(self, row: int) -> QueueEntry:
         return self._rows_by_id[self._visible[row][4]].entry
 
+    def entries(self) -> list[QueueEntry]:
+        """Every open ticket the queue holds, whatever the filter shows (in no order)."""
+        return [row.entry for row in self._rows_by_id.values()]
+
     def entry(self, ticket_id: int) -> QueueEntry | None:
         row = self._rows_by_id.get(ticket_id)
         return row.entry if row is not None else None

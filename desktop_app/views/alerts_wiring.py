@@ -189,8 +189,9 @@ class AlertsWiring(QObject):
 
     @Slot()
     def _on_ready(self) -> None:
-        """The session showed its queue: plan from the open tickets as stored now."""
-        self._plan(lambda store: plan_alerts(store, store.load_queue()))
+        """The session showed its queue: plan from the tickets it has just loaded."""
+        entries = self._session.model.entries()
+        self._plan(lambda store: plan_alerts(store, entries))
 
     @Slot(list)
     def _on_queue_loaded(self, entries: list[QueueEntry]) -> None:

@@ -166,11 +166,7 @@ def state_icons() -> dict[RowState, QIcon]:
 
 def queue_entries(model: QueueModel) -> list[QueueEntry]:
     """Every open ticket the session's queue holds, whatever its filter shows."""
-    entries = getattr(model, "entries", None)
-    if callable(entries):
-        return list(entries())
-    # QueueModel has no public iterator over all its tickets yet; its rows keep the entry
-    return [row.entry for row in model._rows_by_id.values()]
+    return model.entries()
 
 
 def assign_label(numbers: Sequence[str], assignee: str | None) -> str:
