@@ -3,104 +3,15 @@ or with a follow-up date in the past is refused inline; the list model."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QDate, QSettings
+from PySide6.QtCore import QDate
 
 from desktop_app.domain import CriticismNote, FeedbackSource, Sentiment
 from desktop_app.models.criticism_model import NOTE_ROLE, CriticismModel, sort_notes
-from desktop_app.models.queue_model import QueueModel
-from desktop_app.services.desk import DeskService
-from desktop_app.store import Store, open_store
-from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.criticism import CriticismDialog
-from desktop_app.views.desk_session import DeskSession
-from desktop_app.views.detail_panel import DetailPanel
-from desktop_app.views.main_window import MainWindow
-
-NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-WAIT = 30_000
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("desk") / "template.sqlite3"
-    store = open_store(f"sqlite:///{path}", clock=lambda: NOW)
-    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
-    store.close()
-    return path
-
-
-@dataclass
-class Desk:
-    session: DeskSession
-    window: MainWindow
-    model: QueueModel
-    panel: DetailPanel
-    store: Store  # a second connection, for checking what was written
-    problems: list[tuple[str, str]] = field(default_factory=list)
-
-
-@pytest.fixture
-def desk(qtbot: Any, template: Path, tmp_path: Path, tmp_settings: QSettings) -> Iterator[Desk]:
-    path = tmp_path / "desk.sqlite3"
-    shutil.copy(template, path)
-    url = f"sqlite:///{path}"
-    window = MainWindow(tmp_settings)
-    qtbot.addWidget(window)
-    service = DeskService(lambda: open_store(url, clock=lambda: NOW))
-    model = QueueModel(window, now=NOW.timestamp)
-    problems: list[tuple[str, str]] = []
-    session = DeskSession(
-        window,
-        service,
-        model,
-        tmp_settings,
-        ask=lambda _t, _q: True,
-        tell=lambda title, message: problems.append((title, message)),
-    )
-    panel = DetailPanel(session, now=lambda: NOW)
-    with qtbot.waitSignal(session.ready, timeout=WAIT):
-        session.start()
-    checker = open_store(url, clock=lambda: NOW)
-    try:
-        yield Desk(session, window, model, panel, checker, problems)
-    finally:
-        panel.stop()
-        session.stop()
-        checker.close()
-
-
-def show(qtbot: Any, desk: Desk, ticket_id: int) -> None:
-    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT):
-        desk.window.queue_view.setCurrentIndex(desk.model.index_of(ticket_id))
-    assert desk.panel.ticket_view is not None
-    assert desk.panel.ticket_view.ticket.id == ticket_id
-
-
-def settle(qtbot: Any, desk: Desk, trigger: Any) -> None:
-    """Run an action and wait until the pane shows the ticket as the action left it."""
-    with qtbot.waitSignal(desk.panel.actions.succeeded, timeout=WAIT):
-        trigger()
-    qtbot.waitUntil(lambda: not desk.panel.loading, timeout=WAIT)
-
-
-def find(desk: Desk, predicate: Any) -> int:
-    for row in range(desk.model.rowCount()):
-        entry = desk.model.entry_at(row)
-        if predicate(entry):
-            return entry.ticket_id
-    raise AssertionError("no ticket on the demo desk matches")
-
-
-def audit_actions(desk: Desk, ticket_id: int) -> list[str]:
-    return [a.action for a in desk.store.audit_log("ticket", ticket_id)]
+from support.detail_desk import NOW, WAIT, Desk, show
 
 
 def customer_without_complaints(desk: Desk) -> int:
