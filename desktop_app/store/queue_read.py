@@ -42,6 +42,7 @@ _STATES = {s.value: s for s in ClockState}
 _RUNNING = ClockState.RUNNING
 _BREACHED = ClockState.BREACHED
 _fromisoformat = datetime.fromisoformat
+_NO_SITE: tuple[None, None, None] = (None, None, None)
 
 
 def fast_constructor(cls: type[T]) -> Callable[..., T]:
@@ -100,8 +101,15 @@ def _seconds(text: str) -> timedelta:
     return value
 
 
-def _instant(text: str) -> datetime | None:
-    return _fromisoformat(text) if text else None
+_as_of_cache: dict[str, datetime] = {}
+
+
+def _as_of(text: str) -> datetime:
+    """When the clocks were computed: shared by every ticket of an import or a batch."""
+    value = _fromisoformat(text)
+    if len(_as_of_cache) < 4096:
+        _as_of_cache[text] = value
+    return value
 
 
 def decode_clock(fields: list[str], now_text: str) -> StoredClock:
@@ -110,22 +118,24 @@ def decode_clock(fields: list[str], now_text: str) -> StoredClock:
     The stored state is as of the ticket's last change; a running deadline that has passed
     since is a breach at that deadline (the engine's own rule for counting clocks).
     """
+    # Written out rather than through helpers: this runs once per ticket in a queue load.
     state = _STATES[fields[1]]
-    due = fields[4]
-    breached = fields[6]
+    started, due, breached, met = fields[3], fields[4], fields[6], fields[7]
     if state is _RUNNING and due and due <= now_text:
         state = _BREACHED
         breached = due
+    target = _seconds_cache.get(fields[2]) or _seconds(fields[2])
+    elapsed = _seconds_cache.get(fields[5]) or _seconds(fields[5])
     return _new_clock(
         _METRICS[fields[0]],
         state,
-        _seconds(fields[2]),
-        _instant(fields[3]),
-        _instant(due),
-        _seconds(fields[5]),
-        _instant(breached),
-        _instant(fields[7]),
-        _fromisoformat(fields[9]),
+        target,
+        _fromisoformat(started) if started else None,
+        _fromisoformat(due) if due else None,
+        elapsed,
+        _fromisoformat(breached) if breached else None,
+        _fromisoformat(met) if met else None,
+        _as_of_cache.get(fields[9]) or _as_of(fields[9]),
         fields[8] == "1",
     )
 
@@ -270,40 +280,51 @@ class QueueBuilder:
         self.now_text = utc_text(now)
         # SQLite hands back the stored UTC text, PostgreSQL an aware datetime.
         self.instant: Callable[[Any], datetime] = (
-            from_utc_text if backend == "sqlite" else _aware_utc
+            _fromisoformat if backend == "sqlite" else _aware_utc
         )
-        # The policy's terms per (priority, category, tier, contract policy, zone, calendar).
-        self._terms: dict[tuple[Any, ...], tuple[Any, str | None, Any]] = {}
 
-    def _terms_for(
-        self, key: tuple[str, str, Tier, str | None, str, str | None]
-    ) -> tuple[Any, str | None, Any]:
+    def _context(
+        self, customer_id: int, site_id: int | None, priority: str, category: str
+    ) -> tuple[Any, ...]:
+        """Everything a row's customer, site, priority and category decide, once per
+        distinct combination (a desk has a few hundred of them, not 100,000)."""
+        lookups = self.lookups
+        customer_name, tier = lookups.customers[customer_id]
+        site_name, zone, calendar_name = (
+            lookups.sites.get(site_id, _NO_SITE) if site_id is not None else _NO_SITE
+        )
+        if zone is None:  # the customer's first site, if any
+            zone, calendar_name = lookups.first_sites.get(customer_id, (None, None))
         terms = self.engine.terms_or_none(
-            ClockInputs(_PRIORITIES[key[0]], key[1], key[2], key[3], key[4], key[5])
+            ClockInputs(
+                _PRIORITIES[priority],
+                category,
+                tier,
+                lookups.policies.get(customer_id),
+                zone or "UTC",
+                calendar_name,
+            )
         )
-        found = (
-            (terms.calendar, terms.policy_name, terms.warnings)
-            if terms is not None
-            else (None, None, None)
+        return (
+            _PRIORITIES[priority],
+            customer_name,
+            tier,
+            site_name,
+            zone,
+            lookups.negative.get(customer_id, 0),
+            terms.calendar if terms is not None else None,
+            terms.policy_name if terms is not None else None,
+            terms.warnings if terms is not None else None,
         )
-        self._terms[key] = found
-        return found
 
     def build(self, rows: list[Any]) -> list[QueueEntry]:
-        lookups = self.lookups
-        customers = lookups.customers
-        sites = lookups.sites
-        first_sites = lookups.first_sites
-        technicians = lookups.technicians
-        negative = lookups.negative
-        policies = lookups.policies
-        terms_cache = self._terms
-        terms_for = self._terms_for
+        contexts: dict[tuple[int, int | None, str, str], tuple[Any, ...]] = {}
+        context_for = self._context
+        technicians = self.lookups.technicians
         instant = self.instant
         now_text = self.now_text
-        priorities = _PRIORITIES
         statuses = _STATUSES
-        no_site = (None, None, None)
+        new_entry = _new_entry
         entries: list[QueueEntry] = []
         append = entries.append
         for (
@@ -321,37 +342,29 @@ class QueueBuilder:
             created_at,
             packed,
         ) in rows:
-            customer_name, tier = customers[customer_id]
-            site_name, zone, calendar_name = (
-                sites.get(site_id, no_site) if site_id is not None else no_site
-            )
-            if zone is None:
-                zone, calendar_name = first_sites.get(customer_id, (None, None))
-            key = (
-                priority,
-                category,
-                tier,
-                policies.get(customer_id),
-                zone or "UTC",
-                calendar_name,
-            )
-            terms = terms_cache.get(key)
-            if terms is None:
-                terms = terms_for(key)
-            nearest = nearest_of(packed, now_text)
+            key = (customer_id, site_id, priority, category)
+            context = contexts.get(key)
+            if context is None:
+                context = contexts[key] = context_for(customer_id, site_id, priority, category)
+            nearest = None
+            if packed:  # the nearest clock comes first (see pack_clocks)
+                end = packed.find(";")
+                first = (packed if end < 0 else packed[:end]).split(",")
+                if first[4]:
+                    nearest = decode_clock(first, now_text)
             append(
-                _new_entry(
+                new_entry(
                     ticket_id,
                     number,
                     subject,
-                    priorities[priority],
+                    context[0],
                     category,
                     statuses[status],
                     customer_id,
-                    customer_name,
-                    tier,
-                    site_name,
-                    zone,
+                    context[1],
+                    context[2],
+                    context[3],
+                    context[4],
                     assignee_id,
                     technicians.get(assignee_id) if assignee_id is not None else None,
                     level,
@@ -359,10 +372,10 @@ class QueueBuilder:
                     instant(created_at),
                     PackedClocks(packed or "", now_text, nearest),
                     nearest,
-                    negative.get(customer_id, 0),
-                    terms[0],
-                    terms[1],
-                    terms[2],
+                    context[5],
+                    context[6],
+                    context[7],
+                    context[8],
                 )
             )
         return entries

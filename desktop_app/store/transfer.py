@@ -977,7 +977,12 @@ def import_file(
     With bad records and ``skip_bad`` false, raises :class:`ImportRejectedError` (nothing
     written). With ``skip_bad``, writes the good records; the report lists the rest.
     """
-    parsed = parse_file(path, kind, known_names(store))
+    from desktop_app.store.queue_read import gc_paused
+
+    # Reading builds one record per row and keeps them all: pause the cyclic collector
+    # (see gc_paused), as import_desk does for the write.
+    with gc_paused():
+        parsed = parse_file(path, kind, known_names(store))
     if parsed.errors and not skip_bad:
         raise ImportRejectedError(path, parsed)
     desk = parsed.desk

@@ -12,25 +12,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from store_support import MONDAY_9AM_TORONTO, DeskIds, FakeClock, People, small_desk
 
-from desktop_app.domain import (
-    Contact,
-    Contract,
-    Customer,
-    Desk,
-    DeskCustomer,
-    Role,
-    Site,
-    Technician,
-    Tier,
-)
 from desktop_app.store import Store, open_store
+
+__all__ = ["MONDAY_9AM_TORONTO", "DeskIds", "FakeClock", "People", "small_desk"]
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -39,23 +29,6 @@ BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
-
-# A Monday morning in Toronto office hours: 2025-03-03 09:00 EST == 14:00 UTC.
-MONDAY_9AM_TORONTO = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """The store's notion of "now", moved by the test (never by sleeping)."""
-
-    def __init__(self, start: datetime = MONDAY_9AM_TORONTO) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def _pg_unavailable(reason: str) -> None:
@@ -139,62 +112,6 @@ def empty_store(db_url: str, clock: FakeClock) -> Iterator[Store]:
     store.seed_defaults()
     yield store
     store.close()
-
-
-@dataclass
-class People:
-    manager: int
-    dispatcher: int
-    alice: int  # technician
-    bob: int  # technician
-    senior: int  # technician, escalation level 2
-
-
-@dataclass
-class DeskIds:
-    acme: int  # Gold customer, Toronto office hours
-    acme_hq: int  # site
-    acme_contact: int
-    globex: int  # Bronze customer, Berlin
-
-
-def small_desk() -> Desk:
-    """Two customers in two zones, five people: enough for every use case."""
-    return Desk(
-        technicians=[
-            Technician("Morgan Manager", Role.MANAGER, 3, "America/Toronto"),
-            Technician("Dana Dispatcher", Role.DISPATCHER, 2, "America/Toronto"),
-            Technician("Alice Tech", Role.TECHNICIAN, 1, "America/Toronto"),
-            Technician("Bob Tech", Role.TECHNICIAN, 1, "Europe/Berlin"),
-            Technician("Sam Senior", Role.TECHNICIAN, 2, "America/Toronto"),
-        ],
-        customers=[
-            DeskCustomer(
-                Customer("Acme Corp", Tier.GOLD, "Key account"),
-                sites=[Site(0, "Toronto HQ", "America/Toronto", "Office hours")],
-                contacts=[Contact(0, "Wile E.", "wile@acme.test", "+1 555 0100")],
-                contracts=[
-                    Contract(
-                        0,
-                        "Gold",
-                        Tier.GOLD,
-                        date(2025, 1, 1),
-                        date(2025, 12, 31),
-                        support_hours=200,
-                        monthly_fee=5000,
-                        credit_percent_per_breach=2,
-                        credit_cap_percent=10,
-                    )
-                ],
-            ),
-            DeskCustomer(
-                Customer("Globex", Tier.BRONZE),
-                sites=[Site(0, "Berlin Office", "Europe/Berlin", "Office hours")],
-                contacts=[Contact(0, "Hank S.")],
-                contracts=[Contract(0, "Bronze", Tier.BRONZE, date(2024, 6, 1), date(2026, 5, 31))],
-            ),
-        ],
-    )
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import DeskIds, FakeClock, People
+from store_support import DeskIds, FakeClock, People
 
 from desktop_app.domain import ConflictError, EventKind, Priority, Ticket
 from desktop_app.store import Store, open_store

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, small_desk
+from store_support import FakeClock, small_desk
 
 from desktop_app.domain import EventKind, Priority
 from desktop_app.store import open_store

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import FakeClock, small_desk
+from store_support import FakeClock, small_desk
 
 from desktop_app.domain import (
     ClockState,

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import FakeClock, small_desk
 from sqlalchemy import event
+from store_support import FakeClock, small_desk
 
 from desktop_app.domain import (
     ClockState,

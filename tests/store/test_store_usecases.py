@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import DeskIds, FakeClock, People
+from store_support import DeskIds, FakeClock, People
 
 from desktop_app.domain import (
     ClockState,
