@@ -341,6 +341,7 @@ class QueueBuilder:
             version,
             created_at,
             packed,
+            _next_due_at,
         ) in rows:
             key = (customer_id, site_id, priority, category)
             context = contexts.get(key)

@@ -381,10 +381,14 @@ class Store:
                 # converts what it needs.
                 result = session.connection().exec_driver_sql(sql)
                 try:
-                    rows = result.cursor.fetchall()
+                    rows: list[Any] = list(result.cursor.fetchall())
                 finally:
                     result.close()
-            return QueueBuilder(engine, lookups, now, self.backend).build(list(rows))
+            if self.backend == "sqlite":
+                rows.sort(key=_sqlite_queue_order)
+            entries = QueueBuilder(engine, lookups, now, self.backend).build(rows)
+            del rows  # freed before the collector resumes: it then has less to look at
+        return entries
 
     def _queue_sql(self, ticket_ids: Sequence[int] | None = None) -> str:
         """The queue's one ticket query, as SQL for the driver (literal values only)."""
@@ -405,7 +409,8 @@ class Store:
             t.version,
             t.created_at,
             t.queue_clocks,
-        ).order_by(t.next_due_at.asc().nulls_last(), t.created_at, t.id)
+            t.next_due_at,
+        )
         if ticket_ids is not None:
             query = query.where(t.id.in_([int(i) for i in ticket_ids]), t.status.in_(OPEN_STATUSES))
         elif self.backend == "sqlite":
@@ -414,6 +419,10 @@ class Store:
             query = query.where(text(f"+tickets.status IN {_sql_list(OPEN_STATUSES)}"))
         else:
             query = query.where(t.status.in_(OPEN_STATUSES))
+        if self.backend != "sqlite":
+            query = query.order_by(t.next_due_at.asc().nulls_last(), t.created_at, t.id)
+        # On SQLite the rows are ordered in Python (see _sqlite_queue_order): SQLite's
+        # sorter would carry every whole row through the sort, which costs more.
         return str(
             query.compile(dialect=self._engine.dialect, compile_kwargs={"literal_binds": True})
         )
@@ -1367,6 +1376,16 @@ def _clock_upsert(backend: str) -> Any:
             if name not in ("ticket_id", "metric")
         },
     )
+
+
+def _sqlite_queue_order(row: Any) -> str:
+    """Nearest deadline first, tickets without one last, then oldest, then by id.
+
+    SQLite stores instants as fixed-width UTC text, so one concatenated string compares
+    like the tuple (next_due_at NULLS LAST, created_at, id): ``~`` sorts after any digit.
+    """
+    key: str = (row[13] or "~") + row[11] + f"{row[0]:012d}"
+    return key
 
 
 def _event_at(event: TicketEvent) -> datetime:
