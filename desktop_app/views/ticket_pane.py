@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QHideEvent, QIcon, QKeySequence, QShortcut, QShowEvent
@@ -267,8 +266,11 @@ class Composer(QFrame):
         self._busy = busy
         self.send_button.setEnabled(not busy)
 
-    def sent(self) -> None:
-        self.text_edit.clear()
+    def sent(self, text: str) -> None:
+        """``text`` was saved. It leaves the composer only if it is still all there is:
+        a save lands after the technician may have moved on and typed something else."""
+        if self.text_edit.toPlainText() == text:
+            self.text_edit.clear()
         self.error_label.hide()
         self.set_busy(False)
 
@@ -546,10 +548,7 @@ class TicketPane(QWidget):
                 self.composer.show_error("Sign in as a technician first.")
             return
         self.composer.set_busy(True)
-        self._actions.send(kind, text, self._sent, self._refused)
-
-    def _sent(self, _result: Any) -> None:
-        self.composer.sent()
+        self._actions.send(kind, text, lambda _result: self.composer.sent(text), self._refused)
 
     def _refused(self, exc: BaseException) -> None:
         self.composer.set_busy(False)

@@ -329,3 +329,24 @@ def test_no_action_without_a_ticket(qtbot: Any, desk: Desk) -> None:
     desk.panel.show_ticket(None)
     assert not any(a.isEnabled() for a in desk.panel.actions.actions.values())
     assert desk.window.detail_stack.currentWidget() is not desk.panel.tabs
+
+
+def test_a_save_that_lands_late_keeps_what_the_technician_typed_since(
+    qtbot: Any, desk: Desk
+) -> None:
+    first = find(desk, lambda e: e.status.is_open)
+    second = find(desk, lambda e: e.status.is_open and e.ticket_id != first)
+    show(qtbot, desk, first)
+    pane = desk.panel.ticket_pane
+    pane.compose(EventKind.INTERNAL_NOTE)
+    pane.composer.text_edit.setPlainText("Asked the vendor for a replacement.")
+    pane.composer.send()
+    # the note is on its way; the technician moves on and starts the next one at once
+    desk.window.queue_view.setCurrentIndex(desk.model.index_of(second))
+    typed = "Customer says the printer is back"
+    pane.composer.text_edit.setPlainText(typed)
+    with qtbot.waitSignal(desk.panel.actions.succeeded, timeout=WAIT):
+        pass
+    assert kinds(desk, first)[-1] is EventKind.INTERNAL_NOTE
+    assert pane.composer.text_edit.toPlainText() == typed
+    assert pane.composer.send_button.isEnabled()  # ready to send the new one
