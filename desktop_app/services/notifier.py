@@ -389,7 +389,9 @@ class Notifier(QObject):
         self._describe = describe_ticket
         self._audience = audience
         self._muted_until: datetime | None = None
-        self._seen: set[tuple[int, str, str, str]] = set()
+        # What each ticket was told, as (kind, metric or once-key, threshold): kept per ticket
+        # so that a re-armed clock forgets its few entries, not a scan of the whole desk's.
+        self._seen: dict[int, set[tuple[str, str, str]]] = {}
 
     # --- settings ---------------------------------------------------------------------
     def set_tray(self, tray: PopupBackend | None) -> None:
@@ -501,15 +503,13 @@ class Notifier(QObject):
         now = self._clock.now()
         latest = {(e.ticket_id, e.metric, e.threshold) for e in report.latest_per_clock()}
         for entry in report.entries:
-            key = (
-                entry.ticket_id,
+            what = (
                 "breach" if entry.kind == "breach" else "warning",
                 entry.metric.value,
                 entry.threshold,
             )
-            if key in self._seen:
+            if not self._first_time(entry.ticket_id, what):
                 continue
-            self._seen.add(key)
             if (entry.ticket_id, entry.metric, entry.threshold) not in latest:
                 continue  # superseded by a later threshold of the same clock
             describe = self._describe(entry.ticket_id)
@@ -551,12 +551,10 @@ class Notifier(QObject):
         if once is not None:
             if notification.ticket_id is None:
                 raise ValueError("a notification given once per ticket needs its ticket_id")
-            key = (notification.ticket_id, notification.kind, once, "")
-            if key in self._seen:
+            if not self._first_time(notification.ticket_id, (notification.kind, once, "")):
                 delivery = Delivery(None, None, "duplicate")
                 self.delivered.emit(delivery)
                 return delivery
-            self._seen.add(key)
         if not pop_up:
             self._sink(notification)
             delivery = Delivery(notification, None, "summarised")
@@ -567,24 +565,34 @@ class Notifier(QObject):
     @Slot(int, str)
     def forget(self, ticket_id: int, metric: str = "") -> None:
         """A clock got a new deadline (``metric``) or the ticket left the queue (``""``):
-        its thresholds may be notified again."""
-        self._seen = {
-            key
-            for key in self._seen
-            if not (key[0] == ticket_id and (not metric or key[2] == metric))
-        }
+        its thresholds may be notified again. Costs what that one ticket was told."""
+        if not metric:
+            self._seen.pop(ticket_id, None)
+            return
+        told = self._seen.get(ticket_id)
+        if told is None:
+            return
+        told.difference_update([what for what in told if what[1] == metric])
+        if not told:
+            del self._seen[ticket_id]
 
     # --- internals ---------------------------------------------------------------------
     def _deliver(self, what: tuple[str, str, str], notification: Notification) -> Delivery:
         ticket_id = notification.ticket_id
         assert ticket_id is not None
-        key = (ticket_id, *what)
-        if key in self._seen:
+        if not self._first_time(ticket_id, what):
             delivery = Delivery(None, None, "duplicate")
             self.delivered.emit(delivery)
             return delivery
-        self._seen.add(key)
         return self._record_and_pop(notification)
+
+    def _first_time(self, ticket_id: int, what: tuple[str, str, str]) -> bool:
+        """Mark ``what`` as told for the ticket; False when it already was."""
+        told = self._seen.setdefault(ticket_id, set())
+        if what in told:
+            return False
+        told.add(what)
+        return True
 
     def _record_and_pop(self, notification: Notification) -> Delivery:
         self._sink(notification)  # always kept, whatever happens to the pop-up

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -137,6 +139,46 @@ def test_each_ticket_clock_and_threshold_is_notified_once() -> None:
     assert notifier.warning_due(1, "resolution", "50%").reason == "duplicate"
     notifier.forget(1)  # ticket closed and reopened
     assert notifier.warning_due(1, "resolution", "50%").shown
+
+
+def _lines_run(call: Callable[[], object]) -> int:
+    """How many Python lines ``call`` executes (a loop counts each turn): cost without a
+    stopwatch."""
+    count = 0
+
+    def tracer(frame: object, event: str, arg: object) -> object:
+        nonlocal count
+        if event == "line":
+            count += 1
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)  # type: ignore[arg-type]
+    try:
+        call()
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+def test_a_rearmed_clock_costs_its_own_ticket_not_the_whole_desk() -> None:
+    # A reply re-arms one ticket's clocks; on a desk that was already told about
+    # thousands of warnings that must not mean a walk over every one of them.
+    def desk_told_about(tickets: int) -> Notifier:
+        notifier, _ = make()
+        for ticket_id in range(1, tickets + 1):
+            notifier.warning_due(ticket_id, "resolution", "75%")
+            notifier.warning_due(ticket_id, "next_update", "50%")
+        return notifier
+
+    small, large = desk_told_about(3), desk_told_about(3_000)
+    assert _lines_run(lambda: small.forget(2, "next_update")) == _lines_run(
+        lambda: large.forget(2, "next_update")
+    )
+    assert _lines_run(lambda: small.forget(2)) == _lines_run(lambda: large.forget(2))
+    assert large.warning_due(2, "next_update", "50%").reason == ""  # forgotten: told again
+    assert large.warning_due(2, "resolution", "75%").reason == ""
+    assert large.warning_due(3, "next_update", "50%").reason == "duplicate"  # others kept
 
 
 def test_mute_for_30_minutes_records_but_does_not_pop_up() -> None:
