@@ -464,8 +464,13 @@ class BoardModel(QObject):
 
     def load(self, entries: Iterable[QueueEntry], technicians: Iterable[Technician]) -> None:
         """Fill the board from the whole desk (replaces what was there)."""
+        self.load_rows([queue_row(e) for e in entries if e.status.is_open], technicians)
+
+    def load_rows(self, rows: Sequence[QueueRow], technicians: Iterable[Technician]) -> None:
+        """Fill the board from rows the queue already made (:meth:`QueueModel.rows`): the
+        sort keys and warning instants are shared, not worked out again."""
         self._technicians = {t.id: t for t in technicians if t.id is not None}
-        rows = [queue_row(e) for e in entries if e.status.is_open]
+        rows = [r for r in rows if r.entry.status.is_open]
         infos: dict[int | None, ColumnInfo] = {None: ColumnInfo(None, UNASSIGNED_NAME)}
         for tech in self._technicians.values():
             if tech.active and tech.id is not None:

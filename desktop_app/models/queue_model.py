@@ -378,6 +378,13 @@ class QueueModel(QAbstractTableModel):
         """Every open ticket the queue holds, whatever the filter shows (in no order)."""
         return [row.entry for row in self._rows_by_id.values()]
 
+    def rows(self) -> list[_Row]:
+        """Every open ticket's cached row (entry, sort key, warning instant), in no order.
+
+        Rows are never changed once made (a change makes a new one), so the dispatch board
+        shares them instead of working out 100,000 sort keys again on the GUI thread."""
+        return list(self._rows_by_id.values())
+
     def entry(self, ticket_id: int) -> QueueEntry | None:
         row = self._rows_by_id.get(ticket_id)
         return row.entry if row is not None else None

@@ -1237,7 +1237,8 @@ class DispatchBoardPanel(QObject):
     def _on_ready(self) -> None:
         # The session lists every active technician; anyone else who still holds open
         # tickets gets a column marked inactive (their tickets can be dragged away).
-        self.model.load(queue_entries(self._session.model), self._session.technicians)
+        # The queue's rows carry the sort keys it worked out off the GUI thread: shared.
+        self.model.load_rows(self._session.model.rows(), self._session.technicians)
 
     @Slot(object)
     def _on_ticket_changed(self, entry: QueueEntry) -> None:

@@ -535,3 +535,33 @@ def test_the_countdown_runs_only_while_the_board_is_shown(desk: Desk) -> None:
     assert board.ticking
     desk.window.close()
     assert not board.ticking
+
+
+def test_the_board_fills_from_the_queues_rows_without_working_them_out_again(
+    qtbot: Any, url: str, tmp_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a 100,000-ticket desk, a second pass of sort keys and warning instants costs the
+    # GUI thread about half a second right after the queue appears.
+    from desktop_app.models import board_model
+
+    made: list[int] = []
+    real = board_model.queue_row
+
+    def counted(entry: Any) -> Any:
+        made.append(entry.ticket_id)
+        return real(entry)
+
+    monkeypatch.setattr(board_model, "queue_row", counted)
+    d = Desk(qtbot, url, tmp_settings, Dialogs())
+    try:
+        d.start()
+        assert made == []
+        assert d.board.total() == d.model.total() > 0
+        for row in range(d.model.rowCount()):
+            entry = d.model.entry_at(row)
+            assert d.board.entry(entry.ticket_id) is entry
+            column = d.board.column_of_ticket(entry.ticket_id)
+            assert column is not None and column.info.assignee_id == entry.assignee_id
+    finally:
+        d.panel.stop()
+        d.session.stop()
