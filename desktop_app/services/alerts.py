@@ -28,7 +28,7 @@ from typing import Protocol
 from desktop_app.domain.enums import ClockState, Metric
 from desktop_app.domain.model import Notification, WarningRule
 from desktop_app.domain.queue import QueueEntry, StoredClock
-from desktop_app.services.monitor import FiredMark
+from desktop_app.services.monitor import Agenda, FiredMark, check_agenda
 from desktop_app.sla.clocks import format_duration
 from desktop_app.sla.schedule import BREACH, ScheduleEntry
 
@@ -176,6 +176,8 @@ class AlertPlan:
     notifications: tuple[Notification, ...]  # newest first
     open_tickets: frozenset[int] = frozenset()
     next_due: dict[int, float] = field(default_factory=dict)  # nearest deadline, epoch s
+    # ``entries`` and ``fired`` checked for the monitor, on the database thread
+    agenda: Agenda | None = None
 
     @property
     def ticket_count(self) -> int:
@@ -190,13 +192,14 @@ def plan_alerts(
     tickets = [entry for entry in queue if entry.status.is_open]
     entries = schedule_for_queue(tickets)
     persisted = store.notifications(limit=max(FIRED_LOOKBACK, show))
-    marks = fired_marks(entries, persisted)
+    marks = tuple(fired_marks(entries, persisted))
     return AlertPlan(
         entries,
-        tuple(marks),
+        marks,
         tuple(persisted[:show]),
         frozenset(entry.ticket_id for entry in tickets),
         {entry.ticket_id: due for entry in tickets if (due := next_deadline(entry)) is not None},
+        check_agenda(entries, marks),
     )
 
 

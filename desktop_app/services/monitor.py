@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
@@ -36,6 +37,44 @@ from desktop_app.sla.schedule import (
 
 FiredMark = tuple[int, Metric | str, str, datetime]
 """(ticket_id, metric, threshold, deadline) of a notification already given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    """A whole schedule, checked, for :meth:`SlaMonitor.load`; build it with
+    :func:`check_agenda`."""
+
+    by_ticket: dict[int, list[ScheduleEntry]]
+    fired: tuple[FiredMark, ...]
+
+
+def check_agenda(
+    all_entries: Iterable[ScheduleEntry] | Mapping[int, Iterable[ScheduleEntry]],
+    fired: Iterable[FiredMark] = (),
+) -> Agenda:
+    """Group and check a whole schedule and its fired marks; raise on bad input.
+
+    Plain Python that may run on any thread: the desk runs it with the alert plan on the
+    database thread, so checking every open ticket's entries never holds up the window.
+    """
+    groups: dict[int, list[ScheduleEntry]] = {}
+    if isinstance(all_entries, Mapping):
+        for ticket_id, entries in all_entries.items():
+            groups[ticket_id] = list(entries)
+    else:
+        for entry in all_entries:
+            if not isinstance(entry, ScheduleEntry):
+                raise TypeError(
+                    f"load() takes ScheduleEntry items (or a mapping ticket_id -> "
+                    f"entries), got {type(entry).__name__}"
+                )
+            groups.setdefault(entry.ticket_id, []).append(entry)
+    prepared = {tid: Schedule.prepare(tid, entries) for tid, entries in groups.items()}
+    marks = tuple(fired)
+    probe = Schedule()
+    for mark in marks:  # bad marks fail here, in the caller's thread
+        probe.mark_fired(*mark)
+    return Agenda(prepared, marks)
 
 
 class _MonitorWorker(QObject):
@@ -311,35 +350,26 @@ class SlaMonitor(QObject):
 
     def load(
         self,
-        all_entries: Iterable[ScheduleEntry] | Mapping[int, Iterable[ScheduleEntry]],
+        all_entries: Iterable[ScheduleEntry] | Mapping[int, Iterable[ScheduleEntry]] | Agenda,
         fired: Iterable[FiredMark] = (),
     ) -> None:
         """Replace the whole schedule (app start, another database).
 
         ``fired`` lists notifications already given (from the persisted list) so that they
-        are not repeated. What is already due is reported as one "startup" summary.
+        are not repeated. What is already due is reported as one "startup" summary. An
+        :class:`Agenda` checked elsewhere (:func:`check_agenda`) carries its own marks and
+        is not checked again here.
         """
-        groups: dict[int, list[ScheduleEntry]] = {}
-        if isinstance(all_entries, Mapping):
-            for ticket_id, entries in all_entries.items():
-                groups[ticket_id] = list(entries)
+        if isinstance(all_entries, Agenda):
+            if tuple(fired):
+                raise TypeError("an Agenda carries its fired marks; pass them to check_agenda()")
+            agenda = all_entries
         else:
-            for entry in all_entries:
-                if not isinstance(entry, ScheduleEntry):
-                    raise TypeError(
-                        f"load() takes ScheduleEntry items (or a mapping ticket_id -> "
-                        f"entries), got {type(entry).__name__}"
-                    )
-                groups.setdefault(entry.ticket_id, []).append(entry)
-        prepared = {tid: Schedule.prepare(tid, entries) for tid, entries in groups.items()}
-        marks = tuple(fired)
-        probe = Schedule()
-        for mark in marks:  # bad marks fail here, in the caller's thread
-            probe.mark_fired(*mark)
+            agenda = check_agenda(all_entries, fired)
         if self._state == "stopped":
             return  # quitting: nothing listens any more
         self._sent += 1
-        self._request_load.emit(prepared, marks)
+        self._request_load.emit(agenda.by_ticket, agenda.fired)
 
     def notify_arrival(self, ticket_id: int) -> None:
         """A new ticket arrived; ``ticket_arrived`` follows from the monitor."""

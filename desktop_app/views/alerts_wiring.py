@@ -211,7 +211,10 @@ class AlertsWiring(QObject):
         self._known = set(plan.open_tickets)
         self._due = dict(plan.next_due)
         self.panel.load(plan.notifications)
-        self.monitor.load(plan.entries, plan.fired)
+        if plan.agenda is not None:  # checked on the database thread with the plan
+            self.monitor.load(plan.agenda)
+        else:
+            self.monitor.load(plan.entries, plan.fired)
         if not self.monitor.is_running:
             self.monitor.start()
         self._loaded = True
