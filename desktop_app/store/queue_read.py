@@ -96,7 +96,7 @@ def _seconds(text: str) -> timedelta:
     value = _seconds_cache.get(text)
     if value is None:
         value = timedelta(seconds=float(text))
-        if len(_seconds_cache) < 4096:  # targets repeat; elapsed times mostly do not
+        if len(_seconds_cache) < 65_536:  # targets repeat, elapsed minutes too (~7k in 100k)
             _seconds_cache[text] = value
     return value
 
