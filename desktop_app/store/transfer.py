@@ -261,12 +261,20 @@ def _required(row: Mapping[str, str], key: str) -> str:
     return value
 
 
+_ENUM_MEMBERS: dict[type[Any], dict[str, Any]] = {}
+
+
 def _enum(enum: type[_E], value: str, key: str) -> _E:
-    try:
-        return enum(value.strip().lower())
-    except ValueError:
+    # A dictionary per enum: an import reads one or two enum fields per CSV row.
+    members = _ENUM_MEMBERS.get(enum)
+    if members is None:
+        members = _ENUM_MEMBERS[enum] = {m.value: m for m in enum}
+    member = members.get(value) or members.get(value.strip().lower())
+    if member is None:
         allowed = ", ".join(member.value for member in enum)
-        raise _Bad(f"{key} {value!r} is not one of {allowed}") from None
+        raise _Bad(f"{key} {value!r} is not one of {allowed}")
+    found: _E = member
+    return found
 
 
 def _instant(value: str, key: str) -> datetime:
