@@ -337,10 +337,18 @@ class DetailPanel(QObject):
             self.criticismSaved.emit(saved)
             self.reload()
 
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(dialog) and dialog.isVisible():
+                dialog.show_error(str(exc))  # the dialog keeps the text
+                return
+            # closed while saving (Escape): nothing else shows the refusal or the words
+            self._session.tell(
+                f"{label} failed",
+                f"{exc}\n\nThe note was not saved. What you wrote, to add it again:\n\n{note.text}",
+            )
+
         # The customer's open tickets are re-read: their queue rows carry the badge.
-        self._service.act(
-            label, write, self._customer_ticket_ids(), done, lambda exc: dialog.show_error(str(exc))
-        )
+        self._service.act(label, write, self._customer_ticket_ids(), done, failed)
 
     @Slot(object)
     def resolve_criticism(self, note: CriticismNote) -> None:

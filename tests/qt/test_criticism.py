@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QDate
 
-from desktop_app.domain import CriticismNote, FeedbackSource, Sentiment
+from desktop_app.domain import CriticismNote, FeedbackSource, Sentiment, ValidationError
 from desktop_app.models.criticism_model import NOTE_ROLE, CriticismModel, sort_notes
 from desktop_app.views.criticism import CriticismDialog
 from support.detail_desk import NOW, WAIT, Desk, show
@@ -177,3 +177,21 @@ def test_the_criticism_model_passes_the_model_tester(qtmodeltester: Any) -> None
 
 def test_open_negative_notes_sort_first() -> None:
     assert [n.id for n in sort_notes(notes())] == [2, 4, 1, 3]
+
+
+def test_a_refusal_after_the_dialog_was_closed_still_says_so_with_the_words(
+    qtbot: Any, desk: Desk, monkeypatch: Any
+) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> CriticismNote:
+        raise ValidationError("The customer's contract has ended; ask a manager to renew it.")
+
+    monkeypatch.setattr(type(desk.store), "add_criticism", refuse)
+    dialog = open_dialog(qtbot, desk, customer_without_complaints(desk))
+    words = "Waited two days for a call back about the broken scanner."
+    dialog.text_edit.setPlainText(words)
+    dialog.submit()
+    dialog.reject()  # Escape while the note is being saved
+    qtbot.waitUntil(lambda: bool(desk.problems), timeout=WAIT)
+    title, message = desk.problems[-1]
+    assert "criticism note" in title.lower()
+    assert "contract has ended" in message and words in message
