@@ -367,6 +367,11 @@ class BusinessCalendar:
             if j == n or fc[j] < target:
                 j = bisect_left(fc, target, j)
             return fe[j - 1] - (fc[j] - target)
+        if seconds < 0 and target >= 0:
+            # counting back (warning instants before a deadline): the latest instant
+            # whose cumulative business time is the target
+            j = bisect_right(fc, target, 0, len(fs)) - 1
+            return fs[j] + (target - fc[j])
         return self._add_us(round(ts * _US), round(seconds * _US)) / _US
 
     def add_seconds_many(self, stamps: Sequence[float], seconds: Sequence[float]) -> list[float]:

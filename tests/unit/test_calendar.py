@@ -380,3 +380,14 @@ def test_round_the_clock_is_wall_clock_time(
 ) -> None:
     cal = BusinessCalendar(zone, ROUND_THE_CLOCK, [date(1999, 1, 1)])
     assert cal.add_business_time(start, duration) == start + duration
+
+
+@SETTINGS
+@given(zone=zones, start=instants, duration=durations)
+def test_fast_path_counts_back_like_the_exact_path(
+    zone: str, start: datetime, duration: timedelta
+) -> None:
+    cal = CALENDARS[zone]
+    exact = cal.add_business_time(start, -duration).timestamp()
+    fast = cal.add_seconds(start.timestamp(), -duration.total_seconds())
+    assert abs(fast - exact) < 2e-6
