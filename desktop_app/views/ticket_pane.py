@@ -297,6 +297,9 @@ class TicketPane(QWidget):
         self._now = now or (lambda: datetime.now(UTC))
         self._zone: tzinfo = UTC
         self.view: TicketView | None = None
+        # Unsent text per ticket: a draft typed for one customer must never go to another
+        # when the technician opens a different ticket.
+        self._drafts: dict[int, tuple[str, str]] = {}  # ticket id -> (kind, text)
         self.timeline = TimelineModel(self)
 
         outer = QVBoxLayout(self)
@@ -439,7 +442,12 @@ class TicketPane(QWidget):
         self.setProperty("stale", True)
 
     def show_view(self, view: TicketView) -> None:
-        same = self.view is not None and self.view.ticket.id == view.ticket.id
+        old = self.view
+        same = old is not None and old.ticket.id == view.ticket.id
+        if not same:
+            if old is not None:
+                self._stash_draft(old.ticket.id)
+            self._restore_draft(view.ticket.id)
         self.view = view
         self.loading.hide()
         self.setProperty("stale", False)
@@ -480,6 +488,9 @@ class TicketPane(QWidget):
         self.composer.setEnabled(True)
 
     def clear(self) -> None:
+        if self.view is not None:
+            self._stash_draft(self.view.ticket.id)
+            self._restore_draft(None)
         self.view = None
         self.timeline.clear()
         self.loading.hide()
@@ -530,6 +541,34 @@ class TicketPane(QWidget):
 
     # ------------------------------------------------------------------ composing
 
+    def _stash_draft(self, ticket_id: int | None) -> None:
+        if ticket_id is None:
+            return
+        text = self.composer.text_edit.toPlainText()
+        if text.strip():
+            self._drafts[ticket_id] = (self.composer.kind().value, text)
+        else:
+            self._drafts.pop(ticket_id, None)
+
+    def _restore_draft(self, ticket_id: int | None) -> None:
+        kind, text = self._drafts.pop(ticket_id, ("", "")) if ticket_id is not None else ("", "")
+        self.composer.text_edit.setPlainText(text)
+        if kind:
+            self.composer.kind_combo.setCurrentIndex(self.composer.kind_combo.findData(kind))
+
+    def draft_for(self, ticket_id: int) -> str:
+        """The unsent text kept for a ticket that is not on screen ("" when none)."""
+        return self._drafts.get(ticket_id, ("", ""))[1]
+
+    def _sent(self, ticket_id: int | None, text: str) -> None:
+        if self.view is not None and self.view.ticket.id == ticket_id:
+            self.composer.sent(text)
+            return
+        # saved after the technician moved on: drop it from that ticket's draft
+        if ticket_id is not None and self._drafts.get(ticket_id, ("", ""))[1] == text:
+            del self._drafts[ticket_id]
+        self.composer.set_busy(False)
+
     @Slot(object)
     def compose(self, kind: EventKind) -> None:
         self.composer.set_kind(EventKind(kind))
@@ -548,7 +587,8 @@ class TicketPane(QWidget):
                 self.composer.show_error("Sign in as a technician first.")
             return
         self.composer.set_busy(True)
-        self._actions.send(kind, text, lambda _result: self.composer.sent(text), self._refused)
+        ticket_id = self.view.ticket.id
+        self._actions.send(kind, text, lambda _result: self._sent(ticket_id, text), self._refused)
 
     def _refused(self, exc: BaseException) -> None:
         self.composer.set_busy(False)

@@ -350,3 +350,24 @@ def test_a_save_that_lands_late_keeps_what_the_technician_typed_since(
     assert kinds(desk, first)[-1] is EventKind.INTERNAL_NOTE
     assert pane.composer.text_edit.toPlainText() == typed
     assert pane.composer.send_button.isEnabled()  # ready to send the new one
+
+
+def test_a_draft_stays_with_its_ticket(qtbot: Any, desk: Desk) -> None:
+    first = find(desk, lambda e: e.status.is_open)
+    second = find(desk, lambda e: e.status.is_open and e.ticket_id != first)
+    pane = desk.panel.ticket_pane
+    show(qtbot, desk, first)
+    pane.compose(EventKind.PUBLIC_REPLY)
+    pane.composer.text_edit.setPlainText("Dear Ms Nguyen, the part ships today.")
+    show(qtbot, desk, second)
+    # the reply meant for the first customer is not offered to the second
+    assert pane.composer.text_edit.toPlainText() == ""
+    assert pane.draft_for(first) == "Dear Ms Nguyen, the part ships today."
+    pane.compose(EventKind.INTERNAL_NOTE)
+    pane.composer.text_edit.setPlainText("Checked the switch port.")
+    show(qtbot, desk, first)
+    assert pane.composer.text_edit.toPlainText() == "Dear Ms Nguyen, the part ships today."
+    assert pane.composer.kind() is EventKind.PUBLIC_REPLY
+    show(qtbot, desk, second)
+    assert pane.composer.text_edit.toPlainText() == "Checked the switch port."
+    assert pane.composer.kind() is EventKind.INTERNAL_NOTE
