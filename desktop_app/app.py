@@ -232,10 +232,20 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
         try:
             code = app.exec()
         finally:
-            desk.session.stop()
+            stop_desk(desk)
             window.close()
             window.deleteLater()
     return code
+
+
+def stop_desk(desk: DeskApp) -> None:
+    """Stop what the desk runs: each attachment's timers and threads, then the database
+    thread (which finishes the jobs already queued, so nothing typed is lost)."""
+    for attachment in reversed(desk.attachments):
+        stop = getattr(attachment, "stop", None)
+        if callable(stop):
+            stop()
+    desk.session.stop()
 
 
 def _smoke_timeout(app: QApplication) -> Callable[[], None]:

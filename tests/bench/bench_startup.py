@@ -27,7 +27,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import LaunchOptions, build_desk
+from desktop_app.app import LaunchOptions, build_desk, stop_desk
 from desktop_app.store import open_store
 from desktop_app.store.demo import generate_demo_desk
 
@@ -100,10 +100,6 @@ def test_start_to_first_paint(qapp: QApplication, qtbot: object, tmp_path: Path)
     )
     print(f"  resident memory: {_rss_mb():.0f} MB (before the desk: {rss_before:.0f} MB)")
     assert desk.model.total() == TICKETS
-    for attachment in desk.attachments:
-        stop = getattr(attachment, "stop", None)
-        if callable(stop):
-            stop()
-    desk.session.stop()
+    stop_desk(desk)
     desk.window.close()
     desk.window.deleteLater()
