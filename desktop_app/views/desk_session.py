@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QModelIndex, QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QModelIndex, QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
@@ -30,6 +30,10 @@ from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import QueueKeys, QueueStatus, QueueTicker, configure_queue_view
 
 TECHNICIAN_KEY = "Desk/technicianId"
+# Up to this many open tickets the search filters as the technician types; beyond, it
+# waits for a short pause in typing (filtering 100,000 tickets takes ~50-100 ms).
+INSTANT_SEARCH_LIMIT = 20_000
+SEARCH_PAUSE_MS = 250
 
 # ask(title, question) -> yes?  Injected so tests answer without a modal dialog.
 Ask = Callable[[str, str], bool]
@@ -115,7 +119,13 @@ class DeskSession(QObject):
 
         window.quickFilterChanged.connect(self._refilter)
         window.customerFilterChanged.connect(self._refilter)
-        window.searchTextChanged.connect(self._refilter)
+        # On a large desk every keystroke would filter every ticket: wait for a pause.
+        self._search_timer = QTimer(self)
+        self._search_timer.setObjectName("search-pause")
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_PAUSE_MS)
+        self._search_timer.timeout.connect(self._refilter)
+        window.searchTextChanged.connect(self._on_search_typed)
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
         service.ticketChanged.connect(self._on_ticket_changed)
@@ -193,6 +203,7 @@ class DeskSession(QObject):
 
     def stop(self) -> None:
         self.ticker.stop()
+        self._search_timer.stop()
         self._service.stop()
 
     # ------------------------------------------------------------------ opening
@@ -315,7 +326,15 @@ class DeskSession(QObject):
 
     @Slot()
     def _refilter(self, *_args: object) -> None:
+        self._search_timer.stop()
         self._model.set_filter(self.current_filter())
+
+    @Slot(str)
+    def _on_search_typed(self, _text: str) -> None:
+        if self._model.total() <= INSTANT_SEARCH_LIMIT:
+            self._refilter()
+        else:
+            self._search_timer.start()
 
 
 def demo_database_url(directory: str) -> str:

@@ -200,3 +200,22 @@ def test_undo_redo_live_in_the_edit_menu_and_selection_is_announced(
     with qtbot.waitSignal(session.ticketSelected) as selected:
         window.queue_view.setCurrentIndex(model.index(3, 0))
     assert selected.args == [model.ticket_id_at(3)]
+
+
+def test_search_on_a_large_desk_waits_for_a_pause_in_typing(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any], monkeypatch: Any
+) -> None:
+    import desktop_app.views.desk_session as module
+
+    session, window, model = make_session(qtbot, filled_url, tmp_settings, Dialogs(True))
+    running.append(session)
+    with qtbot.waitSignal(session.ready, timeout=30_000):
+        session.start()
+    monkeypatch.setattr(module, "INSTANT_SEARCH_LIMIT", 10)  # this desk counts as large
+    number = model.entry_at(0).number
+    window.search_edit.setText(number[:4])
+    window.search_edit.setText(number)
+    assert model.rowCount() == 30  # nothing filtered while typing
+    with qtbot.waitSignal(model.layoutChanged, timeout=5_000):
+        pass
+    assert model.rowCount() == 1
