@@ -659,7 +659,7 @@ _OPEN_SCENARIOS = (
 # Share of the clock's target (business time) used at ``now``, per open scenario.
 _OPEN_SHARES = {
     "at_risk": (0.76, 0.97),
-    "breached": (1.2, 3.5),
+    "breached": (1.02, 1.6),  # a desk catches its breaches: most are hours or days over
     "waiting": (0.2, 0.8),
     "healthy": (0.05, 0.45),
 }
@@ -804,6 +804,10 @@ class _TicketBuilder:
             ),
             event(0.0, EventKind.ASSIGNED, dispatcher, f"Assigned to {assignee}"),
         ]
+        # about half of the tickets nobody has answered yet are still waiting for a dispatcher
+        unassigned = plan.scenario == "unanswered" and rng.random() < 0.5
+        if unassigned:
+            events.pop()
         add = events.append
 
         created_ts = created.timestamp()
@@ -954,7 +958,7 @@ class _TicketBuilder:
             customer=plan.customer.name,
             site=plan.site.name,
             contact=contact,
-            assignee=assignee,
+            assignee=None if unassigned else assignee,
         )
 
     def _response(

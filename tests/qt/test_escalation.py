@@ -84,7 +84,8 @@ def test_a_breach_raises_the_level_once_with_timeline_and_audit(store: Store) ->
 
 
 def test_the_level_owner_takes_the_ticket_when_the_policy_says_so(store: Store) -> None:
-    entry, metric, at = breached_clock(store, level=0)
+    entry, metric, at = breached_clock(store)
+    level = entry.escalation_level + 1  # the level this breach raises the ticket to
     senior = next(
         t
         for t in store.technicians(active_only=True)
@@ -98,8 +99,8 @@ def test_the_level_owner_takes_the_ticket_when_the_policy_says_so(store: Store) 
                 replace(
                     policy,
                     escalation=(
-                        EscalationLevel(1, reassign_to_id=senior.id, customer_update_due=False),
-                        EscalationLevel(2),
+                        EscalationLevel(level, reassign_to_id=senior.id, customer_update_due=False),
+                        EscalationLevel(level + 1),
                     ),
                     id=None,
                 )
@@ -107,7 +108,7 @@ def test_the_level_owner_takes_the_ticket_when_the_policy_says_so(store: Store) 
         )
     )
     outcome = handle_breach(store, entry.ticket_id, metric, at)
-    assert outcome.level_after == 1 and outcome.reassigned
+    assert outcome.level_after == level and outcome.reassigned
     assert outcome.assignee_id == senior.id and outcome.assignee_name == senior.name
     assert not outcome.customer_update_due
     ticket = store.ticket_detail(entry.ticket_id).ticket

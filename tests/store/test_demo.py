@@ -164,7 +164,11 @@ def test_references_point_at_records_of_the_desk(desk: Desk) -> None:
         owner = customers[entry.customer]
         assert entry.site in {s.name for s in owner.sites}
         assert entry.contact in {c.name for c in owner.contacts}
-        assert entry.assignee in technicians
+        assert entry.assignee is None or entry.assignee in technicians
+    unassigned = [e for e in desk.tickets if e.assignee is None]
+    # only new, unanswered tickets wait for a dispatcher, and some do
+    assert unassigned
+    assert all(e.ticket.status is TicketStatus.NEW for e in unassigned)
     for note in desk.criticism:
         assert note.customer in customers
         assert note.ticket_number is None or note.ticket_number in numbers
