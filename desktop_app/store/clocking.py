@@ -9,7 +9,7 @@ replays the timeline, and the result comes back as table rows plus the queue's s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -89,12 +89,23 @@ class ClockEngine:
             self._unresolvable.add(inputs)
             return None
 
+    def resolver(self, inputs: ClockInputs) -> Callable[[Priority, str], ClockTerms]:
+        """Terms of the same ticket under another priority or category: a met clock is
+        judged by the terms in force when it was met (see ``compute_clocks``)."""
+
+        def terms_for(priority: Priority, category: str) -> ClockTerms:
+            return self.terms(replace(inputs, priority=priority, category=category))
+
+        return terms_for
+
     def compute(
         self, inputs: ClockInputs, events: Iterable[TicketEvent], now: datetime
     ) -> ComputedClocks:
         terms = self.terms(inputs)
         # Warning instants are not stored (the monitor asks the engine per ticket).
-        clocks = compute_clocks(events, terms, now, with_warnings=False)
+        clocks = compute_clocks(
+            events, terms, now, with_warnings=False, terms_for=self.resolver(inputs)
+        )
         rows = [clock_row(clock) for clock in clocks.values()]
         dues = [row["due_at"] for row in rows if row["due_at"] is not None]
         return ComputedClocks(rows=rows, next_due_at=min(dues) if dues else None, terms=terms)

@@ -57,7 +57,12 @@ def load_ticket_view(store: Store, ticket_id: int, now: datetime | None = None) 
     terms = ticket_terms(store, detail.ticket, context)
     clocks: Mapping[Metric, Clock] = {}
     if terms.applied is not None:
-        clocks = compute_clocks(detail.ticket.events, terms.applied.terms, at)
+        clocks = compute_clocks(
+            detail.ticket.events,
+            terms.applied.terms,
+            at,
+            terms_for=store.clock_engine().resolver(terms.inputs),
+        )
     names = {t.id: t.name for t in store.technicians() if t.id is not None}
     return TicketView(detail, context, terms, clocks, at, names)
 

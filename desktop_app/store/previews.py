@@ -173,12 +173,20 @@ def _preview(
         change = f"category '{category}'"
         event = TicketEvent(EventKind.CATEGORY_CHANGED, at, category=category)
     events = (*ticket.events, event)
+    engine = store.clock_engine()
     before = (
-        compute_clocks(ticket.events, before_terms.applied.terms, at)
+        compute_clocks(
+            ticket.events,
+            before_terms.applied.terms,
+            at,
+            terms_for=engine.resolver(before_terms.inputs),
+        )
         if before_terms.applied is not None
         else {}
     )
-    after = compute_clocks(events, after_terms.applied.terms, at)
+    after = compute_clocks(
+        events, after_terms.applied.terms, at, terms_for=engine.resolver(after_terms.inputs)
+    )
     return DeadlinePreview(
         ticket_id=ticket_id,
         number=ticket.number,

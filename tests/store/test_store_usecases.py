@@ -281,6 +281,28 @@ def test_priority_change_recomputes_the_clocks(
         store.change_priority(people.alice, _id(ticket), 2, Priority.CRITICAL)
 
 
+def test_a_response_met_in_time_stays_met_when_the_priority_is_raised(
+    store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
+) -> None:
+    ticket = _open(store, people, desk_ids, priority=Priority.NORMAL)
+    clock.advance(minutes=45)  # inside Gold normal's 2 h, past Gold critical's 30 min
+    ticket = store.add_event(
+        people.alice,
+        _id(ticket),
+        ticket.version,
+        EventKind.PUBLIC_REPLY,
+        "Looking at it now.",
+    )
+    clock.advance(minutes=10)
+    ticket = store.change_priority(people.alice, _id(ticket), ticket.version, Priority.CRITICAL)
+    detail = store.ticket_detail(_id(ticket))
+    response = detail.clocks[Metric.FIRST_RESPONSE]
+    assert response.state is ClockState.MET  # judged by the target it ran under
+    assert response.target == timedelta(hours=2)
+    resolution = detail.clocks[Metric.RESOLUTION]
+    assert resolution.target < timedelta(hours=16)  # running: the new, tighter target
+
+
 def test_category_change_to_outage_runs_round_the_clock(
     store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
 ) -> None:
