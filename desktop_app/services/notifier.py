@@ -51,6 +51,10 @@ NotificationSink = Callable[[Notification], None]
 Audience = Callable[[Notification], bool]
 
 
+#: How many clocks of a catch-up report are listed one by one; the rest are counted.
+CATCH_UP_DETAIL = 100
+
+
 class Channel(StrEnum):
     NATIVE = "native"
     TRAY = "tray"
@@ -497,12 +501,18 @@ class Notifier(QObject):
 
     @Slot(object)
     def caught_up(self, report: CatchUp) -> Delivery:
-        """Record each clock of the report in the list; pop up one summary."""
+        """Record the report's clocks in the list (the newest :data:`CATCH_UP_DETAIL` of
+        them one by one, the rest counted in the summary); pop up one summary.
+
+        A desk that was closed for a long weekend can come back to thousands of clocks
+        that came due; writing a notification for each would bury the list and keep the
+        database busy for minutes. All of them are marked as told, so none repeats."""
         if not isinstance(report, CatchUp):
             raise TypeError(f"caught_up expects a CatchUp report, got {type(report).__name__}")
         now = self._clock.now()
         latest = {(e.ticket_id, e.metric, e.threshold) for e in report.latest_per_clock()}
-        for entry in report.entries:
+        fresh = []
+        for entry in report.entries:  # every entry is marked told, superseded ones too
             what = (
                 "breach" if entry.kind == "breach" else "warning",
                 entry.metric.value,
@@ -510,8 +520,10 @@ class Notifier(QObject):
             )
             if not self._first_time(entry.ticket_id, what):
                 continue
-            if (entry.ticket_id, entry.metric, entry.threshold) not in latest:
-                continue  # superseded by a later threshold of the same clock
+            if (entry.ticket_id, entry.metric, entry.threshold) in latest:
+                fresh.append(entry)
+        fresh.sort(key=lambda e: e.at, reverse=True)
+        for entry in fresh[:CATCH_UP_DETAIL]:
             describe = self._describe(entry.ticket_id)
             if entry.kind == "breach":
                 title = f"SLA breached: {describe}"
@@ -532,11 +544,18 @@ class Notifier(QObject):
                     threshold=entry.threshold,
                 )
             )
+        body = report.describe()[0].upper() + report.describe()[1:]
+        untold = len(fresh) - CATCH_UP_DETAIL
+        if untold > 0:
+            body += (
+                f" The newest {CATCH_UP_DETAIL} are listed one by one; {untold} more are "
+                "in the queue's Breached and At risk filters."
+            )
         summary = Notification(
             created_at=now,
             kind="summary",
             title="While you were away" if report.reason != "late" else "Overdue tickets",
-            body=report.describe()[0].upper() + report.describe()[1:],
+            body=body,
         )
         return self._record_and_pop(summary)
 

@@ -410,3 +410,23 @@ def test_the_native_check_is_reused_for_a_while() -> None:
         broken.show("t", "b")
     with pytest.raises(ValueError, match="ttl"):
         CachedAvailability(FakePopup(), ttl=0)
+
+
+def test_a_huge_catch_up_lists_the_newest_and_counts_the_rest() -> None:
+    from desktop_app.services.notifier import CATCH_UP_DETAIL
+
+    native = FakePopup()
+    notifier, inbox = make(native)
+    entries = [
+        ScheduleEntry(T0 - timedelta(minutes=i + 1), i, Metric.RESOLUTION, "breach", BREACH)
+        for i in range(1, CATCH_UP_DETAIL + 51)
+    ]
+    notifier.caught_up(CatchUp(reason="resume", entries=tuple(entries), as_of=T0))
+    listed = [n for n in inbox.items() if n.kind == "breach"]
+    assert len(listed) == CATCH_UP_DETAIL
+    assert {n.ticket_id for n in listed} == set(range(1, CATCH_UP_DETAIL + 1))  # newest
+    summary = inbox.items()[-1]
+    assert summary.kind == "summary" and "50 more" in summary.body
+    assert len(native.shown) == 1
+    # the ones only counted are told all the same: no storm later
+    assert notifier.breached(CATCH_UP_DETAIL + 50, "resolution", T0).reason == "duplicate"
