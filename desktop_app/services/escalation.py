@@ -42,7 +42,7 @@ from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.clock import Clock, SystemClock
 from desktop_app.services.desk import DeskService
 from desktop_app.services.notifier import Notifier
-from desktop_app.sla.schedule import CatchUp
+from desktop_app.sla.schedule import CatchUp, ScheduleEntry
 from desktop_app.store import Store
 
 log = logging.getLogger(__name__)
@@ -261,6 +261,10 @@ class DeskAudience:
 
 
 # --------------------------------------------------------------------- the service
+#: Caught-up breaches escalated per database job (see ``Escalation.caught_up``).
+CATCH_UP_CHUNK = 50
+
+
 class Escalation(QObject):
     """Handles breaches reported by the monitor; lives in the GUI thread.
 
@@ -286,11 +290,13 @@ class Escalation(QObject):
         self._audience = audience
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._in_flight: set[tuple[int, Metric, datetime]] = set()
+        self._backlog: list[ScheduleEntry] = []
+        self._chunk_running = False
 
     @property
     def pending(self) -> int:
-        """Breaches handed to the database and not answered yet."""
-        return len(self._in_flight)
+        """Breaches handed to the database and not answered yet, or waiting their turn."""
+        return len(self._in_flight) + len(self._backlog)
 
     def connect_monitor(self, monitor: QObject) -> None:
         monitor.breached.connect(self.breached)  # type: ignore[attr-defined]
@@ -302,10 +308,59 @@ class Escalation(QObject):
 
     @Slot(object)
     def caught_up(self, report: CatchUp) -> None:
-        """Breaches in a catch-up are escalated too, each once; their notifications are
-        recorded without popping up (the summary did)."""
+        """Breaches in a catch-up are escalated too, each once, but in chunks of
+        :data:`CATCH_UP_CHUNK`, one database job after the other: a backlog of thousands
+        never keeps the technician's own actions waiting for more than one chunk. The
+        summary told the technician; escalations of a catch-up are recorded on the
+        tickets (timeline, audit) without a notification each."""
+        queued = {(e.ticket_id, e.metric, e.at) for e in self._backlog}
         for entry in report.breaches:
-            self._handle(entry.ticket_id, entry.metric, entry.at, pop_up=False)
+            key = (entry.ticket_id, entry.metric, entry.at)
+            if key not in self._in_flight and key not in queued:
+                self._backlog.append(entry)
+                queued.add(key)
+        if not self._chunk_running:
+            self._next_chunk()
+
+    @property
+    def backlog(self) -> int:
+        """Caught-up breaches not handed to the database yet."""
+        return len(self._backlog)
+
+    def _next_chunk(self) -> None:
+        if not self._backlog or not self._service.is_running:
+            self._chunk_running = False
+            return
+        chunk = self._backlog[:CATCH_UP_CHUNK]
+        del self._backlog[:CATCH_UP_CHUNK]
+        items = [(e.ticket_id, e.metric, e.at) for e in chunk]
+        self._in_flight.update(items)
+        self._chunk_running = True
+
+        def job(store: Store) -> list[BreachOutcome]:
+            outcomes = []
+            for ticket_id, metric, at in items:
+                try:
+                    outcomes.append(handle_breach(store, ticket_id, metric, at))
+                except Exception as exc:  # one refused ticket must not stop the rest
+                    log.warning("Escalating the breach of ticket %s failed: %s", ticket_id, exc)
+            return outcomes
+
+        def done(outcomes: list[BreachOutcome]) -> None:
+            self._in_flight.difference_update(items)
+            changed = [o.ticket_id for o in outcomes if o.handled]
+            for outcome in outcomes:
+                self.handled.emit(outcome)
+            if changed:
+                self._service.refresh_tickets(changed)
+            self._next_chunk()
+
+        def failed(exc: BaseException) -> None:
+            self._in_flight.difference_update(items)
+            log.warning("Escalating %d caught-up breaches failed: %s", len(items), exc)
+            self._next_chunk()
+
+        self._service.submit(job, done, failed, label="Escalating breaches from while away")
 
     def _handle(self, ticket_id: int, metric: Metric, at: datetime, *, pop_up: bool) -> None:
         key = (ticket_id, metric, at)

@@ -232,8 +232,12 @@ def test_startup_summarises_what_came_due_and_a_restart_repeats_nothing(
     assert titles.count("While you were away") == 1
     assert len(titles) < len([n for n in store_view if n.kind in ("warning", "breach")]) / 4
     levels = {e.ticket_id: e.escalation_level for e in read(qtbot, first, lambda s: s.load_queue())}
-    escalated = [n for n in store_view if n.kind == "escalation"]
-    assert escalated, "the demo desk has breached tickets; each is escalated once at start-up"
+    # every breach that came due while the desk was closed is escalated once, on the
+    # ticket (timeline and audit); the summary told the technician, not one pop-up each
+    recorded = read(qtbot, first, lambda s: s.audit_log("ticket", limit=100_000))
+    breaches = [a for a in recorded if a.action == "record_breach"]
+    assert breaches, "the demo desk has breached tickets; each is escalated once at start-up"
+    assert len(breaches) == len({(a.entity_id, a.after["breached"]) for a in breaches})
     first.wiring.stop()
     first.session.stop()
     desks.remove(first)
@@ -405,3 +409,31 @@ def test_the_start_up_schedule_is_checked_off_the_gui_thread(
     desk = open_desk(qtbot, desk_url, tmp_settings, FakeClock(NOW), desks)
     assert desk.wiring.loaded and checked
     assert checked_on_gui == []
+
+
+def test_a_backlog_of_breaches_is_escalated_a_chunk_at_a_time(
+    qtbot: QtBot,
+    desk_url: str,
+    tmp_settings: QSettings,
+    clock: FakeClock,
+    desks: list[Desk],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import desktop_app.services.escalation as escalation_module
+
+    monkeypatch.setattr(escalation_module, "CATCH_UP_CHUNK", 1)
+    jobs: list[str] = []
+    original = DeskService.submit
+
+    def spy(self: DeskService, job: Any, *args: Any, label: str = "", **kwargs: Any) -> int:
+        jobs.append(label)
+        return original(self, job, *args, label=label, **kwargs)
+
+    monkeypatch.setattr(DeskService, "submit", spy)
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    recorded = read(qtbot, desk, lambda s: s.audit_log("ticket", limit=100_000))
+    breaches = [a for a in recorded if a.action == "record_breach"]
+    chunks = jobs.count("Escalating breaches from while away")
+    assert len(breaches) >= 2
+    assert chunks == len(breaches)  # one job per breach here, one after the other
+    assert desk.wiring.escalation.backlog == 0
