@@ -43,6 +43,10 @@ class _Notifications(Protocol):
         """The persisted in-app list, newest first."""
         ...
 
+    def recorded_breaches(self) -> list[tuple[int, Metric, datetime]]:
+        """Breaches already on open tickets' timelines (handled by some desk)."""
+        ...
+
 
 def warning_points(target_s: float, rule: WarningRule | None) -> list[tuple[float, str]]:
     """(business seconds before the deadline, label) of each warning, earliest first.
@@ -192,7 +196,21 @@ def plan_alerts(
     tickets = [entry for entry in queue if entry.status.is_open]
     entries = schedule_for_queue(tickets)
     persisted = store.notifications(limit=max(FIRED_LOOKBACK, show))
-    marks = tuple(fired_marks(entries, persisted))
+    # A breach on a ticket's timeline was handled (escalated, announced) by a desk, this
+    # one or another: it counts as told, so a restart stays quiet about it.
+    handled = [
+        Notification(
+            created_at=at,
+            kind="breach",
+            title="",
+            body="",
+            ticket_id=ticket_id,
+            metric=metric,
+            threshold=BREACH,
+        )
+        for ticket_id, metric, at in store.recorded_breaches()
+    ]
+    marks = tuple(fired_marks(entries, [*persisted, *handled]))
     return AlertPlan(
         entries,
         marks,

@@ -961,6 +961,23 @@ class Store:
             )
             action.record("ticket", ticket_id, None, {"breached": metric.value})
 
+    def recorded_breaches(self) -> list[tuple[int, Metric, datetime]]:
+        """(ticket id, metric, breach instant) of every breach on an open ticket's timeline:
+        breaches the desk already handled, which a restart must not announce again."""
+        e = TicketEventRow.__table__.c
+        t = TicketRow.__table__.c
+        query = (
+            select(e.ticket_id, e.metric, e.at)
+            .select_from(TicketEventRow.__table__.join(TicketRow.__table__, t.id == e.ticket_id))
+            .where(e.kind == EventKind.BREACHED.value, t.status.in_(OPEN_STATUSES))
+        )
+        with self._read() as session:
+            return [
+                (ticket_id, Metric(metric), at)
+                for ticket_id, metric, at in session.execute(query)
+                if metric is not None
+            ]
+
     @contextmanager
     def _ticket_action(
         self, actor_id: int, ticket_id: int, expected_version: int, name: str

@@ -437,3 +437,29 @@ def test_a_backlog_of_breaches_is_escalated_a_chunk_at_a_time(
     assert len(breaches) >= 2
     assert chunks == len(breaches)  # one job per breach here, one after the other
     assert desk.wiring.escalation.backlog == 0
+
+
+def test_a_breach_already_on_the_timeline_is_not_announced_again(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    # another desk handled every breach there is: each is on its ticket's timeline
+    store = open_store(desk_url, clock=clock.now)
+    try:
+        for entry in store.load_queue():
+            for metric, clock_state in entry.clocks.items():
+                if (
+                    clock_state.counting
+                    and clock_state.due_at
+                    and clock_state.due_at <= clock.now()
+                ):
+                    store.record_breach(entry.ticket_id, metric, clock_state.due_at)
+        recorded = store.recorded_breaches()
+    finally:
+        store.close()
+    assert recorded, "the demo desk has breached tickets"
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks, native=True)
+    stored = read(qtbot, desk, lambda s: s.notifications(limit=10_000))
+    announced = {(n.ticket_id, n.metric) for n in stored if n.kind == "breach"}
+    assert announced.isdisjoint({(t, m) for t, m, _at in recorded})
+    audit = read(qtbot, desk, lambda s: s.audit_log("ticket", limit=100_000))
+    assert len([a for a in audit if a.action == "record_breach"]) == len(recorded)
