@@ -66,7 +66,7 @@ from desktop_app.domain import (
     Tier,
 )
 from desktop_app.sla.calendar import BusinessCalendar
-from desktop_app.sla.clocks import ClockTerms
+from desktop_app.sla.clocks import ClockTerms, compute_clocks
 from desktop_app.sla.policy import ALWAYS_OPEN, PolicyBook, recommended_policies
 
 __all__ = [
@@ -940,6 +940,18 @@ class _TicketBuilder:
 
         # Stable: events at the same instant keep the order they happened in.
         events.sort(key=_event_at)
+        if status.is_open:
+            # The desk was running: each breach so far was recorded on the timeline when it
+            # happened (and escalated), so opening the demo replays none of them.
+            clocks = compute_clocks(events, plan.terms, self.now, with_warnings=False)
+            breaches = [
+                TicketEvent(EventKind.BREACHED, c.breached_at, "system", metric=metric)
+                for metric, c in clocks.items()
+                if c.breached_at is not None and c.breached_at <= self.now
+            ]
+            if breaches:
+                events.extend(breaches)
+                events.sort(key=_event_at)
         ticket = Ticket(
             number=number,
             customer_id=0,

@@ -29,10 +29,10 @@ from desktop_app.services.monitor import SlaMonitor
 from desktop_app.services.notifier import Channel, Delivery
 from desktop_app.sla.schedule import Schedule, ScheduleEntry
 from desktop_app.store import Store, open_store
-from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.alerts_wiring import AlertsWiring
 from desktop_app.views.desk_session import DeskSession
 from desktop_app.views.main_window import MainWindow
+from support.demo_desks import unhandled_demo_desk
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 WAIT_MS = 30_000
@@ -82,7 +82,7 @@ def clock() -> FakeClock:
 def desk_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     store = open_store(url, clock=lambda: NOW)
-    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
+    store.import_desk(unhandled_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
     store.close()
     return url
 

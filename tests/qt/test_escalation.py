@@ -29,7 +29,7 @@ from desktop_app.services.escalation import (
     level_for,
 )
 from desktop_app.store import Store, open_store
-from desktop_app.store.demo import generate_demo_desk
+from support.demo_desks import unhandled_demo_desk
 from support.queue_entries import entry as queue_entry
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -38,7 +38,7 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path / 'desk.sqlite3'}", clock=lambda: NOW)
-    store.import_desk(generate_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
+    store.import_desk(unhandled_demo_desk(seed=5, now=NOW, open_tickets=30, closed_tickets=10))
     yield store
     store.close()
 

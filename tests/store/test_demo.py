@@ -271,3 +271,15 @@ def test_naive_now_is_refused_with_advice() -> None:
 def test_negative_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="0 or more"):
         generate_demo_desk(now=NOW, open_tickets=-1)
+
+
+def test_breaches_so_far_are_on_the_open_tickets_timelines(desk: Desk) -> None:
+    recorded = [
+        e
+        for item in desk.tickets
+        if item.ticket.status.is_open
+        for e in item.ticket.events
+        if e.kind is EventKind.BREACHED
+    ]
+    assert recorded, "the demo desk has breached open tickets, recorded as they happened"
+    assert all(e.metric is not None for e in recorded)

@@ -1,0 +1,19 @@
+"""Demo desks for tests that need breaches nobody has handled yet."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from desktop_app.domain import Desk, EventKind
+from desktop_app.store.demo import generate_demo_desk
+
+
+def unhandled_demo_desk(**kwargs: Any) -> Desk:
+    """The demo desk as if no desk had been running: its breaches are not yet on the
+    tickets' timelines, so a starting desk finds, announces and escalates them."""
+    desk = generate_demo_desk(**kwargs)
+    for item in desk.tickets:
+        events = tuple(e for e in item.ticket.events if e.kind is not EventKind.BREACHED)
+        item.ticket = replace(item.ticket, events=events)
+    return desk
