@@ -262,6 +262,9 @@ class DeskSession(QObject):
             f"{self._model.total()} open tickets loaded in {self._loaded_in:.1f} s", 5000
         )
         self._refilter()
+        # draw the first screenful now: what attaches to `ready` (the board, the alerts)
+        # may keep the GUI busy a moment on a large desk, and the queue comes first
+        self._window.queue_view.viewport().repaint()
         self.ready.emit()
 
     # ------------------------------------------------------------------ changes

@@ -1149,6 +1149,10 @@ class DispatchBoardPanel(QObject):
         self._add_actions()
 
         self.board.contextMenuWanted.connect(self._card_menu)
+        # a closed board costs nothing: it is filled from the queue when first shown
+        self._ready = False
+        self._filled = False
+        self.dock.visibilityChanged.connect(self._on_dock_shown)
         session.ready.connect(self._on_ready)
         session.service.ticketChanged.connect(self._on_ticket_changed)
         session.service.ticketClosed.connect(self._on_ticket_closed)
@@ -1235,18 +1239,32 @@ class DispatchBoardPanel(QObject):
 
     @Slot()
     def _on_ready(self) -> None:
+        self._ready = True
+        if self.dock.isHidden():
+            return  # the technician closed the board: fill it when it is opened again
+        self._fill()
+
+    def _fill(self) -> None:
         # The session lists every active technician; anyone else who still holds open
         # tickets gets a column marked inactive (their tickets can be dragged away).
         # The queue's rows carry the sort keys it worked out off the GUI thread: shared.
+        self._filled = True
         self.model.load_rows(self._session.model.rows(), self._session.technicians)
+
+    @Slot(bool)
+    def _on_dock_shown(self, visible: bool) -> None:
+        if visible and self._ready and not self._filled:
+            self._fill()
 
     @Slot(object)
     def _on_ticket_changed(self, entry: QueueEntry) -> None:
-        self.model.upsert(entry)
+        if self._filled:
+            self.model.upsert(entry)
 
     @Slot(int)
     def _on_ticket_closed(self, ticket_id: int) -> None:
-        self.model.remove(ticket_id)
+        if self._filled:
+            self.model.remove(ticket_id)
 
     def stop(self) -> None:
         self.board.stop()

@@ -565,3 +565,20 @@ def test_the_board_fills_from_the_queues_rows_without_working_them_out_again(
     finally:
         d.panel.stop()
         d.session.stop()
+
+
+def test_a_closed_board_is_filled_only_when_opened(qtbot: Any, url: str, tmp_settings: Any) -> None:
+    d = Desk(qtbot, url, tmp_settings, Dialogs())
+    try:
+        d.panel.dock.hide()  # the technician closed the board last time
+        with qtbot.waitSignal(d.session.ready, timeout=30_000):
+            d.session.start()
+        assert d.board.total() == 0  # nothing built for a board nobody looks at
+        d.window.show()
+        qtbot.waitExposed(d.window)
+        with qtbot.waitSignal(d.board.columnsReset, timeout=5_000):
+            d.panel.dock.show()
+        assert d.board.total() == d.model.total() > 0
+    finally:
+        d.panel.stop()
+        d.session.stop()
