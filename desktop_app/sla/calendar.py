@@ -375,9 +375,42 @@ class BusinessCalendar:
         return self._add_us(round(ts * _US), round(seconds * _US)) / _US
 
     def add_seconds_many(self, stamps: Sequence[float], seconds: Sequence[float]) -> list[float]:
-        """:meth:`add_seconds` for many (start, duration) pairs at once."""
-        add = self.add_seconds
-        return [add(ts, s) for ts, s in zip(stamps, seconds, strict=True)]
+        """:meth:`add_seconds` for many (start, duration) pairs at once: the deadlines of a
+        whole import or desk, with the table's lists bound once for the loop."""
+        if len(stamps) != len(seconds):
+            raise ValueError(
+                f"{len(stamps)} start instants but {len(seconds)} durations; give one "
+                "duration per start."
+            )
+        if self._always:
+            return [ts + sec for ts, sec in zip(stamps, seconds, strict=True)]
+        slow = self.add_seconds
+        if self._table is None and stamps:
+            self._grow_to(round(stamps[0] * _US))
+        table = self._table
+        assert table is not None or not stamps
+        out: list[float] = []
+        append = out.append
+        if table is None:
+            return out
+        lo, hi, fs, fe, fc = table[7], table[8], table[9], table[10], table[11]
+        top = fc[-1]
+        right, left = bisect_right, bisect_left
+        for ts, sec in zip(stamps, seconds, strict=True):
+            if sec > 0 and lo <= ts < hi:
+                i = right(fs, ts) - 1
+                target = (fc[i] + (ts - fs[i]) if i >= 0 and ts < fe[i] else fc[i + 1]) + sec
+                if target <= top:
+                    j = left(fc, target, i + 1)
+                    append(fe[j - 1] - (fc[j] - target))
+                    continue
+            append(slow(ts, sec))  # outside the table, backwards or zero: the general path
+            if self._table is not table:
+                table = self._table
+                assert table is not None
+                lo, hi, fs, fe, fc = table[7], table[8], table[9], table[10], table[11]
+                top = fc[-1]
+        return out
 
     def seconds_between(self, start_ts: float, end_ts: float) -> float:
         """:meth:`business_time_between` on epoch seconds."""

@@ -391,3 +391,28 @@ def test_fast_path_counts_back_like_the_exact_path(
     exact = cal.add_business_time(start, -duration).timestamp()
     fast = cal.add_seconds(start.timestamp(), -duration.total_seconds())
     assert abs(fast - exact) < 2e-6
+
+
+@SETTINGS
+@given(
+    zone=zones,
+    pairs=st.lists(
+        st.tuples(instants, st.integers(min_value=-5 * 86_400, max_value=40 * 86_400)),
+        max_size=30,
+    ),
+)
+def test_the_batch_path_agrees_with_one_at_a_time(
+    zone: str, pairs: list[tuple[datetime, int]]
+) -> None:
+    cal = CALENDARS[zone]
+    stamps = [start.timestamp() for start, _ in pairs]
+    seconds = [float(s) for _, s in pairs]
+    batch = cal.add_seconds_many(stamps, seconds)
+    single = [cal.add_seconds(t, s) for t, s in zip(stamps, seconds, strict=True)]
+    assert all(abs(a - b) < 2e-6 for a, b in zip(batch, single, strict=True))
+
+
+def test_the_batch_path_wants_one_duration_per_start(toronto: BusinessCalendar) -> None:
+    with pytest.raises(ValueError, match="one duration per start"):
+        toronto.add_seconds_many([0.0, 1.0], [60.0])
+    assert toronto.add_seconds_many([], []) == []
