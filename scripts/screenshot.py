@@ -32,6 +32,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--size", default="1200x720", help="window size as WIDTHxHEIGHT (default: 1200x720)"
     )
+    parser.add_argument("--row", type=int, default=4, help="queue row to open (default: 4)")
+    parser.add_argument(
+        "--settle", type=int, default=2000, help="ms to let the panes load (default: 2000)"
+    )
     args = parser.parse_args(argv)
     try:
         width, height = (int(part) for part in args.size.lower().split("x"))
@@ -73,13 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         desk.session.start()
         loop.exec()
         if desk.model.rowCount():
-            row = min(2, desk.model.rowCount() - 1)
+            row = min(args.row, desk.model.rowCount() - 1)
+            index = desk.model.index(row, 0)
+            window.queue_view.setCurrentIndex(index)  # opens the ticket in the detail panes
             window.queue_view.selectionModel().select(
-                desk.model.index(row, 0),
+                index,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
-        QTest.qWait(300)  # let the first countdown tick paint
+        QTest.qWait(args.settle)  # the panes load on the database thread; a tick paints
         args.output.parent.mkdir(parents=True, exist_ok=True)
         saved = window.grab().save(str(args.output), "PNG")
         desk.session.stop()
