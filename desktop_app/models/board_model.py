@@ -50,7 +50,7 @@ from desktop_app.models.queue_model import (
 from desktop_app.models.queue_model import (
     _Row as QueueRow,
 )
-from desktop_app.models.ticket_mime import TICKETS_MIME, decode_tickets, encode_tickets
+from desktop_app.models.ticket_mime import TICKETS_MIME, decode_tickets, encode_entries
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -249,12 +249,8 @@ class BoardColumnModel(QAbstractListModel):
         return [TICKETS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
-        seen: dict[int, int] = {}
-        for index in indexes:
-            if index.isValid() and index.row() < len(self._keys):
-                entry = self._rows[self._keys[index.row()][4]].entry
-                seen[entry.ticket_id] = entry.version
-        return encode_tickets(seen.items())
+        rows = {i.row() for i in indexes if i.isValid() and i.row() < len(self._keys)}
+        return encode_entries(self._rows[self._keys[r][4]].entry for r in sorted(rows))
 
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction

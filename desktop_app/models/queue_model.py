@@ -40,7 +40,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desktop_app.domain import Priority
 from desktop_app.domain.queue import QueueEntry, StoredClock
-from desktop_app.models.ticket_mime import TICKETS_MIME, encode_tickets
+from desktop_app.models.ticket_mime import TICKETS_MIME, encode_entries
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -365,12 +365,8 @@ class QueueModel(QAbstractTableModel):
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """The dragged rows' tickets with their versions (for the dispatch board)."""
-        seen: dict[int, int] = {}
-        for index in indexes:
-            if index.isValid() and index.row() < len(self._visible):
-                entry = self._rows_by_id[self._visible[index.row()][4]].entry
-                seen[entry.ticket_id] = entry.version
-        return encode_tickets(seen.items())
+        rows = {i.row() for i in indexes if i.isValid() and i.row() < len(self._visible)}
+        return encode_entries(self._rows_by_id[self._visible[r][4]].entry for r in sorted(rows))
 
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QMimeData
 
+from desktop_app.domain.queue import QueueEntry
+
 TICKETS_MIME = "application/x-technician-queue-tickets"
 
 
@@ -21,6 +23,11 @@ def encode_tickets(tickets: Iterable[tuple[int, int]]) -> QMimeData:
     payload = json.dumps([{"id": t, "version": v} for t, v in pairs]).encode()
     mime.setData(TICKETS_MIME, payload)
     return mime
+
+
+def encode_entries(entries: Iterable[QueueEntry]) -> QMimeData:
+    """The payload of dragged queue rows or board cards (each ticket once)."""
+    return encode_tickets({e.ticket_id: e.version for e in entries}.items())
 
 
 def decode_tickets(mime: QMimeData | None) -> list[tuple[int, int]]:
@@ -34,4 +41,4 @@ def decode_tickets(mime: QMimeData | None) -> list[tuple[int, int]]:
         return []
 
 
-__all__ = ["TICKETS_MIME", "decode_tickets", "encode_tickets"]
+__all__ = ["TICKETS_MIME", "decode_tickets", "encode_entries", "encode_tickets"]

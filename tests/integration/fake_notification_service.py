@@ -16,8 +16,9 @@ LOG = sys.argv[1]
 
 @ClassInfo({"D-Bus Interface": "org.freedesktop.Notifications"})
 class Notifications(QObject):
+    # the arguments are the D-Bus method's signature
     @Slot(str, "uint", str, str, str, "QStringList", "QVariantMap", int, result="uint")
-    def Notify(self, app_name, replaces_id, icon, summary, body, actions, hints, timeout):  # noqa: PLR0917 (the D-Bus signature)
+    def Notify(self, app_name, replaces_id, icon, summary, body, actions, hints, timeout):
         with open(LOG, "a", encoding="utf-8") as log:
             log.write(json.dumps({"app_name": app_name, "summary": summary, "body": body}) + "\n")
         return 1
