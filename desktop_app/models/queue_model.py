@@ -300,6 +300,7 @@ class QueueModel(QAbstractTableModel):
         self._warnings: list[tuple[float, int]] = []  # (first warning instant, ticket id)
         self._filter = QueueFilter()
         self._last_tick = now()
+        self.partial = False  # only the first screenful is loaded so far
         self._zones: dict[str, ZoneInfo] = {}
 
     # ------------------------------------------------------------------ Qt model API
@@ -442,10 +443,13 @@ class QueueModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ changes
 
-    def load(self, entries: Iterable[QueueEntry] | PreparedQueue) -> None:
+    def load(self, entries: Iterable[QueueEntry] | PreparedQueue, *, partial: bool = False) -> None:
         """Fill the queue from a freshly loaded desk (replaces what was there).
 
-        Pass a :class:`PreparedQueue` built off the GUI thread for large desks."""
+        Pass a :class:`PreparedQueue` built off the GUI thread for large desks.
+        ``partial`` marks a first screenful (the tickets that breach first) shown while
+        the whole queue is still loading; counts then say so."""
+        self.partial = partial
         prepared = entries if isinstance(entries, PreparedQueue) else prepare_queue(entries)
         if self._visible:
             self.beginRemoveRows(QModelIndex(), 0, len(self._visible) - 1)

@@ -364,6 +364,22 @@ class Store:
         """
         return self._queue(now, ticket_ids=None)
 
+    def load_queue_head(self, limit: int = 200, now: datetime | None = None) -> list[QueueEntry]:
+        """The ``limit`` open tickets that breach first: what the queue's first screen
+        shows, read through the deadline index before the whole queue arrives."""
+        if limit <= 0:
+            return []
+        t = TicketRow.__table__.c
+        query = (
+            select(t.id)
+            .where(t.status.in_(OPEN_STATUSES), t.next_due_at.is_not(None))
+            .order_by(t.next_due_at, t.id)
+            .limit(int(limit))
+        )
+        with self._read() as session:
+            ids = list(session.scalars(query))
+        return self._queue(now, ticket_ids=ids) if ids else []
+
     def queue_entry(self, ticket_id: int, now: datetime | None = None) -> QueueEntry | None:
         """One ticket as the queue shows it (None once it is no longer open)."""
         entries = self._queue(now, ticket_ids=[ticket_id])

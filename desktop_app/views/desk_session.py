@@ -30,6 +30,8 @@ from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import QueueKeys, QueueStatus, QueueTicker, configure_queue_view
 
 TECHNICIAN_KEY = "Desk/technicianId"
+# The first screenful, shown before the whole queue has loaded.
+HEAD_ROWS = 200
 # Up to this many open tickets the search filters as the technician types; beyond, it
 # waits for a short pause in typing (filtering 100,000 tickets takes ~50-100 ms).
 INSTANT_SEARCH_LIMIT = 20_000
@@ -242,14 +244,29 @@ class DeskSession(QObject):
         self._set_technicians(summary.technicians)
         self._window.set_customers([(c.name, c.id) for c in summary.customers])
         self._window.statusBar().showMessage("Loading the queue…")
-        # sort keys and warning instants are worked out on the database thread too, so
-        # the GUI only swaps in the finished rows
+        # First the screenful that breaches first (read through the deadline index), so a
+        # large desk shows its most urgent tickets at once; then the whole queue. Sort keys
+        # and warning instants are worked out on the database thread too: the GUI only
+        # swaps in finished rows.
+        self._service.submit(
+            lambda store: prepare_queue(store.load_queue_head(HEAD_ROWS)),
+            self._on_head_loaded,
+            self._on_load_error,
+            label="Loading the first tickets",
+        )
         self._service.submit(
             lambda store: prepare_queue(store.load_queue()),
             self._on_queue_loaded,
             self._on_load_error,
             label="Loading the queue",
         )
+
+    def _on_head_loaded(self, prepared: PreparedQueue) -> None:
+        if self._model.total() or self._loaded_in is not None:
+            return  # the whole queue is there already
+        self._model.load(prepared, partial=True)
+        self._refilter()
+        self._window.queue_view.viewport().repaint()
 
     def _on_load_error(self, exc: BaseException) -> None:
         self._window.statusBar().showMessage("Loading the desk failed.")

@@ -75,6 +75,8 @@ class QueueTicker(QObject):
 def status_text(model: QueueModel) -> str:
     """``312 open · 41 at risk · 12 breached · next breach in 14 min``."""
     total, at_risk, breached, next_breach = model.counts()
+    if model.partial:
+        return f"Loading the whole queue… the {total} tickets that breach first are shown"
     parts = [f"{total} open", f"{at_risk} at risk", f"{breached} breached"]
     if next_breach is not None:
         parts.append(f"next breach in {format_remaining(next_breach)}")

@@ -219,3 +219,32 @@ def test_search_on_a_large_desk_waits_for_a_pause_in_typing(
     with qtbot.waitSignal(model.layoutChanged, timeout=5_000):
         pass
     assert model.rowCount() == 1
+
+
+def test_the_tickets_that_breach_first_show_before_the_whole_queue(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any], monkeypatch: Any
+) -> None:
+    import desktop_app.views.desk_session as module
+
+    monkeypatch.setattr(module, "HEAD_ROWS", 5)
+    session, window, model = make_session(qtbot, filled_url, tmp_settings, Dialogs(True))
+    running.append(session)
+    seen: list[tuple[list[int], bool, str]] = []
+    model.rowsInserted.connect(
+        lambda *_: seen.append(
+            (
+                [model.ticket_id_at(r) for r in range(model.rowCount())],
+                model.partial,
+                window.summary_label.text(),
+            )
+        )
+    )
+    with qtbot.waitSignal(session.ready, timeout=30_000):
+        session.start()
+    head, partial, text = seen[0]
+    assert len(head) == 5 and partial
+    assert "the 5 tickets that breach first are shown" in text
+    assert model.total() == 30 and not model.partial
+    assert window.summary_label.text().startswith("30 open")
+    # the first five were the five nearest deadlines of the whole queue
+    assert head == [model.ticket_id_at(r) for r in range(5)]

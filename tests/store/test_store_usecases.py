@@ -564,3 +564,15 @@ def test_policies_and_calendars_come_from_the_database(store: Store) -> None:
     )
     assert applied.policy.name == "Outage 24x7"
     assert store.seed_defaults() is False  # already seeded: nothing changes
+
+
+def test_the_queue_head_is_the_tickets_that_breach_first(
+    store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
+) -> None:
+    low = _open(store, people, desk_ids, priority=Priority.LOW)
+    critical = _open(store, people, desk_ids, priority=Priority.CRITICAL)
+    normal = _open(store, people, desk_ids, priority=Priority.NORMAL)
+    head = store.load_queue_head(2)
+    assert [e.ticket_id for e in head] == [_id(critical), _id(normal)]
+    assert {e.ticket_id for e in store.load_queue()} == {_id(low), _id(critical), _id(normal)}
+    assert store.load_queue_head(0) == []
