@@ -293,35 +293,15 @@ class Store:
 
     @staticmethod
     def _save_calendars(session: Session, calendars: Sequence[CalendarSpec]) -> int:
-        existing = {r.name: r for r in session.scalars(select(CalendarRow))}
-        added = 0
-        for spec in calendars:
-            columns = convert.calendar_to_columns(spec)
-            row = existing.get(spec.name)
-            if row is None:
-                session.add(CalendarRow(**columns))
-                added += 1
-            else:
-                for key, value in columns.items():
-                    setattr(row, key, value)
-        session.flush()
-        return added
+        return _save_by_name(
+            session, CalendarRow, [(c.name, convert.calendar_to_columns(c)) for c in calendars]
+        )
 
     @staticmethod
     def _save_policies(session: Session, policies: Sequence[SlaPolicy]) -> int:
-        existing = {r.name: r for r in session.scalars(select(PolicyRow))}
-        added = 0
-        for policy in policies:
-            columns = convert.policy_to_columns(policy)
-            row = existing.get(policy.name)
-            if row is None:
-                session.add(PolicyRow(**columns))
-                added += 1
-            else:
-                for key, value in columns.items():
-                    setattr(row, key, value)
-        session.flush()
-        return added
+        return _save_by_name(
+            session, PolicyRow, [(p.name, convert.policy_to_columns(p)) for p in policies]
+        )
 
     # --- technicians ------------------------------------------------------------------------
 
@@ -1278,6 +1258,25 @@ class Store:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _save_by_name(
+    session: Session, row_type: Any, records: Sequence[tuple[str, dict[str, Any]]]
+) -> int:
+    """Insert each named record, or update the stored one of that name; returns how many
+    were new. (Calendars and policies are known to people by name.)"""
+    existing = {r.name: r for r in session.scalars(select(row_type))}
+    added = 0
+    for name, columns in records:
+        row = existing.get(name)
+        if row is None:
+            session.add(row_type(**columns))
+            added += 1
+        else:
+            for key, value in columns.items():
+                setattr(row, key, value)
+    session.flush()
+    return added
 
 
 def _summary_dict(summary: ImportSummary) -> dict[str, int]:
