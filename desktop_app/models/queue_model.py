@@ -38,9 +38,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
 
-from desktop_app.domain import Priority
+from desktop_app.domain import Priority, WarningRule
 from desktop_app.domain.queue import QueueEntry, StoredClock
 from desktop_app.models.ticket_mime import TICKETS_MIME, encode_entries
+from desktop_app.sla.clocks import warning_points
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -152,23 +153,17 @@ class _Row:
     haystack: str  # lower-case number, subject, customer for search
 
 
-_LEADS: dict[tuple[float, tuple[int, ...], float | None], float | None] = {}
+_LEADS: dict[tuple[float, WarningRule], float | None] = {}
 
 
-def _lead_seconds(target: float, percents: tuple[int, ...], lead: float | None) -> float | None:
-    """Business seconds before the deadline at which the first warning fires (cached:
-    a desk has a handful of distinct targets and rules)."""
-    key = (target, percents, lead)
-    if key in _LEADS:
-        return _LEADS[key]
-    before: list[float] = []
-    if percents:
-        before.append(target * (1 - min(percents) / 100))
-    if lead is not None:
-        before.append(min(lead, target))
-    value = max(before) if before else None
-    _LEADS[key] = value
-    return value
+def _lead_seconds(target: float, rule: WarningRule) -> float | None:
+    """Business seconds before the deadline at which the first warning fires, by the SLA
+    engine's rule (cached: a desk has a handful of distinct targets and rules)."""
+    key = (target, rule)
+    if key not in _LEADS:
+        points = warning_points(target, rule)
+        _LEADS[key] = target - points[0][0] if points else None
+    return _LEADS[key]
 
 
 def _warn_ts(entry: QueueEntry, due_ts: float) -> float | None:
@@ -177,12 +172,7 @@ def _warn_ts(entry: QueueEntry, due_ts: float) -> float | None:
     rule = entry.warnings
     if clock is None or rule is None:
         return None
-    lead_td = rule.lead
-    lead = _lead_seconds(
-        clock.target.total_seconds(),
-        rule.percents,
-        None if lead_td is None else lead_td.total_seconds(),
-    )
+    lead = _lead_seconds(clock.target.total_seconds(), rule)
     if lead is None:
         return None
     calendar = entry.calendar

@@ -29,7 +29,7 @@ from desktop_app.domain.enums import ClockState, Metric
 from desktop_app.domain.model import Notification, WarningRule
 from desktop_app.domain.queue import QueueEntry, StoredClock
 from desktop_app.services.monitor import Agenda, FiredMark, check_agenda
-from desktop_app.sla.clocks import format_duration
+from desktop_app.sla.clocks import warning_points as engine_points
 from desktop_app.sla.schedule import BREACH, ScheduleEntry
 
 #: Notification kinds that stand for one threshold of one clock (the monitor's findings).
@@ -49,19 +49,10 @@ class _Notifications(Protocol):
 
 
 def warning_points(target_s: float, rule: WarningRule | None) -> list[tuple[float, str]]:
-    """(business seconds before the deadline, label) of each warning, earliest first.
-
-    Labels match the SLA engine's (``"75%"``, ``"30 min before"``); a percent outside 1–99
-    or a lead as long as the target gives no warning, as in the engine.
-    """
-    if rule is None or target_s <= 0:
-        return []
-    points = [(target_s - target_s * p / 100.0, f"{p}%") for p in rule.percents if 0 < p < 100]
-    lead = rule.lead
-    if lead is not None and 0 < lead.total_seconds() < target_s:
-        points.append((lead.total_seconds(), f"{format_duration(lead)} before"))
-    points.sort(key=lambda point: -point[0])  # most business time left first = earliest
-    return points
+    """(business seconds before the deadline, label) of each warning, earliest first: the
+    SLA engine's warning points (:func:`desktop_app.sla.clocks.warning_points`) counted
+    back from the deadline."""
+    return [(target_s - elapsed, label) for elapsed, label in engine_points(target_s, rule)]
 
 
 def _counting(clock: StoredClock) -> bool:

@@ -116,6 +116,20 @@ def format_duration(value: timedelta) -> str:
     return sign + " ".join(parts)
 
 
+def warning_points(target_s: float, rule: WarningRule | None) -> list[tuple[float, str]]:
+    """(business seconds elapsed, label) of each warning of a clock with this target, in
+    the order they fire: ``"75%"`` of the target, ``"30 min before"`` the deadline. A
+    percent outside 1–99, or a lead as long as the target, gives no warning. The one rule
+    the clocks, the queue's at-risk state and the monitor all follow."""
+    if rule is None or target_s <= 0:
+        return []
+    found = [(target_s * p / 100.0, f"{p}%") for p in rule.percents if 0 < p < 100]
+    if rule.lead is not None and 0 < rule.lead.total_seconds() < target_s:
+        found.append((target_s - rule.lead.total_seconds(), f"{format_duration(rule.lead)} before"))
+    found.sort(key=_FIRST)  # stable: a percent and the lead at one instant keep order
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class ClockTerms:
     """The terms a ticket's clocks run by, resolved from its policy for the *current*
@@ -160,15 +174,10 @@ class ClockTerms:
                 )
             seconds[metric] = target.total_seconds()
         object.__setattr__(self, "_target_seconds", MappingProxyType(seconds))
-        rule = self.warnings
-        points: dict[Metric, tuple[tuple[float, str], ...]] = {}
-        for metric, target_s in seconds.items():
-            found = [(target_s * p / 100.0, f"{p}%") for p in rule.percents if 0 < p < 100]
-            if rule.lead is not None and 0 < rule.lead.total_seconds() < target_s:
-                lead_label = f"{format_duration(rule.lead)} before"
-                found.append((target_s - rule.lead.total_seconds(), lead_label))
-            found.sort(key=_FIRST)  # stable: a percent and the lead at one instant keep order
-            points[metric] = tuple(found)
+        points = {
+            metric: tuple(warning_points(target_s, self.warnings))
+            for metric, target_s in seconds.items()
+        }
         object.__setattr__(self, "_warning_points", MappingProxyType(points))
 
     def _whose(self) -> str:

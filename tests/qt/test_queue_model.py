@@ -273,3 +273,16 @@ def test_dragged_rows_carry_ticket_ids_and_versions(model: QueueModel) -> None:
     assert decode_tickets(mime) == [(model.ticket_id_at(0), 1), (model.ticket_id_at(2), 1)]
     assert model.supportedDragActions() == Qt.DropAction.MoveAction
     assert decode_tickets(None) == []
+
+
+def test_at_risk_follows_the_engines_warning_rule(now: FakeNow) -> None:
+    from desktop_app.domain import WarningRule
+
+    m = QueueModel(now=now)
+    # a 30-minute lead on a 20-minute target gives no warning in the engine: the queue
+    # turns the ticket amber only at its percentage threshold (90 % of 20 min = 2 min left)
+    rule = WarningRule((90,), timedelta(minutes=30))
+    m.load([entry(1, timedelta(minutes=10), target=timedelta(minutes=20), warnings=rule)])
+    assert m.state_of(m._rows_by_id[1]) is RowState.OK
+    now.advance(minutes=8, seconds=1)
+    assert m.state_of(m._rows_by_id[1]) is RowState.WARNING
