@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -1062,8 +1061,7 @@ class Dispatcher(QObject):
                 reread.append(moved.ticket_id)
                 continue
             service.ticketChanged.emit(
-                replace(
-                    entry,
+                entry._replace(
                     assignee_id=moved.assignee_id,
                     assignee_name=moved.assignee_name,
                     version=moved.version,

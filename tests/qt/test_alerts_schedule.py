@@ -3,7 +3,6 @@ fired marks a restart takes from the persisted notifications. Plain Python, no Q
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,8 +55,8 @@ def test_a_lead_warning_counts_back_in_business_hours() -> None:
 def test_paused_and_met_clocks_are_not_watched() -> None:
     assert schedule_entries(entry(1, None, paused=True)) == []
     met = entry(2, timedelta(hours=2))
-    done = replace(met.clocks[Metric.RESOLUTION], state=ClockState.MET, due_at=None, met_at=NOW)
-    assert schedule_entries(replace(met, clocks={Metric.RESOLUTION: done}, nearest=None)) == []
+    done = met.clocks[Metric.RESOLUTION]._replace(state=ClockState.MET, due_at=None, met_at=NOW)
+    assert schedule_entries(met._replace(clocks={Metric.RESOLUTION: done}, nearest=None)) == []
     queue = [entry(3, timedelta(hours=2)), entry(4, None, paused=True)]
     assert set(schedule_for_queue(queue)) == {3}
     with pytest.raises(TypeError, match="QueueEntry"):
@@ -76,15 +75,13 @@ def test_instants_agree_with_the_sla_engine(calendar: BusinessCalendar) -> None:
     clocks = compute_clocks([TicketEvent(EventKind.CREATED, created, "Ana")], terms, created)
     engine = clocks[Metric.RESOLUTION]
     assert engine.due_at is not None
-    stored = replace(
-        clock(engine.due_at - NOW, target=target, elapsed=timedelta(0)),
+    stored = clock(engine.due_at - NOW, target=target, elapsed=timedelta(0))._replace(
         started_at=created,
         as_of=created,
         state=ClockState.RUNNING,
         breached_at=None,
     )
-    ticket = replace(
-        entry(1, calendar=calendar, warnings=RULE),
+    ticket = entry(1, calendar=calendar, warnings=RULE)._replace(
         clocks={Metric.RESOLUTION: stored},
         nearest=stored,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -121,7 +120,7 @@ def test_a_reassigned_ticket_moves_one_card_between_columns(qtbot: Any, board: B
     resets: list[object] = []
     source.modelReset.connect(lambda: resets.append(source))
     target.modelReset.connect(lambda: resets.append(target))
-    moved = replace(entry(2, hours(1), assignee_id=2), version=2)
+    moved = entry(2, hours(1), assignee_id=2)._replace(version=2)
     with (
         qtbot.waitSignal(source.rowsRemoved) as removed,
         qtbot.waitSignal(target.rowsInserted) as inserted,
@@ -140,16 +139,16 @@ def test_a_changed_deadline_moves_the_card_within_its_column(qtbot: Any, board: 
     column = board.column(1)
     assert column is not None
     with qtbot.waitSignal(column.rowsMoved) as moved:
-        board.upsert(replace(entry(1, hours(0.5), assignee_id=1), version=2))
+        board.upsert(entry(1, hours(0.5), assignee_id=1)._replace(version=2))
     assert moved.args[1:3] == [2, 2]
     assert ids(board, 1) == [3, 1, 2]
     with qtbot.waitSignal(column.dataChanged):
-        board.upsert(replace(entry(1, hours(0.6), assignee_id=1), version=3))
+        board.upsert(entry(1, hours(0.6), assignee_id=1)._replace(version=3))
     assert ids(board, 1) == [3, 1, 2]
 
 
 def test_closing_a_ticket_removes_its_card_and_new_ones_appear(board: BoardModel) -> None:
-    board.upsert(replace(entry(2, hours(1), assignee_id=1), status=TicketStatus.RESOLVED))
+    board.upsert(entry(2, hours(1), assignee_id=1)._replace(status=TicketStatus.RESOLVED))
     assert ids(board, 1) == [3, 1]
     board.remove(5)
     assert ids(board, 2) == [6]
@@ -160,7 +159,7 @@ def test_closing_a_ticket_removes_its_card_and_new_ones_appear(board: BoardModel
 
 
 def test_an_unknown_assignee_gets_a_column_of_their_own(qtbot: Any, board: BoardModel) -> None:
-    newcomer = replace(entry(30, hours(1), assignee_id=42), assignee_name="New Person")
+    newcomer = entry(30, hours(1), assignee_id=42)._replace(assignee_name="New Person")
     with qtbot.waitSignal(board.columnAdded) as added:
         board.upsert(newcomer)
     column = board.columns[added.args[0]]
@@ -277,7 +276,7 @@ def test_a_batch_of_moves_announces_the_workload_once(board: BoardModel) -> None
     board.workloadChanged.connect(lambda: announced.append(None))
     with board.batch():
         for ticket_id in (1, 2, 4):
-            board.upsert(replace(entry(ticket_id, hours(1), assignee_id=2), version=2))
+            board.upsert(entry(ticket_id, hours(1), assignee_id=2)._replace(version=2))
         assert announced == []
     assert announced == [None]
     assert sorted(ids(board, 2)) == [1, 2, 4, 5, 6]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -95,7 +94,7 @@ def test_move_down_and_in_place_update(model: QueueModel) -> None:
     model.dataChanged.connect(lambda tl, br, roles=(): changed.append(tl.row()))
     model.upsert(entry(2, timedelta(hours=6), assignee_id=7))  # waits longer now
     assert ids(model) == [5, 3, 1, 2, 4]
-    model.upsert(replace(entry(2, timedelta(hours=6), assignee_id=8), version=2))
+    model.upsert(entry(2, timedelta(hours=6), assignee_id=8)._replace(version=2))
     assert ids(model) == [5, 3, 1, 2, 4]
     assert moved == [1]  # the second change kept its place: a dataChanged, not a move
     assert 3 in changed

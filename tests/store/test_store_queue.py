@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,8 @@ from desktop_app.domain import (
 )
 from desktop_app.domain.queue import StoredClock
 from desktop_app.store import Store, open_store
-from desktop_app.store.queue_read import fast_constructor
+from desktop_app.store.clocking import pack_clocks
+from desktop_app.store.queue_read import decode_clocks, utc_text
 
 
 def _tickets(count: int, clock: FakeClock) -> list[DeskTicket]:
@@ -127,7 +127,7 @@ def test_the_queue_shows_the_clocks_the_ticket_pane_shows(
             due = stored.due_at
             if stored.state is ClockState.RUNNING and due is not None and due <= clock.now:
                 # a deadline passed since the last change shows as a breach at it
-                expected = replace(stored, state=ClockState.BREACHED, breached_at=due)
+                expected = stored._replace(state=ClockState.BREACHED, breached_at=due)
             assert shown[metric] == expected
         dues = [c for c in detail.values() if c.due_at is not None]
         nearest = min(dues, key=lambda c: c.due_at or clock.now) if dues else None
@@ -146,22 +146,57 @@ def test_the_queue_shows_the_clocks_the_ticket_pane_shows(
     )
 
 
-def test_fast_built_records_equal_the_dataclass_built_ones(clock: FakeClock) -> None:
-    values = (
-        Metric.RESOLUTION,
-        ClockState.RUNNING,
-        timedelta(hours=4),
-        clock.now,
-        clock.now + timedelta(hours=4),
-        timedelta(0),
-        None,
-        None,
-        clock.now,
-        False,
+def _packed_row(clock: StoredClock) -> dict[str, object]:
+    return {
+        "metric": clock.metric.value,
+        "state": clock.state.value,
+        "target_seconds": clock.target.total_seconds(),
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "elapsed_seconds": clock.elapsed.total_seconds(),
+        "breached_at": clock.breached_at,
+        "met_at": clock.met_at,
+        "paused": clock.paused,
+        "as_of": clock.as_of,
+    }
+
+
+def test_packed_clocks_decode_to_the_records_they_were_packed_from(clock: FakeClock) -> None:
+    now = clock.now
+    hour = timedelta(hours=1)
+    met = StoredClock(
+        Metric.FIRST_RESPONSE, ClockState.MET, hour, now - 3 * hour, None,
+        0.5 * hour, None, now - 2.5 * hour, now - hour,
+    )  # fmt: skip
+    idle = StoredClock(
+        Metric.NEXT_UPDATE, ClockState.INACTIVE, 2 * hour, None, None,
+        timedelta(0), None, None, now - hour,
+    )  # fmt: skip
+    # breached at its first deadline, then given a later one by a priority change
+    late = StoredClock(
+        Metric.RESOLUTION, ClockState.BREACHED, 4 * hour, now - 3 * hour, now + hour,
+        5 * hour, now - 2 * hour, None, now - hour, True,
+    )  # fmt: skip
+    running = late._replace(
+        state=ClockState.RUNNING, due_at=now - 0.25 * hour, breached_at=None, paused=False
     )
-    built = fast_constructor(StoredClock)(*values)
-    assert built == StoredClock(*values) and hash(built) == hash(StoredClock(*values))
+    shared: dict[tuple[str, ...], StoredClock] = {}
+
+    clocks, nearest = decode_clocks(
+        pack_clocks(map(_packed_row, (late, idle, met))), utc_text(now), shared
+    )
+    assert list(clocks.values()) == [met, idle, late]  # metric order, whatever the packing
+    assert nearest == late and clocks[Metric.RESOLUTION] is nearest
+    assert clocks[Metric.RESOLUTION].breached_at == now - 2 * hour  # not the new deadline
+
+    # a deadline that passed since the clocks were stored shows as a breach at it
+    again, nearest = decode_clocks(
+        pack_clocks(map(_packed_row, (met, idle, running))), utc_text(now), shared
+    )
+    assert nearest == running._replace(state=ClockState.BREACHED, breached_at=running.due_at)
+    assert again[Metric.NEXT_UPDATE] is clocks[Metric.NEXT_UPDATE]  # inactive ones shared
     with pytest.raises(AttributeError):
-        built.paused = True  # type: ignore[misc]  # still frozen
-    with pytest.raises(TypeError, match="not a slotted dataclass"):
-        fast_constructor(FakeClock)
+        nearest.paused = True  # type: ignore[misc]  # records stay immutable
+
+    nothing_due, nearest = decode_clocks(pack_clocks([_packed_row(idle)]), utc_text(now))
+    assert nothing_due == {Metric.NEXT_UPDATE: idle} and nearest is None
