@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from desktop_app.domain import (
@@ -28,6 +28,59 @@ from desktop_app.store.types import to_utc_text
 
 # The order of the clocks everywhere (rows, packed summaries, the ticket pane).
 METRIC_ORDER = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
+
+
+def contract_rank(
+    starts_on: date, ends_on: date, contract_id: int, on: date
+) -> tuple[bool, date, int]:
+    """How a customer's contract ranks for a ticket opened ``on``: the one in force that
+    day wins, the latest-starting of those (then the newest), else the latest of all. The
+    one rule for the queue, the writes, the import and the ticket pane's previews."""
+    return (starts_on <= on <= ends_on, starts_on, contract_id)
+
+
+class ContractPolicies:
+    """The SLA policy each customer's contracts name, picked per ticket by
+    :func:`contract_rank` on the (UTC) day the ticket was opened.
+
+    Most customers have one contract, which then always applies: :attr:`single` answers
+    those with one dictionary lookup; the others are ranked once per customer and day.
+    """
+
+    __slots__ = ("_by_day", "_many", "single")
+
+    def __init__(self, contracts: Iterable[tuple[int, str, date, date, int]]) -> None:
+        """``contracts``: (customer id, policy, starts on, ends on, contract id) rows."""
+        by_customer: dict[int, list[tuple[str, date, date, int]]] = {}
+        for customer_id, policy, starts_on, ends_on, contract_id in contracts:
+            by_customer.setdefault(customer_id, []).append(
+                (policy, starts_on, ends_on, contract_id)
+            )
+        self.single: dict[int, str] = {
+            cid: rows[0][0] for cid, rows in by_customer.items() if len(rows) == 1
+        }
+        self._many = {cid: rows for cid, rows in by_customer.items() if len(rows) > 1}
+        self._by_day: dict[tuple[int, date], str] = {}
+
+    def has_choice(self, customer_id: int) -> bool:
+        """Whether the customer's policy depends on the day (several contracts)."""
+        return customer_id in self._many
+
+    def policy(self, customer_id: int, opened_on: date) -> str | None:
+        """The policy for a ticket of ``customer_id`` opened on ``opened_on`` (None
+        without any contract)."""
+        single = self.single.get(customer_id)
+        if single is not None:
+            return single
+        rows = self._many.get(customer_id)
+        if rows is None:
+            return None
+        key = (customer_id, opened_on)
+        chosen = self._by_day.get(key)
+        if chosen is None:
+            chosen = max(rows, key=lambda r: contract_rank(r[1], r[2], r[3], opened_on))[0]
+            self._by_day[key] = chosen
+        return chosen
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from desktop_app.domain import (
 )
 from desktop_app.domain.queue import CustomerContext
 from desktop_app.sla import AppliedPolicy, Clock, compute_clocks
-from desktop_app.store.clocking import ClockInputs
+from desktop_app.store.clocking import ClockInputs, contract_rank
 from desktop_app.store.repository import Store
 
 __all__ = [
@@ -45,13 +45,11 @@ __all__ = [
 
 def contract_in_force(contracts: Sequence[Contract], on: date) -> Contract | None:
     """The contract in force ``on`` (the latest-starting one), else the latest of all."""
-    best: tuple[bool, date, int] | None = None
-    chosen: Contract | None = None
-    for contract in contracts:
-        key = (contract.starts_on <= on <= contract.ends_on, contract.starts_on, contract.id or 0)
-        if best is None or key >= best:
-            best, chosen = key, contract
-    return chosen
+    return max(
+        contracts,
+        key=lambda c: contract_rank(c.starts_on, c.ends_on, c.id or 0, on),
+        default=None,
+    )
 
 
 def ticket_site(ticket: Ticket, sites: Sequence[Site]) -> Site | None:

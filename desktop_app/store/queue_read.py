@@ -19,7 +19,7 @@ see :func:`desktop_app.store.clocking.pack_clocks`) and turns it into a
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -29,8 +29,14 @@ from sqlalchemy.orm import Session
 
 from desktop_app.domain import ClockState, Metric, Priority, Sentiment, TicketStatus, Tier
 from desktop_app.domain.queue import QueueEntry, StoredClock
-from desktop_app.store.clocking import METRIC_ORDER, ClockEngine, ClockInputs
-from desktop_app.store.schema import CriticismNoteRow, CustomerRow, SiteRow, TechnicianRow
+from desktop_app.store.clocking import METRIC_ORDER, ClockEngine, ClockInputs, ContractPolicies
+from desktop_app.store.schema import (
+    ContractRow,
+    CriticismNoteRow,
+    CustomerRow,
+    SiteRow,
+    TechnicianRow,
+)
 from desktop_app.store.types import from_utc_text
 
 T = TypeVar("T")
@@ -164,7 +170,7 @@ def utc_text(now: datetime) -> str:
 class QueueLookups:
     """The small tables a queue row refers to, each read once per load."""
 
-    __slots__ = ("customers", "first_sites", "negative", "policies", "sites", "technicians")
+    __slots__ = ("contracts", "customers", "first_sites", "negative", "sites", "technicians")
 
     def __init__(
         self,
@@ -174,17 +180,17 @@ class QueueLookups:
         first_sites: dict[int, tuple[str, str]],
         technicians: dict[int, str],
         negative: dict[int, int],
-        policies: Mapping[int, str],
+        contracts: ContractPolicies,
     ) -> None:
         self.customers = customers
         self.sites = sites
         self.first_sites = first_sites
         self.technicians = technicians
         self.negative = negative
-        self.policies = policies
+        self.contracts = contracts
 
     @classmethod
-    def load(cls, session: Session, policies: Mapping[int, str]) -> QueueLookups:
+    def load(cls, session: Session) -> QueueLookups:
         customers = {
             cid: (name, _TIERS[tier])
             for cid, name, tier in session.execute(
@@ -218,7 +224,17 @@ class QueueLookups:
             first_sites=first_sites,
             technicians=technicians,
             negative=negative,
-            policies=policies,
+            contracts=ContractPolicies(
+                session.execute(
+                    select(
+                        ContractRow.customer_id,
+                        ContractRow.policy,
+                        ContractRow.starts_on,
+                        ContractRow.ends_on,
+                        ContractRow.id,
+                    )
+                )
+            ),
         )
 
 
@@ -238,10 +254,15 @@ class QueueBuilder:
         self._inactive: dict[tuple[str, ...], StoredClock] = {}
 
     def _context(
-        self, customer_id: int, site_id: int | None, priority: str, category: str
+        self,
+        customer_id: int,
+        site_id: int | None,
+        priority: str,
+        category: str,
+        contract_policy: str | None,
     ) -> tuple[Any, ...]:
-        """Everything a row's customer, site, priority and category decide, once per
-        distinct combination (a desk has a few hundred of them, not 100,000)."""
+        """Everything a row's customer, site, priority, category and contract decide, once
+        per distinct combination (a desk has a few hundred of them, not 100,000)."""
         lookups = self.lookups
         customer_name, tier = lookups.customers[customer_id]
         site_name, zone, calendar_name = (
@@ -254,7 +275,7 @@ class QueueBuilder:
                 _PRIORITIES[priority],
                 category,
                 tier,
-                lookups.policies.get(customer_id),
+                contract_policy,
                 zone or "UTC",
                 calendar_name,
             )
@@ -275,8 +296,10 @@ class QueueBuilder:
         return decode_clocks(packed, self.now_text, self._inactive)
 
     def build(self, rows: list[Any]) -> list[QueueEntry]:
-        contexts: dict[tuple[int, int | None, str, str], tuple[Any, ...]] = {}
+        contexts: dict[tuple[int, int | None, str, str, str | None], tuple[Any, ...]] = {}
         context_for = self._context
+        contracts = self.lookups.contracts
+        single_policy = contracts.single.get
         technicians = self.lookups.technicians
         instant = self.instant
         statuses = _STATUSES
@@ -301,10 +324,15 @@ class QueueBuilder:
             packed,
             _next_due_at,
         ) in rows:
-            key = (customer_id, site_id, priority, category)
+            created = instant(created_at)
+            # the contract in force on the day the ticket was opened, as its clocks were
+            policy = single_policy(customer_id)
+            if policy is None and contracts.has_choice(customer_id):
+                policy = contracts.policy(customer_id, created.date())
+            key = (customer_id, site_id, priority, category, policy)
             context = contexts.get(key)
             if context is None:
-                context = contexts[key] = context_for(customer_id, site_id, priority, category)
+                context = contexts[key] = context_for(*key)
             clocks, nearest = decode(packed) if packed else _NO_CLOCKS
             append(
                 new(
@@ -325,7 +353,7 @@ class QueueBuilder:
                         technicians.get(assignee_id) if assignee_id is not None else None,
                         level,
                         version,
-                        instant(created_at),
+                        created,
                         clocks,
                         nearest,
                         context[5],

@@ -371,7 +371,7 @@ class Store:
         sql = self._queue_sql(ticket_ids)
         with gc_paused():
             with self._read() as session:
-                lookups = QueueLookups.load(session, self._contract_policies(session, now.date()))
+                lookups = QueueLookups.load(session)
                 # Executed through the engine (its events and logging see it), fetched as
                 # the driver's plain tuples: no per-value type processing, the builder
                 # converts what it needs.

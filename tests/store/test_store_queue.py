@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -10,16 +10,19 @@ from store_support import FakeClock, small_desk
 
 from desktop_app.domain import (
     ClockState,
+    Contract,
     DeskTicket,
     EventKind,
     Metric,
     Priority,
     Ticket,
     TicketStatus,
+    Tier,
 )
 from desktop_app.domain.queue import StoredClock
 from desktop_app.store import Store, open_store
 from desktop_app.store.clocking import pack_clocks
+from desktop_app.store.previews import ticket_terms
 from desktop_app.store.queue_read import decode_clocks, utc_text
 
 
@@ -200,3 +203,43 @@ def test_packed_clocks_decode_to_the_records_they_were_packed_from(clock: FakeCl
 
     nothing_due, nearest = decode_clocks(pack_clocks([_packed_row(idle)]), utc_text(now))
     assert nothing_due == {Metric.NEXT_UPDATE: idle} and nearest is None
+
+
+def test_a_ticket_runs_under_the_contract_in_force_the_day_it_was_opened(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    """Acme moved from a Bronze to a Gold contract on 1 March: a ticket opened in February
+    keeps the Bronze terms its clocks were computed by, in the queue as in the ticket pane;
+    a ticket opened since runs under Gold."""
+    desk = small_desk()
+    desk.customers[0].contracts = [
+        Contract(0, "Bronze", Tier.BRONZE, date(2024, 6, 1), date(2025, 2, 28)),
+        Contract(0, "Gold", Tier.GOLD, date(2025, 3, 1), date(2025, 12, 31)),
+    ]
+    empty_store.import_desk(desk)
+    alice = next(t.id for t in empty_store.technicians() if t.name == "Alice Tech")
+    acme = next(c.id for c in empty_store.customers() if c.name == "Acme Corp")
+    assert alice is not None and acme is not None
+    opened = {}
+    for day in (date(2025, 2, 27), date(2025, 3, 3)):
+        clock.now = datetime.combine(day, time(15, 0), tzinfo=UTC)
+        opened[day] = empty_store.create_ticket(
+            alice,
+            customer_id=acme,
+            subject=f"Printer down since {day}",
+            category="hardware",
+            priority=Priority.HIGH,
+        )
+    queue = {e.ticket_id: e for e in empty_store.load_queue(clock.now)}
+    context = empty_store.customer_context(acme, clock.now)
+    shown = {}
+    for day, ticket in opened.items():
+        entry = queue[ticket.id]
+        terms = ticket_terms(empty_store, empty_store.ticket(ticket.id), context)
+        assert terms.applied is not None
+        assert entry.policy_name == terms.applied.policy.name  # queue and pane agree
+        target = terms.applied.terms.targets[Metric.RESOLUTION]
+        assert entry.clocks[Metric.RESOLUTION].target == target  # and the stored clocks
+        shown[day] = (entry.policy_name, target)
+    assert shown[date(2025, 2, 27)] != shown[date(2025, 3, 3)]
+    assert shown[date(2025, 3, 3)][0] == empty_store.policy_book().policy("Gold").name
