@@ -19,7 +19,7 @@ see :func:`desktop_app.store.clocking.pack_clocks`) and turns it into a
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -252,6 +252,7 @@ class QueueBuilder:
             _fromisoformat if backend == "sqlite" else _aware_utc
         )
         self._inactive: dict[tuple[str, ...], StoredClock] = {}
+        self._contexts: dict[tuple[int, int | None, str, str, str | None], tuple[Any, ...]] = {}
 
     def _context(
         self,
@@ -295,8 +296,10 @@ class QueueBuilder:
     def _decode_clocks(self, packed: str) -> tuple[dict[Metric, StoredClock], StoredClock | None]:
         return decode_clocks(packed, self.now_text, self._inactive)
 
-    def build(self, rows: list[Any]) -> list[QueueEntry]:
-        contexts: dict[tuple[int, int | None, str, str, str | None], tuple[Any, ...]] = {}
+    def build(self, rows: Iterable[Any], into: list[QueueEntry] | None = None) -> list[QueueEntry]:
+        """The entries of ``rows``, appended to ``into`` (a new list by default); rows may
+        come in chunks, each built as it arrives, so their text is freed as the load goes."""
+        contexts = self._contexts
         context_for = self._context
         contracts = self.lookups.contracts
         single_policy = contracts.single.get
@@ -306,7 +309,7 @@ class QueueBuilder:
         new = _tuple_new
         entry_type = QueueEntry
         decode = self._decode_clocks
-        entries: list[QueueEntry] = []
+        entries: list[QueueEntry] = [] if into is None else into
         append = entries.append
         for (
             ticket_id,

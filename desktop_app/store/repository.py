@@ -370,20 +370,26 @@ class Store:
         engine = self.clock_engine()
         sql = self._queue_sql(ticket_ids)
         with gc_paused():
+            entries: list[QueueEntry] = []
+            order: list[str] = []  # SQLite: each entry's sort key (see _sqlite_queue_order)
             with self._read() as session:
-                lookups = QueueLookups.load(session)
+                builder = QueueBuilder(engine, QueueLookups.load(session), now, self.backend)
                 # Executed through the engine (its events and logging see it), fetched as
-                # the driver's plain tuples: no per-value type processing, the builder
-                # converts what it needs.
+                # the driver's plain tuples in chunks, each built into entries at once: no
+                # per-value type processing, and a chunk's text is freed (and its memory
+                # reused) before the next arrives instead of all of it staying alive.
                 result = session.connection().exec_driver_sql(sql)
                 try:
-                    rows: list[Any] = list(result.cursor.fetchall())
+                    cursor = result.cursor
+                    while chunk := cursor.fetchmany(_QUEUE_CHUNK):
+                        if self.backend == "sqlite":
+                            order.extend(map(_sqlite_queue_order, chunk))
+                        builder.build(chunk, entries)
+                        del chunk
                 finally:
                     result.close()
-            if self.backend == "sqlite":
-                rows.sort(key=_sqlite_queue_order)
-            entries = QueueBuilder(engine, lookups, now, self.backend).build(rows)
-            del rows  # freed before the collector resumes: it then has less to look at
+            if order:  # SQLite sorts strings in C faster than its own ORDER BY
+                entries = [entries[i] for i in sorted(range(len(order)), key=order.__getitem__)]
         return entries
 
     def _queue_sql(self, ticket_ids: Sequence[int] | None = None) -> str:
@@ -1393,6 +1399,9 @@ def _timeline_query() -> Any:
         .where(table.c.ticket_id == bindparam("ticket_id", type_=Integer))
         .order_by(table.c.at, table.c.id)
     )
+
+
+_QUEUE_CHUNK = 4096  # rows fetched and built at a time when the queue loads
 
 
 @functools.cache
