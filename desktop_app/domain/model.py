@@ -213,6 +213,7 @@ class Notification:
     threshold: str | None = None
     read: bool = False
     id: int | None = None
+    recipient_id: int | None = None  # the technician it is for; None: everyone on the desk
 
 
 @dataclass(slots=True)

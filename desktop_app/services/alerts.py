@@ -39,8 +39,10 @@ FIRED_LOOKBACK = 20_000
 
 
 class _Notifications(Protocol):
-    def notifications(self, *, unread_only: bool = False, limit: int = 200) -> list[Notification]:
-        """The persisted in-app list, newest first."""
+    def notifications(
+        self, *, recipient_id: int | None = None, unread_only: bool = False, limit: int = 200
+    ) -> list[Notification]:
+        """The persisted in-app list, newest first (one technician's, or every desk's)."""
         ...
 
     def recorded_breaches(self) -> list[tuple[int, Metric, datetime]]:
@@ -180,13 +182,21 @@ class AlertPlan:
 
 
 def plan_alerts(
-    store: _Notifications, queue: Iterable[QueueEntry], *, show: int = 200
+    store: _Notifications,
+    queue: Iterable[QueueEntry],
+    *,
+    show: int = 200,
+    recipient_id: int | None = None,
 ) -> AlertPlan:
     """A database-thread job: the schedule of the loaded queue, the fired marks from the
-    persisted notifications, and the newest ``show`` notifications for the in-app list."""
+    persisted notifications, and the newest ``show`` notifications for the in-app list.
+
+    With ``recipient_id`` both come from that technician's notifications (and those for
+    everyone): what another technician's desk told them does not count as told here.
+    """
     tickets = [entry for entry in queue if entry.status.is_open]
     entries = schedule_for_queue(tickets)
-    persisted = store.notifications(limit=max(FIRED_LOOKBACK, show))
+    persisted = store.notifications(recipient_id=recipient_id, limit=max(FIRED_LOOKBACK, show))
     # A breach on a ticket's timeline was handled (escalated, announced) by a desk, this
     # one or another: it counts as told, so a restart stays quiet about it.
     handled = [

@@ -343,6 +343,7 @@ def notification_from_row(row: Any) -> Notification:
         threshold=row.threshold,
         read=bool(row.read),
         id=row.id,
+        recipient_id=row.recipient_id,
     )
 
 

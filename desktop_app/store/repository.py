@@ -27,6 +27,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -1187,10 +1188,18 @@ class Store:
     # --- notifications ----------------------------------------------------------------------
 
     def add_notification(self, notification: Notification) -> Notification:
-        """Keep a notification in the in-app list (written by the monitor, not a person)."""
+        """Keep a notification in the in-app list of its recipient (of everyone without
+        one); written by a desk's monitor, not by a person."""
         require_aware(notification.created_at, "notification time")
         with self._write(None, "add_notification") as action:
+            recipient = notification.recipient_id
+            if recipient is not None and action.session.get(TechnicianRow, recipient) is None:
+                raise NotFoundError(
+                    f"No technician has id {recipient} to receive the notification; "
+                    "sign in again or reload the technicians."
+                )
             row = NotificationRow(
+                recipient_id=recipient,
                 created_at=notification.created_at,
                 kind=notification.kind,
                 title=notification.title,
@@ -1205,23 +1214,35 @@ class Store:
             action.record("notification", row.id, None, {"kind": row.kind, "title": row.title})
             return replace(notification, id=row.id)
 
-    def notifications(self, *, unread_only: bool = False, limit: int = 200) -> list[Notification]:
+    def notifications(
+        self, *, recipient_id: int | None = None, unread_only: bool = False, limit: int = 200
+    ) -> list[Notification]:
+        """The newest notifications first: with ``recipient_id``, that technician's own and
+        those for everyone; without, every desk's."""
         with self._read() as session:
             query = (
                 select(NotificationRow)
                 .order_by(NotificationRow.created_at.desc(), NotificationRow.id.desc())
                 .limit(limit)
             )
+            if recipient_id is not None:
+                query = query.where(_visible_to(recipient_id))
             if unread_only:
                 query = query.where(NotificationRow.read.is_(False))
             return [convert.notification_from_row(r) for r in session.scalars(query)]
 
     def mark_notifications_read(self, actor_id: int, notification_ids: Iterable[int]) -> int:
+        """Mark the technician's own (and everyone's) notifications among ``ids`` read;
+        another technician's stay as they are. Returns how many changed."""
         ids = sorted(set(notification_ids))
         with self._write(actor_id, "mark_notifications_read") as action:
             result = action.session.execute(
                 update(NotificationRow)
-                .where(NotificationRow.id.in_(ids), NotificationRow.read.is_(False))
+                .where(
+                    NotificationRow.id.in_(ids),
+                    NotificationRow.read.is_(False),
+                    _visible_to(actor_id),
+                )
                 .values(read=True)
             )
             count = int(getattr(result, "rowcount", 0) or 0)
@@ -1416,6 +1437,13 @@ def _clock_upsert(backend: str) -> Any:
             for name in table.c.keys()  # noqa: SIM118 - column names, not columns
             if name not in ("ticket_id", "metric")
         },
+    )
+
+
+def _visible_to(technician_id: int) -> Any:
+    """Notifications for this technician, and those recorded for everyone."""
+    return or_(
+        NotificationRow.recipient_id == technician_id, NotificationRow.recipient_id.is_(None)
     )
 
 

@@ -246,9 +246,13 @@ class AuditRow(Base):
 
 
 class NotificationRow(Base):
-    """The in-app notification list (revision 0002)."""
+    """The in-app notification list (revision 0002); each for one technician (0004), or
+    for everyone when recorded before recipients existed."""
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_recipient_id_created_at", "recipient_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(index=True)
@@ -261,3 +265,6 @@ class NotificationRow(Base):
     metric: Mapped[str | None] = mapped_column(String(20))
     threshold: Mapped[str | None] = mapped_column(String(50))
     read: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("technicians.id", ondelete="CASCADE")
+    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import tzinfo
 
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
@@ -157,6 +158,7 @@ class AlertsWiring(QObject):
         self.monitor.armed.connect(self.tray.refresh)
 
         session.ready.connect(self._on_ready)
+        session.technicianChanged.connect(self._on_technician_changed)
         self._service.queueLoaded.connect(self._on_queue_loaded)
         self._service.ticketChanged.connect(self._on_ticket_changed)
         self._service.ticketClosed.connect(self._on_ticket_closed)
@@ -190,13 +192,27 @@ class AlertsWiring(QObject):
     @Slot()
     def _on_ready(self) -> None:
         """The session showed its queue: plan from the tickets it has just loaded."""
-        entries = self._session.model.entries()
-        self._plan(lambda store: plan_alerts(store, entries))
+        self._plan_for(self._session.model.entries())
 
     @Slot(list)
     def _on_queue_loaded(self, entries: list[QueueEntry]) -> None:
         """Someone reloaded the queue through the service: plan from what it read."""
-        self._plan(lambda store: plan_alerts(store, entries))
+        self._plan_for(entries)
+
+    @Slot(object)
+    def _on_technician_changed(self, _technician: object) -> None:
+        """Someone else signed in here: their list, and what they have been told."""
+        if self._loaded:
+            self._plan_for(self._session.model.entries())
+
+    def _recipient(self) -> int | None:
+        """Whom this desk's notifications are for: the technician signed in here."""
+        me = self._session.me
+        return me.id if me is not None else None
+
+    def _plan_for(self, entries: list[QueueEntry]) -> None:
+        recipient = self._recipient()
+        self._plan(lambda store: plan_alerts(store, entries, recipient_id=recipient))
 
     def _plan(self, job: Callable[[Store], AlertPlan]) -> None:
         if self._stopped or not self._service.is_running:
@@ -272,7 +288,10 @@ class AlertsWiring(QObject):
         return f"{entry.number} · {subject}{who}"
 
     def _record(self, notification: Notification) -> None:
-        """The notifier's sink: keep it in the store, then list it."""
+        """The notifier's sink: keep it in the store for the technician signed in here,
+        then list it."""
+        if notification.recipient_id is None:
+            notification = replace(notification, recipient_id=self._recipient())
         if self._stopped or not self._service.is_running:
             self._listed(notification)
             return

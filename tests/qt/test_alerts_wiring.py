@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from desktop_app.domain import EventKind, Metric, Priority, Role
@@ -30,7 +31,7 @@ from desktop_app.services.notifier import Channel, Delivery
 from desktop_app.sla.schedule import Schedule, ScheduleEntry
 from desktop_app.store import Store, open_store
 from desktop_app.views.alerts_wiring import AlertsWiring
-from desktop_app.views.desk_session import DeskSession
+from desktop_app.views.desk_session import TECHNICIAN_KEY, DeskSession
 from desktop_app.views.main_window import MainWindow
 from support.demo_desks import unhandled_demo_desk
 
@@ -463,3 +464,41 @@ def test_a_breach_already_on_the_timeline_is_not_announced_again(
     assert announced.isdisjoint({(t, m) for t, m, _at in recorded})
     audit = read(qtbot, desk, lambda s: s.audit_log("ticket", limit=100_000))
     assert len([a for a in audit if a.action == "record_breach"]) == len(recorded)
+
+
+def test_each_technician_is_told_on_their_own_desk(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    """A manager and a dispatcher share the desk's database: what one was told does not fill
+    the other's list or count as told to them; switching who is signed in switches it."""
+    first = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    me = first.session.me
+    assert me is not None and me.role is not Role.TECHNICIAN  # told about every ticket
+    stored = read(qtbot, first, lambda s: s.notifications(limit=10_000))
+    assert stored and {n.recipient_id for n in stored} == {me.id}
+    other = next(
+        t
+        for t in read(qtbot, first, lambda s: s.technicians())
+        if t.role is Role.DISPATCHER and t.id != me.id
+    )
+    first.wiring.stop()
+    first.session.stop()
+    desks.remove(first)
+
+    tmp_settings.setValue(TECHNICIAN_KEY, other.id)
+    clock.advance(minutes=1)
+    second = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    assert second.session.me is not None and second.session.me.id == other.id
+    listed = second.wiring.panel.model.items()
+    assert {n.recipient_id for n in listed} == {other.id}  # none of the first one's
+    # told nothing yet, the dispatcher gets their own start-up summary
+    assert [n.kind for n in listed].count("summary") == 1
+
+    combo = second.window.findChild(QComboBox, "technicianCombo")
+    assert combo is not None
+    with qtbot.waitSignal(second.wiring.planned, timeout=WAIT_MS):
+        combo.setCurrentIndex(combo.findData(me.id))
+    settle(qtbot, second)
+    shown = {n.id for n in second.wiring.panel.model.items()}
+    assert {n.id for n in stored} <= shown
+    assert all(n.recipient_id == me.id for n in second.wiring.panel.model.items())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import column, insert, inspect, select, table, text
 from sqlalchemy.exc import IntegrityError
 
 from desktop_app.domain import ClockState, Metric, TicketStatus
@@ -30,6 +30,7 @@ from desktop_app.store.schema import (
     TicketRow,
 )
 from desktop_app.store.settings import ENV_DATABASE_URL, SettingsError, database_url
+from desktop_app.store.types import UTCDateTime
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
@@ -348,7 +349,7 @@ def test_upgrade_keeps_every_row_and_fills_the_new_column(db_url: str, tmp_path:
 
     backup = upgrade_schema(engine, backup_dir=tmp_path / "backups")
 
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     assert _snapshot(engine) == before
     with engine.connect() as conn:
         due = dict(conn.execute(select(TicketRow.id, TicketRow.next_due_at)).all())
@@ -391,6 +392,45 @@ def test_upgrade_keeps_every_row_and_fills_the_new_column(db_url: str, tmp_path:
     assert queue[0].status is TicketStatus.OPEN
     assert queue[0].open_negative_criticism == 1
     store.close()
+
+
+def test_notifications_recorded_before_recipients_stay_visible_to_everyone(
+    db_url: str,
+) -> None:
+    engine = make_engine(db_url)
+    upgrade_schema(engine, "0003")
+    _fill_first_revision(engine)
+    # the table as revision 0003 has it (no recipient column)
+    notifications = table(
+        "notifications",
+        *(column(name) for name in ("kind", "title", "body", "ticket_id", "read")),
+        column("created_at", UTCDateTime()),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            insert(notifications),
+            {
+                "created_at": T0,
+                "kind": "breach",
+                "title": "Response breached",
+                "body": "T-1",
+                "ticket_id": 1,
+                "read": False,
+            },
+        )
+    upgrade_schema(engine)
+    assert current_revision(engine) == "0004"
+    engine.dispose()
+    store = open_store(db_url, upgrade=False)
+    try:
+        for technician in (1, None):
+            listed = store.notifications(recipient_id=technician)
+            assert [(n.title, n.ticket_id, n.recipient_id) for n in listed] == [
+                ("Response breached", 1, None)
+            ]
+            assert listed[0].created_at == T0
+    finally:
+        store.close()
 
 
 def test_open_store_backs_up_only_when_an_upgrade_is_needed(tmp_path: Path) -> None:

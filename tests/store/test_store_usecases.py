@@ -554,6 +554,41 @@ def test_notifications_add_list_and_mark_read(
         store.add_notification(Notification(datetime(2025, 1, 1), "arrival", "x", "y"))
 
 
+def test_each_technician_sees_their_own_notifications_and_everyones(
+    store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
+) -> None:
+    """On a shared server every desk records what it told the technician signed in there:
+    Alice's desk does not fill Bob's list, and reading hers leaves his unread."""
+    ticket = _open(store, people, desk_ids)
+
+    def told(recipient: int | None, title: str) -> Notification:
+        return store.add_notification(
+            Notification(
+                clock.advance(minutes=1), "warning", title, ticket.number,
+                ticket_id=_id(ticket), recipient_id=recipient,
+            )
+        )  # fmt: skip
+
+    everyone = told(None, "Recorded before recipients")
+    alices = told(people.alice, "For Alice")
+    bobs = told(people.bob, "For Bob")
+    assert alices.recipient_id == people.alice
+
+    def titles(recipient: int | None, **kwargs: bool) -> list[str]:
+        return [n.title for n in store.notifications(recipient_id=recipient, **kwargs)]
+
+    assert titles(people.alice) == ["For Alice", "Recorded before recipients"]
+    assert titles(people.bob) == ["For Bob", "Recorded before recipients"]
+    assert titles(None) == ["For Bob", "For Alice", "Recorded before recipients"]
+    ids = [n.id for n in (everyone, alices, bobs) if n.id is not None]
+    assert store.mark_notifications_read(people.alice, ids) == 2  # not Bob's
+    assert titles(people.bob, unread_only=True) == ["For Bob"]
+    assert titles(people.alice, unread_only=True) == []
+    with pytest.raises(NotFoundError, match="No technician has id 987654"):
+        told(987_654, "For nobody")
+    assert len(titles(None)) == 3  # nothing half-written
+
+
 def test_policies_and_calendars_come_from_the_database(store: Store) -> None:
     assert {p.name for p in store.policies()} >= {"Gold", "Standard", "Outage 24x7"}
     assert [c.name for c in store.calendars()] == ["Office hours"]
