@@ -12,7 +12,11 @@ never re-sorts:
 * filters and search are applied here, over the already sorted list, so no proxy model
   calls back into Python for every comparison;
 * selection and scroll survive: rows are ids with cached keys, and Qt's persistent
-  indexes follow every move.
+  indexes follow every move;
+* a large desk first shows the tickets that breach first (``partial``); the whole queue
+  then takes their place as one layout change, so the technician's selection and current
+  ticket stay, and a change seen meanwhile is never undone by an older read (versions
+  decide, see :meth:`QueueModel.load`).
 """
 
 from __future__ import annotations
@@ -243,6 +247,13 @@ def prepare_queue(entries: Iterable[QueueEntry]) -> PreparedQueue:
     return PreparedQueue(rows, keys, warnings)
 
 
+def _discard(items: list[tuple[float, int]], item: tuple[float, int]) -> None:
+    """Remove ``item`` from the sorted list ``items`` if it is there."""
+    i = bisect_left(items, item)
+    if i < len(items) and items[i] == item:
+        del items[i]
+
+
 def format_remaining(seconds: float) -> str:
     """``2 d 3 h``, ``3 h 10 min``, ``25 min``, ``45 s`` — the size of a remainder."""
     seconds = abs(seconds)
@@ -291,6 +302,9 @@ class QueueModel(QAbstractTableModel):
         self._filter = QueueFilter()
         self._last_tick = now()
         self.partial = False  # only the first screenful is loaded so far
+        # while partial: ticket id -> (version last seen, closed?) for every change the
+        # queue was told about, so the whole queue's read cannot undo a newer one
+        self._seen_while_partial: dict[int, tuple[int, bool]] = {}
         self._zones: dict[str, ZoneInfo] = {}
 
     # ------------------------------------------------------------------ Qt model API
@@ -438,9 +452,22 @@ class QueueModel(QAbstractTableModel):
 
         Pass a :class:`PreparedQueue` built off the GUI thread for large desks.
         ``partial`` marks a first screenful (the tickets that breach first) shown while
-        the whole queue is still loading; counts then say so."""
-        self.partial = partial
+        the whole queue is still loading; counts then say so.
+
+        The whole queue arriving after a first screenful replaces it as one layout change:
+        selected and current tickets stay selected and current. A change the queue was
+        told about meanwhile (:meth:`upsert`, :meth:`remove`) wins over the whole queue's
+        row when that row carries an older version, so a read that started before the
+        change cannot undo it."""
         prepared = entries if isinstance(entries, PreparedQueue) else prepare_queue(entries)
+        if self.partial and not partial:
+            self._merge_changes_seen_while_partial(prepared)
+            self.partial = False
+            self._seen_while_partial = {}
+            self._swap_keeping_selection(prepared)
+            return
+        self.partial = partial
+        self._seen_while_partial = {}
         if self._visible:
             self.beginRemoveRows(QModelIndex(), 0, len(self._visible) - 1)
             self._visible = []
@@ -456,12 +483,49 @@ class QueueModel(QAbstractTableModel):
         self._last_tick = self._now()
         self.countsChanged.emit()
 
+    def _merge_changes_seen_while_partial(self, prepared: PreparedQueue) -> None:
+        """Keep what :meth:`upsert` / :meth:`remove` said while partial wherever the whole
+        queue's row is older (a lower version). Where it cannot tell (a ticket closed that
+        was never shown, a ticket missing from the whole queue), the later read wins."""
+        rows, keys, warnings = prepared.rows, prepared.keys, prepared.warnings
+        for ticket_id, (version, closed) in self._seen_while_partial.items():
+            loaded = rows.get(ticket_id)
+            if loaded is None or loaded.entry.version > version:
+                continue
+            if loaded.entry.version == version and not closed:
+                continue  # the same version: the whole queue's row is as new
+            del keys[bisect_left(keys, loaded.key)]
+            if loaded.warn_ts is not None:
+                _discard(warnings, (loaded.warn_ts, ticket_id))
+            if closed:
+                del rows[ticket_id]
+                continue
+            mine = self._rows_by_id[ticket_id]
+            rows[ticket_id] = mine
+            insort(keys, mine.key)
+            if mine.warn_ts is not None:
+                insort(warnings, (mine.warn_ts, ticket_id))
+
+    def _swap_keeping_selection(self, prepared: PreparedQueue) -> None:
+        """Replace every row at once; persistent indexes (selection, current) follow their
+        ticket, or become invalid when it is no longer shown."""
+        self._rows_by_id = prepared.rows
+        self._all = prepared.keys
+        self._warnings = prepared.warnings
+        self._relayout(self._filtered(self._all))
+        self._last_tick = self._now()
+        self.countsChanged.emit()
+
     def upsert(self, entry: QueueEntry) -> None:
         """A ticket changed (or arrived): move, insert, update or remove its one row."""
         if not entry.status.is_open:
             self.remove(entry.ticket_id)
             return
         old = self._rows_by_id.get(entry.ticket_id)
+        if old is not None and old.entry.version > entry.version:
+            return  # an older read of the ticket arriving late: the queue has newer
+        if self.partial:
+            self._seen_while_partial[entry.ticket_id] = (entry.version, False)
         new = _make_row(entry)
         old_row = self.row_of(entry.ticket_id) if old is not None else None
         if old is not None:
@@ -491,6 +555,8 @@ class QueueModel(QAbstractTableModel):
         old = self._rows_by_id.pop(ticket_id, None)
         if old is None:
             return
+        if self.partial:
+            self._seen_while_partial[ticket_id] = (old.entry.version, True)
         self._all.pop(bisect_left(self._all, old.key))
         if old.warn_ts is not None:
             self._forget_warning(old)
@@ -503,10 +569,7 @@ class QueueModel(QAbstractTableModel):
 
     def _forget_warning(self, row: _Row) -> None:
         assert row.warn_ts is not None
-        item = (row.warn_ts, row.key[4])
-        i = bisect_left(self._warnings, item)
-        if i < len(self._warnings) and self._warnings[i] == item:
-            del self._warnings[i]
+        _discard(self._warnings, (row.warn_ts, row.key[4]))
 
     def _move_visible(self, old_row: int, key: SortKey) -> None:
         old_key = self._visible[old_row]
@@ -539,19 +602,26 @@ class QueueModel(QAbstractTableModel):
         self._refilter()
 
     def _refilter(self) -> None:
-        visible = self._filtered(self._all)
+        self._relayout(self._filtered(self._all))
+        self._last_tick = self._now()
+
+    def _relayout(self, visible: list[SortKey]) -> None:
+        """Show ``visible`` instead of the current rows as one layout change: persistent
+        indexes (the view's selection, current index) follow their ticket by id, found by
+        bisect, or become invalid when it is no longer shown."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
-        ids = [self._visible[i.row()][4] if i.isValid() else None for i in persistent]
+        shown = self._visible
+        ids = [
+            shown[i.row()][4] if i.isValid() and i.row() < len(shown) else None for i in persistent
+        ]
         self._visible = visible
-        positions = {key[4]: i for i, key in enumerate(visible)}
-        replacement = []
-        for index, ticket_id in zip(persistent, ids, strict=True):
-            row = positions.get(ticket_id) if ticket_id is not None else None
-            replacement.append(QModelIndex() if row is None else self.index(row, index.column()))
+        replacement = [
+            QModelIndex() if ticket_id is None else self.index_of(ticket_id, index.column())
+            for index, ticket_id in zip(persistent, ids, strict=True)
+        ]
         self.changePersistentIndexList(persistent, replacement)
         self.layoutChanged.emit()
-        self._last_tick = self._now()
 
     def _filtered(self, keys: Sequence[SortKey]) -> list[SortKey]:
         f = self._filter

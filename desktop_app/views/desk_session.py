@@ -1,9 +1,11 @@
 """A technician's session at the desk: the queue window wired to the desk service.
 
 It opens the database (on the service's thread), offers the demo desk when the database
-is empty, loads the queue, and from then on turns every ticket change reported by the
-service into one row moving in the queue. Filters, search and the signed-in technician
-live here too. It holds no business rules: the store decides, the model orders.
+is empty, loads the queue (first the tickets that breach first, then the whole queue in
+their place, keeping what the technician selected meanwhile), and from then on turns
+every ticket change reported by the service into one row moving in the queue. Filters,
+search and the signed-in technician live here too. It holds no business rules: the store
+decides, the model orders.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from desktop_app.models.queue_model import (
 )
 from desktop_app.services.desk import DeskService, DeskSummary
 from desktop_app.views.main_window import MainWindow
-from desktop_app.views.queue_view import QueueKeys, QueueStatus, QueueTicker, configure_queue_view
+from desktop_app.views.queue_view import (
+    QueueKeys,
+    QueueStatus,
+    QueueTicker,
+    configure_queue_view,
+    keeping_view_anchored,
+)
 
 TECHNICIAN_KEY = "Desk/technicianId"
 # The first screenful, shown before the whole queue has loaded.
@@ -107,6 +115,7 @@ class DeskSession(QObject):
         # One undo history for every action of the session (replies, assignments, drops).
         self.undo_stack = QUndoStack(self)
         self._add_undo_actions()
+        self._selected: int | None = None  # the ticket last announced by ticketSelected
         window.queue_view.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
         self._who = QComboBox(window)
@@ -157,7 +166,16 @@ class DeskSession(QObject):
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         ticket_id = current.data(TICKET_ID_ROLE) if current.isValid() else None
-        self.ticketSelected.emit(ticket_id if isinstance(ticket_id, int) else None)
+        self._selected = ticket_id if isinstance(ticket_id, int) else None
+        self.ticketSelected.emit(self._selected)
+
+    def _announce_current_if_changed(self) -> None:
+        """Qt says nothing when a layout change drops the current row (its ticket left the
+        queue): say it, so the panes do not keep showing it as selected."""
+        current = self._window.queue_view.currentIndex()
+        ticket_id = current.data(TICKET_ID_ROLE) if current.isValid() else None
+        if (ticket_id if isinstance(ticket_id, int) else None) != self._selected:
+            self._on_current_changed(current, QModelIndex())
 
     # ------------------------------------------------------------------ state
 
@@ -273,12 +291,16 @@ class DeskSession(QObject):
         self._tell("Cannot load the desk", f"{exc}")
 
     def _on_queue_loaded(self, prepared: PreparedQueue) -> None:
-        self._model.load(prepared)
+        # The whole queue takes the first screenful's place: the selection, the current
+        # ticket (and the panes showing it) stay, and so does its place on screen.
+        with keeping_view_anchored(self._window.queue_view, self._model):
+            self._model.load(prepared)
+            self._refilter()
+        self._announce_current_if_changed()
         self._loaded_in = time.perf_counter() - self._started_at
         self._window.statusBar().showMessage(
             f"{self._model.total()} open tickets loaded in {self._loaded_in:.1f} s", 5000
         )
-        self._refilter()
         # draw the first screenful now: what attaches to `ready` (the board, the alerts)
         # may keep the GUI busy a moment on a large desk, and the queue comes first
         self._window.queue_view.viewport().repaint()

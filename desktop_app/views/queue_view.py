@@ -2,10 +2,15 @@
 
 The tick runs only while the window is shown (a named QTimer stopped on hide and on
 minimise) and refreshes only the rows the view displays, so its cost does not grow with
-the size of the desk.
+the size of the desk. :func:`keeping_view_anchored` keeps what the technician looks at
+in place while the whole queue replaces its first screenful.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
@@ -135,6 +140,60 @@ class QueueKeys(QObject):
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class ViewAnchor:
+    """A ticket on screen and the top of its row, in viewport pixels."""
+
+    ticket_id: int
+    y: int
+
+
+def _on_screen(view: QTableView, row: int) -> bool:
+    y = view.rowViewportPosition(row)
+    return row >= 0 and y + view.rowHeight(row) > 0 and y < view.viewport().height()
+
+
+def view_anchors(view: QTableView) -> list[ViewAnchor]:
+    """What the technician is looking at, best first: the current ticket when its row is
+    on screen, then the ticket in the first row shown whole."""
+    anchors = []
+    top = view.rowAt(0)
+    if top >= 0 and view.rowViewportPosition(top) < 0:
+        top += 1  # the top row is cut off (scrolled to the end): the first whole one
+    for row in (view.currentIndex().row(), top):
+        if row >= 0 and _on_screen(view, row):
+            ticket_id = view.model().index(row, 0).data(TICKET_ID_ROLE)
+            if isinstance(ticket_id, int):
+                anchors.append(ViewAnchor(ticket_id, view.rowViewportPosition(row)))
+    return anchors
+
+
+def restore_view_anchor(view: QTableView, model: QueueModel, anchors: list[ViewAnchor]) -> None:
+    """Scroll so the first anchor still shown sits where it was on screen."""
+    for anchor in anchors:
+        row = model.row_of(anchor.ticket_id)
+        if row is None:
+            continue
+        view.updateGeometries()  # the scroll range of the new row count, now
+        shift = view.rowViewportPosition(row) - anchor.y
+        bar = view.verticalScrollBar()
+        if view.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel:
+            bar.setValue(bar.value() + shift)
+        else:  # the bar counts rows (of equal height in the queue)
+            bar.setValue(bar.value() + round(shift / max(1, view.rowHeight(row))))
+        return
+
+
+@contextmanager
+def keeping_view_anchored(view: QTableView, model: QueueModel) -> Iterator[None]:
+    """Keep the current ticket (or else the top row's) where it is on screen across a
+    change of many rows, such as the whole queue replacing its first screenful.
+    (Scrolling by rows, the view may shift by part of a row.)"""
+    anchors = view_anchors(view)
+    yield
+    restore_view_anchor(view, model, anchors)
+
+
 def configure_queue_view(view: QTableView, model: QueueModel) -> None:
     """Row selection, sensible column sizes, no sorting by header (the queue is ordered by
     breach time, always), drag enabled for the dispatch board."""
@@ -172,6 +231,10 @@ __all__ = [
     "QueueKeys",
     "QueueStatus",
     "QueueTicker",
+    "ViewAnchor",
     "configure_queue_view",
+    "keeping_view_anchored",
+    "restore_view_anchor",
     "status_text",
+    "view_anchors",
 ]

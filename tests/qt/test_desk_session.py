@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QMenu
 
 from desktop_app.domain import Role
-from desktop_app.models.queue_model import QueueModel
+from desktop_app.domain.queue import QueueEntry
+from desktop_app.models.queue_model import TICKET_ID_ROLE, QueueModel
 from desktop_app.services.desk import DeskService
+from desktop_app.store import Store, open_store
 from desktop_app.store import demo as demo_module
-from desktop_app.store import open_store
 from desktop_app.views.desk_session import TECHNICIAN_KEY, DeskSession
+from desktop_app.views.detail_panel import DetailPanel
 from desktop_app.views.main_window import MainWindow
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -248,3 +251,139 @@ def test_the_tickets_that_breach_first_show_before_the_whole_queue(
     assert window.summary_label.text().startswith("30 open")
     # the first five were the five nearest deadlines of the whole queue
     assert head == [model.ticket_id_at(r) for r in range(5)]
+
+
+# --- the whole queue arriving while the technician works on the first screenful ---------
+
+
+class Gate:
+    """Holds a job on the database thread until the test opens it. A safety timer opens it
+    anyway after ``safety_s``, so a regression fails instead of hanging the run."""
+
+    def __init__(self, safety_s: float = 20.0) -> None:
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+        self._safety = threading.Timer(safety_s, self.opened.set)
+        self._safety.daemon = True
+        self._safety.start()
+
+    def hold(self) -> None:
+        self.reached.set()
+        self.opened.wait()
+
+    def open(self) -> None:
+        self.opened.set()
+        self._safety.cancel()
+
+
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    g = Gate()
+    yield g
+    g.open()
+
+
+def _store_holding_the_whole_queue(url: str, gate: Gate) -> Store:
+    """A store whose whole-queue read answers only when the gate opens, with what it read
+    before: changes made meanwhile are newer than its answer."""
+    store = open_store(url, clock=lambda: NOW)
+    read = store.load_queue
+
+    def load_queue(*args: Any, **kwargs: Any) -> list[QueueEntry]:
+        entries = read(*args, **kwargs)
+        gate.hold()
+        return entries
+
+    store.load_queue = load_queue  # type: ignore[method-assign]
+    return store
+
+
+def test_the_whole_queue_keeps_what_the_technician_chose_on_the_first_screenful(
+    qtbot: Any,
+    filled_url: str,
+    tmp_settings: QSettings,
+    running: list[Any],
+    monkeypatch: Any,
+    gate: Gate,
+) -> None:
+    import desktop_app.views.desk_session as module
+
+    monkeypatch.setattr(module, "HEAD_ROWS", 8)
+    dialogs = Dialogs(True)
+    window = MainWindow(tmp_settings)
+    qtbot.addWidget(window)
+    service = DeskService(lambda: _store_holding_the_whole_queue(filled_url, gate))
+    model = QueueModel(window, now=NOW.timestamp)
+    session = DeskSession(window, service, model, tmp_settings, ask=dialogs.ask, tell=dialogs.tell)
+    panel = DetailPanel(session, now=lambda: NOW)
+    running.append(session)
+    window.show()
+    qtbot.waitExposed(window)
+    session.start()
+    qtbot.waitUntil(lambda: model.partial and model.rowCount() == 8, timeout=30_000)
+    qtbot.waitUntil(gate.reached.is_set, timeout=30_000)  # the whole queue has been read
+    head = [model.ticket_id_at(r) for r in range(8)]
+    chosen, also, closed_elsewhere, changed_elsewhere = head[3], head[1], head[5], head[6]
+
+    # the technician opens a ticket and selects another one beside it
+    view = window.queue_view
+    view.setCurrentIndex(model.index_of(chosen))
+    view.selectionModel().select(
+        model.index_of(also),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert panel.current_ticket == chosen
+    # another window closes one ticket and changes another; the desk hears of it now
+    other = open_store(filled_url, clock=lambda: NOW)
+    try:
+        dispatcher = next(t for t in other.technicians() if t.role is Role.DISPATCHER)
+        worker = next(t for t in other.technicians() if t.role is Role.TECHNICIAN)
+        version = other.ticket(closed_elsewhere).version
+        other.resolve(dispatcher.id, closed_elsewhere, version, "fixed on site")
+        other.assign(
+            dispatcher.id, {changed_elsewhere: other.ticket(changed_elsewhere).version}, worker.id
+        )
+        changed = other.queue_entry(changed_elsewhere)
+    finally:
+        other.close()
+    assert changed is not None
+    service.ticketClosed.emit(closed_elsewhere)
+    service.ticketChanged.emit(changed)
+    # and this desk itself changes a ticket: that write waits behind the whole queue
+    mine = head[0]
+    expected = model.entry(mine)
+    assert expected is not None
+    service.act(
+        "Assigning",
+        lambda store: store.assign(dispatcher.id, {mine: expected.version}, worker.id),
+        [mine],
+    )
+
+    with qtbot.waitSignals(
+        [session.ready, panel.ticketShown],
+        timeout=30_000,
+        check_params_cbs=[None, lambda ticket_id: ticket_id == chosen],
+    ):
+        gate.open()
+
+    assert not model.partial and model.total() == 29
+    assert view.currentIndex().data(TICKET_ID_ROLE) == chosen
+    selected = {i.data(TICKET_ID_ROLE) for i in view.selectionModel().selectedRows()}
+    assert selected == {chosen, also}
+    assert panel.current_ticket == chosen
+    assert panel.ticket_view is not None and panel.ticket_view.ticket.id == chosen
+    row = model.row_of(chosen)
+    assert row is not None
+    assert 0 <= view.rowViewportPosition(row) < view.viewport().height()
+    # changes heard while the whole queue loaded are not undone by its older read
+    assert model.entry(closed_elsewhere) is None
+    kept = model.entry(changed_elsewhere)
+    assert kept is not None and kept.version == changed.version
+    assert kept.assignee_id == worker.id
+    # the desk's own write lands after the whole queue
+    qtbot.waitUntil(
+        lambda: (e := model.entry(mine)) is not None and e.version == expected.version + 1,
+        timeout=30_000,
+    )
+    assert dialogs.problems == []
+    panel.stop()

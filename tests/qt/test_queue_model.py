@@ -285,3 +285,148 @@ def test_at_risk_follows_the_engines_warning_rule(now: FakeNow) -> None:
     assert m.state_of(m._rows_by_id[1]) is RowState.OK
     now.advance(minutes=8, seconds=1)
     assert m.state_of(m._rows_by_id[1]) is RowState.WARNING
+
+
+# --- the whole queue arriving after its first screenful ----------------------------------
+
+
+def _whole_queue() -> list[Any]:
+    """Ten tickets; the first screenful is the four that breach first (ids 1-4)."""
+    return [entry(i, timedelta(minutes=10 * i)) for i in range(1, 11)]
+
+
+def test_the_whole_queue_keeps_the_selection_and_current_ticket_of_the_first_screenful(
+    qtmodeltester: Any, now: FakeNow
+) -> None:
+    whole = _whole_queue()
+    m = QueueModel(now=now)
+    m.load(whole[:4], partial=True)
+    qtmodeltester.check(m, force_py=True)
+    selection = QItemSelectionModel(m)
+    selection.setCurrentIndex(
+        m.index_of(3, Column.SUBJECT),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    selection.select(
+        m.index_of(1),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    removed: list[object] = []
+    m.rowsRemoved.connect(lambda *args: removed.append(args))
+    m.modelReset.connect(lambda: removed.append("reset"))
+
+    m.load(whole)
+
+    assert not m.partial and m.total() == 10 and m.rowCount() == 10
+    assert removed == []  # the first screenful was never taken away
+    assert selection.currentIndex().data(TICKET_ID_ROLE) == 3
+    assert selection.currentIndex().column() == Column.SUBJECT
+    assert sorted(m.data(i, TICKET_ID_ROLE) for i in selection.selectedRows()) == [1, 3]
+    assert ids(m) == list(range(1, 11))
+
+
+def test_the_whole_queue_keeps_the_selection_when_tickets_land_ahead_of_it(
+    now: FakeNow,
+) -> None:
+    # a ticket created while the whole queue was read breaches before the selected one
+    m = QueueModel(now=now)
+    m.load([entry(1, timedelta(minutes=10)), entry(2, timedelta(minutes=20))], partial=True)
+    selection = QItemSelectionModel(m)
+    selection.setCurrentIndex(
+        m.index_of(2),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    m.load(
+        [
+            entry(1, timedelta(minutes=10)),
+            entry(9, timedelta(minutes=15)),
+            entry(2, timedelta(minutes=20)),
+            entry(3, timedelta(minutes=30)),
+        ]
+    )
+    assert ids(m) == [1, 9, 2, 3]
+    assert selection.currentIndex().row() == 2
+    assert [m.data(i, TICKET_ID_ROLE) for i in selection.selectedRows()] == [2]
+
+
+def test_a_selected_ticket_missing_from_the_whole_queue_loses_its_selection(
+    now: FakeNow,
+) -> None:
+    m = QueueModel(now=now)
+    m.load([entry(1, timedelta(minutes=10)), entry(2, timedelta(minutes=20))], partial=True)
+    selection = QItemSelectionModel(m)
+    selection.setCurrentIndex(
+        m.index_of(2),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    # the whole queue knows ticket 2 was closed meanwhile
+    m.load([entry(1, timedelta(minutes=10)), entry(3, timedelta(minutes=30))])
+    assert ids(m) == [1, 3]
+    assert not selection.currentIndex().isValid()
+    assert selection.selectedRows() == []
+
+
+def test_a_change_seen_while_the_queue_loads_is_not_undone_by_an_older_read(
+    now: FakeNow,
+) -> None:
+    whole = _whole_queue()
+    m = QueueModel(now=now)
+    m.load(whole[:4], partial=True)
+    # ticket 2 changed (a reply moved its deadline) after the whole queue was read
+    newer = entry(2, timedelta(hours=9))._replace(version=2, assignee_id=7)
+    m.upsert(newer)
+    m.load(whole)  # read before that change: ticket 2 at version 1
+    kept = m.entry(2)
+    assert kept is not None and kept.version == 2 and kept.assignee_id == 7
+    assert ids(m) == [1, 3, 4, 5, 6, 7, 8, 9, 10, 2]  # in its new place, once
+    total, _at_risk, _breached, _next = m.counts()
+    assert total == 10
+
+
+def test_a_newer_whole_queue_wins_over_a_change_seen_while_loading(now: FakeNow) -> None:
+    whole = _whole_queue()
+    m = QueueModel(now=now)
+    m.load(whole[:4], partial=True)
+    m.upsert(entry(2, timedelta(hours=9))._replace(version=2))
+    newest = entry(2, timedelta(minutes=5))._replace(version=3)
+    m.load([newest if e.ticket_id == 2 else e for e in whole])
+    kept = m.entry(2)
+    assert kept is not None and kept.version == 3
+    assert ids(m)[0] == 2
+
+
+def test_a_ticket_closed_while_the_queue_loads_does_not_come_back(now: FakeNow) -> None:
+    whole = _whole_queue()
+    m = QueueModel(now=now)
+    m.load(whole[:4], partial=True)
+    m.remove(3)  # closed after the whole queue was read (at version 1)
+    m.load(whole)
+    assert 3 not in ids(m) and m.entry(3) is None
+    assert m.total() == 9
+    # ... but a ticket reopened since (a newer version) is shown
+    m2 = QueueModel(now=now)
+    m2.load(whole[:4], partial=True)
+    m2.remove(3)
+    m2.load([e._replace(version=3) if e.ticket_id == 3 else e for e in whole])
+    assert 3 in ids(m2)
+
+
+def test_a_change_seen_while_loading_survives_when_the_filter_hid_the_first_screenful(
+    now: FakeNow,
+) -> None:
+    whole = _whole_queue()
+    m = QueueModel(now=now)
+    m.set_filter(QueueFilter(quick="mine", me=7))
+    m.load(whole[:4], partial=True)
+    assert m.rowCount() == 0  # none of the first screenful is mine
+    m.upsert(entry(6, timedelta(hours=9))._replace(version=2, assignee_id=7))
+    m.load(whole)  # read before ticket 6 was given to technician 7
+    assert ids(m) == [6]
+
+
+def test_an_older_read_of_a_ticket_arriving_late_is_ignored(now: FakeNow) -> None:
+    m = QueueModel(now=now)
+    m.load([entry(1, timedelta(hours=1))._replace(version=4)])
+    m.upsert(entry(1, timedelta(minutes=5))._replace(version=3))
+    kept = m.entry(1)
+    assert kept is not None and kept.version == 4

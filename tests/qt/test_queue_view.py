@@ -15,6 +15,7 @@ from desktop_app.views.queue_view import (
     QueueStatus,
     QueueTicker,
     configure_queue_view,
+    keeping_view_anchored,
     status_text,
 )
 from support.queue_entries import FakeNow, entry
@@ -107,3 +108,76 @@ def test_status_line_follows_the_counts(qtbot: Any, window: Any) -> None:
     model.set_filter(QueueFilter(quick="breached"))
     assert label.text().endswith("2 shown")
     assert status_text(model) == label.text()
+
+
+# --- the whole queue replacing its first screenful ---------------------------------------
+
+
+def _head_and_whole(ahead: int) -> tuple[list[Any], list[Any]]:
+    """A first screenful of 40 tickets and a whole queue with ``ahead`` tickets that
+    breach before all of them (created while the whole queue was read)."""
+    head = [entry(i, timedelta(minutes=10 * i)) for i in range(1, 41)]
+    newer = [entry(5000 + i, timedelta(seconds=i)) for i in range(ahead)]
+    return head, newer + [entry(i, timedelta(minutes=10 * i)) for i in range(1, 501)]
+
+
+def _shown(qtbot: Any, head: list[Any]) -> tuple[QMainWindow, QTableView, QueueModel]:
+    model = QueueModel(now=FakeNow())
+    model.load(head, partial=True)
+    win = QMainWindow()
+    view = QTableView()
+    win.setCentralWidget(view)
+    configure_queue_view(view, model)
+    win.resize(900, 400)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win, view, model
+
+
+def _on_screen(view: QTableView, ticket_id: int, model: QueueModel) -> int | None:
+    """The ticket's row top in viewport pixels, if its row is on screen."""
+    row = model.row_of(ticket_id)
+    assert row is not None
+    y = view.rowViewportPosition(row)
+    return y if 0 <= y < view.viewport().height() else None
+
+
+@pytest.mark.parametrize("mode", ["item", "pixel"])
+def test_the_current_ticket_stays_where_it_was_on_screen(qtbot: Any, mode: str) -> None:
+    head, whole = _head_and_whole(ahead=30)
+    _win, view, model = _shown(qtbot, head)
+    if mode == "pixel":
+        view.setVerticalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+    view.setCurrentIndex(model.index_of(25))
+    view.scrollTo(model.index_of(25))
+    before = _on_screen(view, 25, model)
+    assert before is not None
+    with keeping_view_anchored(view, model):
+        model.load(whole)
+    assert view.currentIndex().data(TICKET_ID_ROLE) == 25
+    assert model.row_of(25) == 54  # thirty rows further down...
+    assert _on_screen(view, 25, model) == before  # ...and still in the same place
+
+
+def test_without_a_current_ticket_on_screen_the_top_row_stays(qtbot: Any) -> None:
+    head, whole = _head_and_whole(ahead=12)
+    _win, view, model = _shown(qtbot, head)
+    view.setCurrentIndex(model.index_of(2))
+    view.scrollTo(model.index_of(11), QTableView.ScrollHint.PositionAtTop)
+    top = model.ticket_id_at(view.rowAt(0))
+    assert _on_screen(view, 2, model) is None
+    with keeping_view_anchored(view, model):
+        model.load(whole)
+    assert model.ticket_id_at(view.rowAt(0)) == top
+    assert view.currentIndex().data(TICKET_ID_ROLE) == 2  # still current, off screen
+
+
+def test_an_anchor_that_left_the_queue_leaves_the_scroll_alone(qtbot: Any) -> None:
+    head, whole = _head_and_whole(ahead=0)
+    _win, view, model = _shown(qtbot, head)
+    view.setCurrentIndex(model.index_of(1))
+    with keeping_view_anchored(view, model):
+        model.load([e for e in whole if e.ticket_id != 1])
+    assert not view.currentIndex().isValid()
+    assert view.verticalScrollBar().value() == 0
