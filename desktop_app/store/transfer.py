@@ -71,9 +71,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -243,7 +244,6 @@ class ImportReport:
 
 
 _E = TypeVar("_E", Tier, Priority, TicketStatus, EventKind, Metric)
-_T = TypeVar("_T")
 
 
 class _Bad(Exception):
@@ -259,6 +259,15 @@ def _required(row: Mapping[str, str], key: str) -> str:
     if not value:
         raise _Bad(f"'{key}' is empty; every record needs one")
     return value
+
+
+def _given(row: Mapping[str, str], key: str, problems: list[str]) -> str | None:
+    """Like :func:`_required`, adding the problem to ``problems`` instead of raising."""
+    value = row.get(key, "").strip()
+    if value:
+        return value
+    problems.append(f"'{key}' is empty; every record needs one")
+    return None
 
 
 _ENUM_MEMBERS: dict[type[Any], dict[str, Any]] = {}
@@ -293,6 +302,9 @@ def _instant(value: str, key: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+_fromisoformat = datetime.fromisoformat
+
+
 def _count(value: str, key: str) -> int:
     try:
         number = int(value.strip())
@@ -314,6 +326,13 @@ def _zone(value: str) -> str:
     return value
 
 
+# Members by their exact value: what an export writes, found with one lookup per field.
+_EVENT_KINDS: dict[str, EventKind] = {m.value: m for m in EventKind}
+_PRIORITIES: dict[str, Priority] = {m.value: m for m in Priority}
+_METRICS: dict[str, Metric] = {m.value: m for m in Metric}
+_at = attrgetter("at")
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -323,7 +342,8 @@ class _Record:
 
     line: int
     fields: dict[str, str]
-    events: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (line, fields)
+    # (line, the event's values in _EVENT_KEYS order, "" where not given)
+    events: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)  # problems found while reading
 
 
@@ -340,6 +360,10 @@ class _Builder:
         self.first_line: dict[tuple[str, ...], int] = {}  # duplicates within the file
         self.sites: set[tuple[str, str]] = set()
         self.contacts: set[tuple[str, str]] = set()
+        technicians = known.technicians
+        self._technician_ids: Mapping[str, int] = (
+            technicians if isinstance(technicians, Mapping) else {}
+        )
 
     def add(self, kind: str, records: Iterable[_Record]) -> None:
         handler: Callable[[_Record], None] = getattr(self, f"_{kind}")
@@ -434,33 +458,49 @@ class _Builder:
         return (customer, contact) in self.contacts or (customer, contact) in self.known.contacts
 
     def _tickets(self, record: _Record) -> None:
+        # Every check runs and every problem is kept, in the order the columns are read; a
+        # clean value costs one lookup (this runs once per ticket of a 10,000-ticket file).
         row = record.fields
         problems: list[str] = list(record.bad)
-
-        def check(parse: Callable[[], _T]) -> _T | None:
+        number = _given(row, "number", problems)
+        customer = _given(row, "customer", problems)
+        subject = _given(row, "subject", problems)
+        category = _given(row, "category", problems)
+        if category is not None:
+            category = category.lower()
+        priority: Priority | None = None
+        created: datetime | None = None
+        status: TicketStatus | None = TicketStatus.NEW
+        resolved: datetime | None = None
+        level: int | None = 0
+        try:
+            priority = _enum(Priority, _required(row, "priority"), "priority")
+        except _Bad as problem:
+            problems.append(str(problem))
+        try:
+            created = _instant(_required(row, "created_at"), "created_at")
+        except _Bad as problem:
+            problems.append(str(problem))
+        status_text = _text(row, "status")
+        if status_text:
             try:
-                return parse()
+                status = _enum(TicketStatus, status_text, "status")
             except _Bad as problem:
                 problems.append(str(problem))
-                return None
-
-        number = check(lambda: _required(row, "number"))
-        customer = check(lambda: _required(row, "customer"))
-
-        subject = check(lambda: _required(row, "subject"))
-        category = check(lambda: _required(row, "category").lower())
-        priority = check(lambda: _enum(Priority, _required(row, "priority"), "priority"))
-        created = check(lambda: _instant(_required(row, "created_at"), "created_at"))
-        status_text = _text(row, "status")
-        status = (
-            check(lambda: _enum(TicketStatus, status_text, "status"))
-            if status_text
-            else TicketStatus.NEW
-        )
+                status = None
         resolved_text = _text(row, "resolved_at")
-        resolved = check(lambda: _instant(resolved_text, "resolved_at")) if resolved_text else None
+        if resolved_text:
+            try:
+                resolved = _instant(resolved_text, "resolved_at")
+            except _Bad as problem:
+                problems.append(str(problem))
         level_text = _text(row, "escalation_level")
-        level = check(lambda: _count(level_text, "escalation_level")) if level_text else 0
+        if level_text:
+            try:
+                level = _count(level_text, "escalation_level")
+            except _Bad as problem:
+                problems.append(str(problem))
+                level = None
         if status is not None and not status.is_open and not resolved_text:
             problems.append(f"status is {status.value} but resolved_at is empty; give both")
         if status is not None and status.is_open and resolved_text:
@@ -473,7 +513,10 @@ class _Builder:
         if number is not None and number in self.known.tickets:
             problems.append(f"ticket {number} is already in the database; renumber or leave out")
         if customer is not None:
-            check(lambda: self._owner(customer))
+            try:
+                self._owner(customer)
+            except _Bad as problem:
+                problems.append(str(problem))
         site = _text(row, "site") or None
         if site is not None and customer in self.customers and not self._has_site(customer, site):
             problems.append(f"{customer!r} has no site {site!r} in this file or the database")
@@ -492,8 +535,8 @@ class _Builder:
             )
         events = [
             event
-            for line, fields in record.events
-            if (event := self._event(line, fields, created, problems)) is not None
+            for line, cells in record.events
+            if (event := self._event(line, cells, created, problems)) is not None
         ]
         if problems:
             raise _Bad("; ".join(problems))
@@ -501,6 +544,7 @@ class _Builder:
         self._duplicate(("ticket", number), record.line, f"ticket {number}")
         assert subject is not None and category is not None and priority is not None
         assert created is not None and status is not None and level is not None
+        events.sort(key=_at)
         ticket = Ticket(
             number=number,
             customer_id=0,
@@ -512,13 +556,73 @@ class _Builder:
             status=status,
             escalation_level=level,
             resolved_at=resolved,
-            events=tuple(sorted(events, key=lambda e: e.at)),
+            events=tuple(events),
         )
         self.desk.tickets.append(
             DeskTicket(ticket, customer=customer, site=site, contact=contact, assignee=assignee)
         )
 
     def _event(
+        self,
+        line: int,
+        cells: tuple[str, ...],
+        created: datetime | None,
+        problems: list[str],
+    ) -> TicketEvent | None:
+        """The event in ``cells`` (values in :data:`_EVENT_KEYS` order), or None with its
+        problems added to ``problems``.
+
+        A clean event (values as an export writes them) is read here with one lookup per
+        field; anything else is left to :meth:`_checked_event`, which words the problem."""
+        (
+            kind_text,
+            at_text,
+            author,
+            text,
+            priority_text,
+            category,
+            level_text,
+            metric_text,
+            assignee,
+        ) = cells
+        kind = _EVENT_KINDS.get(kind_text)
+        at: datetime | None = None
+        try:
+            parsed = _fromisoformat(at_text)
+        except ValueError:
+            pass
+        else:
+            # fromisoformat gives no zone or a fixed offset, which always has a utcoffset.
+            if parsed.tzinfo is not None:
+                at = parsed.astimezone(UTC)
+        priority = _PRIORITIES.get(priority_text) if priority_text else None
+        metric = _METRICS.get(metric_text) if metric_text else None
+        assignee = assignee.strip()
+        if (
+            kind is None
+            or at is None
+            or (priority is None and priority_text)
+            or (metric is None and metric_text)
+            or (level_text and not level_text.isdecimal())
+            or (assignee and assignee not in self.known.technicians)
+            or (created is not None and at < created)
+        ):
+            return self._checked_event(
+                line, dict(zip(_EVENT_KEYS, cells, strict=True)), created, problems
+            )
+        return TicketEvent(
+            kind,
+            at,
+            author.strip(),
+            text,
+            priority,
+            category.strip().lower() or None,
+            self._technician_ids.get(assignee) if assignee else None,
+            int(level_text) if level_text else None,
+            metric,
+        )
+
+    def _checked_event(
         self,
         line: int,
         fields: Mapping[str, str],
@@ -654,60 +758,76 @@ def parse_csv(
         builder.errors.append(RowError(1, kind, "; ".join(problems)))
         return builder.result((kind,))
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    width = len(columns)
+
+    def rows() -> Iterator[tuple[int, list[str] | str]]:
+        """(first line, cells) of each row that is not blank, or (line, what is wrong)."""
         line = reader.line_num + 1
-        for values in reader:
+        for cells in reader:
             start, line = line, reader.line_num + 1
-            if not any(v.strip() for v in values):
+            joined = "".join(cells)
+            if not joined or joined.isspace():
                 continue
-            if len(values) != len(columns):
-                yield start, {"\0": f"has {len(values)} cells, the header has {len(columns)}"}
+            if len(cells) != width:
+                yield start, f"has {len(cells)} cells, the header has {width}"
                 continue
-            yield start, dict(zip(columns, values, strict=True))
+            yield start, cells
 
     records: Iterable[_Record]
     if kind != "tickets" or not event_columns:
-        records = (_csv_record(line, fields) for line, fields in rows())
+        records = (
+            _Record(line, {}, bad=[cells])
+            if isinstance(cells, str)
+            else _Record(line, dict(zip(columns, cells, strict=True)))
+            for line, cells in rows()
+        )
     else:
-        records = _csv_tickets_with_events(rows())
+        records = _csv_tickets_with_events(rows(), columns)
     builder.add(kind, records)
     return builder.result((kind,))
 
 
-def _csv_record(line: int, fields: dict[str, str]) -> _Record:
-    if "\0" in fields:
-        return _Record(line, {}, bad=[fields["\0"]])
-    return _Record(line, fields)
-
-
-def _csv_tickets_with_events(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[_Record]:
+def _csv_tickets_with_events(
+    rows: Iterable[tuple[int, list[str] | str]], columns: Sequence[str]
+) -> Iterator[_Record]:
     """Group consecutive rows of one ticket number into a record with its events."""
+    # Cells are picked by position; a column the header lacks reads an empty cell appended
+    # to every row, so each pick is one C call instead of a dictionary per row.
+    position = {name: index for index, name in enumerate(columns)}
+    absent = len(columns)
+    ticket_cells = itemgetter(*(position.get(c, absent) for c in TICKET_COLUMNS))
+    repeated_cells = itemgetter(*(position.get(c, absent) for c in _REPEATABLE))
+    event_cells = itemgetter(*(position.get(c, absent) for c in EVENT_COLUMNS))
+    number_at = position["number"]
     current: _Record | None = None
+    current_number = ""
     finished: dict[str, int] = {}
-    for line, fields in rows:
-        if "\0" in fields:
-            yield _Record(line, {}, bad=[fields["\0"]])
+    for line, cells in rows:
+        if isinstance(cells, str):
+            yield _Record(line, {}, bad=[cells])
             continue
-        number = fields.get("number", "").strip()
-        event = {key: fields.get(f"event_{key}", "") for key in _EVENT_KEYS}
-        has_event = any(v.strip() for v in event.values())
-        if current is not None and number and number == current.fields.get("number", "").strip():
-            for column in _REPEATABLE:
-                value = fields.get(column)
-                if not value or not (value := value.strip()):
-                    continue  # a continuation row may leave the ticket's columns empty
-                if value != current.fields.get(column, "").strip():
-                    current.bad.append(
-                        f"line {line} gives {column} {value!r} but line {current.line} "
-                        f"gives {current.fields.get(column, '')!r} for the same ticket"
-                    )
+        cells.append("")
+        number = cells[number_at].strip()
+        event: tuple[str, ...] = event_cells(cells)
+        has_event = any(event) and not "".join(event).isspace()
+        if current is not None and number and number == current_number:
+            repeated: tuple[str, ...] = repeated_cells(cells)
+            if any(repeated):  # a continuation row may leave the ticket's columns empty
+                for column, cell in zip(_REPEATABLE, repeated, strict=True):
+                    value = cell.strip()
+                    if value and value != current.fields[column].strip():
+                        current.bad.append(
+                            f"line {line} gives {column} {value!r} but line {current.line} "
+                            f"gives {current.fields[column]!r} for the same ticket"
+                        )
             if has_event:
                 current.events.append((line, event))
             continue
         if current is not None:
-            finished[current.fields.get("number", "").strip()] = current.line
+            finished[current_number] = current.line
             yield current
-        current = _Record(line, {c: fields.get(c, "") for c in TICKET_COLUMNS})
+        current = _Record(line, dict(zip(TICKET_COLUMNS, ticket_cells(cells), strict=True)))
+        current_number = number
         if number in finished:
             current.bad.append(
                 f"ticket {number} continues here after other tickets (it started on line "
@@ -822,7 +942,7 @@ def _json_record(line: int, value: Any, kind: str) -> _Record:
                         fields[key] = _json_text(item, key)
                     except _Bad as problem:
                         record.bad.append(f"event #{index}: {problem}")
-                record.events.append((0, fields))
+                record.events.append((0, tuple(fields.get(k, "") for k in _EVENT_KEYS)))
     return record
 
 

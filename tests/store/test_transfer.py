@@ -253,6 +253,52 @@ def test_event_rows_are_checked_with_their_own_line() -> None:
     assert [t.ticket.number for t in parsed.desk.tickets] == ["TQ-3"]
 
 
+def test_event_cells_with_spaces_capitals_and_offsets_read_like_clean_ones() -> None:
+    header = (
+        "number,customer,subject,category,priority,created_at,event_kind,event_at,"
+        "event_author,event_text,event_priority,event_category,event_level,event_metric,"
+        "event_assignee\n"
+    )
+    clean = (
+        header
+        + "TQ-2,Acme Corp,Jam,printing,high,2025-03-10T09:00:00Z,"
+        + "created,2025-03-10T09:00:00Z,Wile E.,Paper jam,high,printing,,,\n"
+        + "TQ-2,,,,,,assigned,2025-03-10T09:05:00Z,,,,,,,Alice Tech\n"
+        + "TQ-2,,,,,,escalated,2025-03-10T09:10:00Z,,,,,2,,\n"
+        + "TQ-2,,,,,,breached,2025-03-10T10:00:00Z,,,,,,first_response,\n"
+    )
+    messy = (
+        header
+        + "TQ-2,Acme Corp,Jam,printing,high,2025-03-10T09:00:00Z,"
+        + " Created ,2025-03-10T10:00:00+01:00, Wile E. ,Paper jam, HIGH , Printing ,,,\n"
+        + "TQ-2, Acme Corp ,Jam,,,,ASSIGNED, 2025-03-10T09:05:00Z ,,,,, ,, Alice Tech \n"
+        + "TQ-2,,,,,,escalated,2025-03-10T04:10:00-05:00,,,,, 2 ,,\n"
+        + "TQ-2,,,,,,breached,2025-03-10T10:00:00.000000+00:00,,,,,, First_Response ,\n"
+    )
+    expected = parse_csv(clean, known=KNOWN)
+    assert expected.errors == []
+    [ticket] = expected.desk.tickets
+    assigned, escalated, breached = ticket.ticket.events[1:]
+    assert assigned.assignee_id == 3 and escalated.level == 2
+    assert breached.metric is not None and breached.metric.value == "first_response"
+    assert parse_csv(messy, known=KNOWN).desk.tickets == expected.desk.tickets
+
+
+def test_event_columns_left_out_of_the_header_read_as_empty() -> None:
+    text = (
+        "number,customer,subject,category,priority,created_at,event_kind,event_at\n"
+        "TQ-2,Acme Corp,Jam,printing,high,2025-03-10T09:00:00Z,created,2025-03-10T09:00:00Z\n"
+        "TQ-2,,,,,,public_reply,2025-03-10T09:05:00Z\n"
+        "TQ-2,,,,,, , \n"  # no event on this row: the ticket's columns only
+    )
+    parsed = parse_csv(text, known=KNOWN)
+    assert parsed.errors == []
+    [entry] = parsed.desk.tickets
+    created, reply = entry.ticket.events
+    assert (created.author, created.text, created.priority, created.level) == ("", "", None, None)
+    assert reply.kind is EventKind.PUBLIC_REPLY and reply.assignee_id is None
+
+
 def test_json_records_carry_the_line_of_their_opening_brace() -> None:
     text = """{
   "customers": [
