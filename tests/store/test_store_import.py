@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from store_support import FakeClock, small_desk
@@ -29,6 +30,8 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.store import Store
+from desktop_app.store.bulk import _utc_text
+from desktop_app.store.types import NaiveDatetimeError, to_utc_text
 
 
 def _ticket(number: str, clock: FakeClock, **kwargs: object) -> Ticket:
@@ -186,3 +189,56 @@ def test_a_bad_record_is_named_and_nothing_is_written(
     assert empty_store.customers() == [] and empty_store.technicians() == []
     assert empty_store.load_queue() == [] and empty_store.criticism_notes() == []
     assert len(empty_store.audit_log()) == audit_before
+
+
+def test_instants_in_any_zone_are_stored_as_the_same_utc_instants(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    berlin, toronto = ZoneInfo("Europe/Berlin"), ZoneInfo("America/Toronto")
+    start = (clock.now - timedelta(hours=2)).astimezone(berlin).replace(microsecond=250_000)
+    reply = (start + timedelta(minutes=7)).astimezone(toronto)
+    desk = small_desk()
+    desk.tickets = [
+        DeskTicket(
+            _ticket(
+                "Z-1",
+                clock,
+                created_at=start,
+                events=(
+                    TicketEvent(EventKind.CREATED, start, priority=Priority.HIGH),
+                    TicketEvent(EventKind.PUBLIC_REPLY, reply, "Alice"),
+                ),
+            ),
+            customer="Acme Corp",
+        )
+    ]
+    empty_store.import_desk(desk)
+
+    stored = empty_store.ticket_by_number("Z-1")
+    assert stored.created_at == start and stored.created_at.utcoffset() == timedelta(0)
+    assert stored.created_at.microsecond == 250_000
+    assert [e.at for e in stored.events] == [start, reply]
+    detail = empty_store.ticket_detail(stored.id or 0)
+    assert detail.clocks[Metric.FIRST_RESPONSE].met_at == reply
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2025, 3, 12, 14, 30, tzinfo=UTC),
+        datetime(2025, 3, 12, 14, 30, 5, 123_456, tzinfo=UTC),
+        datetime(2025, 3, 12, 14, 30, 5, 1, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2025, 3, 30, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=ZoneInfo("America/Toronto")),
+        datetime(2025, 3, 12, 9, 30, 0, 500, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_bulk_instant_text_is_the_sqlite_storage_form(instant: datetime) -> None:
+    # The bulk import formats instants itself; they must match what the UTC type writes.
+    assert _utc_text(instant) == to_utc_text(instant)
+
+
+def test_bulk_instant_text_refuses_a_naive_instant() -> None:
+    with pytest.raises(NaiveDatetimeError, match="has no time zone"):
+        _utc_text(datetime(2025, 3, 12, 14, 30))
