@@ -7,6 +7,7 @@ the store, the SLA monitor and the queue model are wired in here as they arrive.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app import __version__
 from desktop_app.models.queue_model import QueueModel, RowState
 from desktop_app.paths import icon_file, ui_file
-from desktop_app.services.desk import DeskService
+from desktop_app.services.desk import DeskService, PendingJob
 from desktop_app.store import open_store
 from desktop_app.store.settings import SettingsError, database_url
 from desktop_app.views.desk_session import DeskSession, demo_database_url
@@ -216,11 +217,18 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
     With ``options.smoke`` the window opens (offscreen when there is no display) on a
     scratch database, waits for the queue to load, is checked, and the event loop ends by
     itself; the code is 0 when all is well.
+
+    If quitting had to give up on the database thread (a hung server), the process ends
+    here with ``code`` instead of returning (see :func:`_exit_leaving_the_database_thread`).
     """
     ensure_display(options.smoke)
     app = create_application()
     settings = settings if settings is not None else QSettings()
-    with tempfile.TemporaryDirectory(prefix="technician-queue-") as scratch:
+    abandoned: list[PendingJob] = []
+    # a database thread given up on may still hold a file in the scratch folder
+    with tempfile.TemporaryDirectory(
+        prefix="technician-queue-", ignore_cleanup_errors=True
+    ) as scratch:
         desk = build_desk(options, settings, scratch)
         window = desk.window
         window.show()
@@ -232,20 +240,40 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
         try:
             code = app.exec()
         finally:
-            stop_desk(desk)
+            abandoned = stop_desk(desk)
             window.close()
             window.deleteLater()
+    if abandoned:
+        _exit_leaving_the_database_thread(code, abandoned)
     return code
 
 
-def stop_desk(desk: DeskApp) -> None:
+def stop_desk(desk: DeskApp) -> list[PendingJob]:
     """Stop what the desk runs: each attachment's timers and threads, then the database
-    thread (which finishes the jobs already queued, so nothing typed is lost)."""
+    thread (which finishes the jobs already queued, so nothing typed is lost). Waiting
+    for the database is bounded: returns the jobs it gave up on (empty: all done); the
+    session has already told the user about changes among them."""
     for attachment in reversed(desk.attachments):
         stop = getattr(attachment, "stop", None)
         if callable(stop):
             stop()
-    desk.session.stop()
+    return desk.session.stop()
+
+
+def _exit_leaving_the_database_thread(code: int, abandoned: list[PendingJob]) -> None:
+    """End the process now. A database thread stuck in a job (a hung server) cannot be
+    stopped, and Qt aborts a process whose running QThread is destroyed during the normal
+    shutdown; the operating system ends the thread, and the database rolls back what it
+    had not committed."""
+    print(
+        "Technician Queue quit without waiting for the database, which did not answer: "
+        + "; ".join(job.describe() for job in abandoned),
+        file=sys.stderr,
+    )
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _smoke_timeout(app: QApplication) -> Callable[[], None]:

@@ -10,6 +10,11 @@ On top of the generic :meth:`DeskService.submit`, the service speaks the queue's
 language: :meth:`load_queue` answers with ``queueLoaded(list[QueueEntry])``; every write
 made through :meth:`act` re-reads the ticket and answers with ``ticketChanged(QueueEntry)``
 or ``ticketClosed(ticket_id)`` so the queue moves exactly one row.
+
+Stopping never hangs: :meth:`DeskService.stop` waits a bounded time for the queued jobs
+and the store to close. A thread that does not finish (a hung database server, a long
+job) is left running for the process's exit, and ``stop`` returns, and logs, the jobs it
+abandoned, so the caller can tell the user which change may not have been saved.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal, Slot
 
 from desktop_app.domain import Customer, Technician
 from desktop_app.domain.queue import QueueEntry
@@ -30,6 +35,14 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Job = Callable[[Store], Any]
+
+# How long stop() waits for the queued jobs and the store's closing before it gives up on
+# the database thread (a hung server must not keep the application from quitting).
+STOP_WAIT_MS = 3000
+
+# Database threads given up on by stop() and still running. Qt aborts the process when a
+# running QThread is destroyed, so they are kept until they finish (or the process ends).
+_ABANDONED: list[tuple[QThread, QObject]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,20 @@ class _Pending:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
     label: str
+    reads_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PendingJob:
+    """A job submitted and not yet answered: what it does, whether it may write, and
+    whether the database thread is running it right now (else it waits its turn)."""
+
+    label: str
+    may_write: bool
+    running: bool
+
+    def describe(self) -> str:
+        return f"{self.label or 'a database job'}{'' if self.running else ' (waiting)'}"
 
 
 class _Worker(QObject):
@@ -75,6 +102,10 @@ class _Worker(QObject):
         super().__init__()
         self._open_store = open_store
         self._store: Store | None = None
+        # read by the GUI thread when stopping: the job the database thread is in, and
+        # the last one it finished (jobs run in token order)
+        self.running_token: int | None = None
+        self.last_done = 0
 
     @Slot()
     def open(self) -> None:
@@ -94,11 +125,15 @@ class _Worker(QObject):
                 RuntimeError("The desk's database is not open; restart Technician Queue."),
             )
             return
+        self.running_token = token
         try:
             result = job(self._store)
         except Exception as exc:
             self.failed.emit(token, exc)
             return
+        finally:
+            self.running_token = None
+            self.last_done = token
         self.finished.emit(token, result)
 
     @Slot()
@@ -119,13 +154,26 @@ class DeskService(QObject):
     ticketClosed = Signal(int)
     actionFailed = Signal(str, object)  # what was being done, the exception
     busyChanged = Signal(bool)
+    jobAnswered = Signal()  # a job's answer (result or error) reached the GUI thread
 
     _submit = Signal(int, object)
     _open = Signal()
     _close = Signal()
 
-    def __init__(self, open_store: Callable[[], Store], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        open_store: Callable[[], Store],
+        parent: QObject | None = None,
+        *,
+        stop_wait_ms: int = STOP_WAIT_MS,
+    ) -> None:
         super().__init__(parent)
+        if stop_wait_ms < 0:
+            raise ValueError(
+                f"stop_wait_ms must be 0 or more milliseconds, not {stop_wait_ms}; "
+                "it bounds how long quitting waits for the database."
+            )
+        self._stop_wait_ms = stop_wait_ms
         self._tokens = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self._thread = QThread()
@@ -152,14 +200,62 @@ class DeskService(QObject):
         self._thread.start()
         self._open.emit()
 
-    def stop(self) -> None:
-        """Finish the queued jobs, close the store on its thread, stop the thread."""
+    def stop(self, wait_ms: int | None = None) -> list[PendingJob]:
+        """Finish the queued jobs, close the store on its thread, stop the thread.
+
+        Waits at most ``wait_ms`` (default: the service's ``stop_wait_ms``). If the thread
+        has not finished by then, it is left to finish on its own or to end with the
+        process; the jobs it had not answered are logged and returned (an empty list:
+        everything finished). Their callbacks will not run."""
         if not self._running:
-            return
+            return []
         self._running = False
         self._close.emit()
         self._thread.quit()
-        self._thread.wait()
+        wait = self._stop_wait_ms if wait_ms is None else max(0, wait_ms)
+        if self._thread.wait(QDeadlineTimer(wait)):
+            return []
+        abandoned = self.pending_jobs()
+        self._pending.clear()  # late answers find nobody: the windows may be gone
+        self._keep_until_finished()
+        log.error(
+            "The desk's database thread did not finish within %.1f s of quitting; it is "
+            "left to the process's exit. Not answered: %s",
+            wait / 1000,
+            "; ".join(job.describe() for job in abandoned) or "closing the database",
+        )
+        return abandoned
+
+    def _keep_until_finished(self) -> None:
+        thread, worker = self._thread, self._worker
+        entry = (thread, worker)
+        _ABANDONED.append(entry)
+
+        def release() -> None:
+            if entry in _ABANDONED:
+                _ABANDONED.remove(entry)
+
+        thread.finished.connect(release)
+
+    @property
+    def thread_running(self) -> bool:
+        """The database thread is still running (after :meth:`stop`: it was abandoned
+        and has not finished yet)."""
+        return self._thread.isRunning()
+
+    def pending_jobs(self) -> list[PendingJob]:
+        """Jobs submitted and not finished yet, in the order they run."""
+        running = self._worker.running_token
+        done = self._worker.last_done
+        return [
+            PendingJob(p.label, not p.reads_only, token == running)
+            for token, p in self._pending.items()
+            if token > done
+        ]
+
+    def unsaved_changes(self) -> list[PendingJob]:
+        """Pending jobs that may write: what quitting now could lose."""
+        return [job for job in self.pending_jobs() if job.may_write]
 
     @property
     def is_running(self) -> bool:
@@ -178,14 +274,19 @@ class DeskService(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         *,
         label: str = "",
+        reads_only: bool = False,
     ) -> int:
         """Queue ``job(store)`` on the database thread; ``on_done(result)`` or
-        ``on_error(exc)`` then runs on the GUI thread. Returns the job's token."""
+        ``on_error(exc)`` then runs on the GUI thread. Returns the job's token.
+
+        ``reads_only`` promises the job writes nothing, so quitting while it runs loses
+        nothing; any other job counts as a change still being saved (see
+        :meth:`unsaved_changes`)."""
         if not self._running:
             raise RuntimeError("The desk service is not running; call start() first.")
         token = next(self._tokens)
         was_idle = not self._pending
-        self._pending[token] = _Pending(on_done, on_error, label)
+        self._pending[token] = _Pending(on_done, on_error, label, reads_only)
         if was_idle:
             self.busyChanged.emit(True)
         self._submit.emit(token, job)
@@ -197,7 +298,8 @@ class DeskService(QObject):
             lambda store: store.load_queue(),
             self.queueLoaded.emit,
             lambda exc: self.actionFailed.emit("Loading the queue", exc),
-            label="load queue",
+            label="Loading the queue",
+            reads_only=True,
         )
 
     def read_summary(
@@ -206,7 +308,9 @@ class DeskService(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> int:
         """Technicians and customers of the desk (an empty desk has neither)."""
-        return self.submit(_read_summary, on_done, on_error, label="Reading the desk")
+        return self.submit(
+            _read_summary, on_done, on_error, label="Reading the desk", reads_only=True
+        )
 
     def load_demo_desk(
         self,
@@ -223,10 +327,13 @@ class DeskService(QObject):
         ticket_ids: Iterable[int],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        *,
+        reads_only: bool = False,
     ) -> int:
         """Run one user action (one transaction in the store), then re-read the tickets it
         touched so the queue updates their rows. ``label`` says what was being done, for
-        error messages ("Assigning TQ-10423 to Priya")."""
+        error messages ("Assigning TQ-10423 to Priya") and for quitting while it runs.
+        ``reads_only``: ``write`` changes nothing (a re-read)."""
         ids = list(ticket_ids)
 
         def job(store: Store) -> tuple[Any, list[tuple[int, QueueEntry | None]]]:
@@ -249,11 +356,11 @@ class DeskService(QObject):
             else:
                 self.actionFailed.emit(label, exc)
 
-        return self.submit(job, done, failed, label=label)
+        return self.submit(job, done, failed, label=label, reads_only=reads_only)
 
     def refresh_tickets(self, ticket_ids: Iterable[int]) -> int:
         """Re-read tickets changed elsewhere (another window, the monitor, an import)."""
-        return self.act("Refreshing tickets", lambda store: None, ticket_ids)
+        return self.act("Refreshing tickets", lambda store: None, ticket_ids, reads_only=True)
 
     # ------------------------------------------------------------------ results
 
@@ -264,22 +371,33 @@ class DeskService(QObject):
     @Slot(int, object)
     def _on_finished(self, token: int, result: object) -> None:
         pending = self._pending.pop(token, None)
+        if pending is None:
+            log.info("An answer came after quitting gave up on it (job %d); ignored", token)
+            return
         if not self._pending:
             self.busyChanged.emit(False)
-        if pending is not None and pending.on_done is not None:
-            pending.on_done(result)
+        try:
+            if pending.on_done is not None:
+                pending.on_done(result)
+        finally:
+            self.jobAnswered.emit()
 
     @Slot(int, object)
     def _on_failed(self, token: int, exc: object) -> None:
         pending = self._pending.pop(token, None)
+        if pending is None:
+            log.info("An error came after quitting gave up on job %d; ignored: %s", token, exc)
+            return
         if not self._pending:
             self.busyChanged.emit(False)
         error = exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
-        if pending is not None and pending.on_error is not None:
-            pending.on_error(error)
-        else:
-            label = pending.label if pending is not None else "A database job"
-            self.actionFailed.emit(label, error)
+        try:
+            if pending.on_error is not None:
+                pending.on_error(error)
+            else:
+                self.actionFailed.emit(pending.label or "A database job", error)
+        finally:
+            self.jobAnswered.emit()
 
 
-__all__ = ["DeskService", "DeskSummary"]
+__all__ = ["STOP_WAIT_MS", "DeskService", "DeskSummary", "PendingJob"]

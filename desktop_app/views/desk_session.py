@@ -6,6 +6,9 @@ their place, keeping what the technician selected meanwhile), and from then on t
 every ticket change reported by the service into one row moving in the queue. Filters,
 search and the signed-in technician live here too. It holds no business rules: the store
 decides, the model orders.
+
+Closing the window while a change is still being saved waits for it (the GUI stays
+live); after a short grace the technician chooses between waiting and quitting anyway.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QModelIndex, QObject, QSettings, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, Technician
@@ -27,7 +30,7 @@ from desktop_app.models.queue_model import (
     QueueModel,
     prepare_queue,
 )
-from desktop_app.services.desk import DeskService, DeskSummary
+from desktop_app.services.desk import DeskService, DeskSummary, PendingJob
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import (
     QueueKeys,
@@ -44,6 +47,9 @@ HEAD_ROWS = 200
 # waits for a short pause in typing (filtering 100,000 tickets takes ~50-100 ms).
 INSTANT_SEARCH_LIMIT = 20_000
 SEARCH_PAUSE_MS = 250
+# Closing while a change is still being saved: the window waits this long for it before
+# asking whether to wait longer or quit anyway.
+CLOSE_GRACE_MS = 2000
 
 # ask(title, question) -> yes?  Injected so tests answer without a modal dialog.
 Ask = Callable[[str, str], bool]
@@ -74,6 +80,19 @@ def _tell_with_dialog(parent: QWidget) -> Tell:
     return tell
 
 
+def _tell_before_exit(title: str, message: str) -> None:
+    """The last word before the process ends: the event loop is over, so a box that does
+    not wait would never be seen. Without a screen (offscreen) nobody could answer it;
+    the log has the same message."""
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        return
+    QMessageBox.warning(None, title, message)
+
+
+def _job_list(jobs: list[PendingJob]) -> str:
+    return "\n".join(f"  • {job.describe()}" for job in jobs)
+
+
 class DeskSession(QObject):
     """Wires a :class:`MainWindow` to a :class:`DeskService` through a :class:`QueueModel`."""
 
@@ -92,6 +111,7 @@ class DeskSession(QObject):
         load_demo: bool = False,
         ask: Ask | None = None,
         tell: Tell | None = None,
+        close_grace_ms: int = CLOSE_GRACE_MS,
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -102,6 +122,8 @@ class DeskSession(QObject):
         self._load_demo = load_demo
         self._ask = ask or _ask_with_dialog(window)
         self._tell = tell or _tell_with_dialog(window)
+        # once the event loop is over only a blocking box can still be seen
+        self._tell_at_exit = tell or _tell_before_exit
         self._technicians: list[Technician] = []
         self._me: Technician | None = None
         self._started_at = time.perf_counter()
@@ -142,6 +164,18 @@ class DeskSession(QObject):
         service.ticketChanged.connect(self._on_ticket_changed)
         service.ticketClosed.connect(self._on_ticket_closed)
         service.actionFailed.connect(self._on_action_failed)
+
+        # Closing while a change is being saved: wait, then ask (see _may_close).
+        self._close_timer = QTimer(self)
+        self._close_timer.setObjectName("close-grace")
+        self._close_timer.setSingleShot(True)
+        self._close_timer.setInterval(close_grace_ms)
+        self._close_timer.timeout.connect(self._ask_to_quit_anyway)
+        self._closing = False  # the window asked to close and waits for a change
+        self._quit_anyway = False  # the technician chose to quit without it
+        self.close_question: QMessageBox | None = None
+        window.set_close_guard(self._may_close)
+        service.jobAnswered.connect(self._on_job_answered)
 
     def _add_undo_actions(self) -> None:
         edit = self._window.findChild(QMenu, "menuEdit")
@@ -221,10 +255,103 @@ class DeskSession(QObject):
         self._window.statusBar().showMessage("Opening the desk…")
         self._service.start()
 
-    def stop(self) -> None:
+    def stop(self) -> list[PendingJob]:
+        """Stop the timers and the database thread. Returns the jobs the thread had not
+        finished when stopping gave up waiting (see :meth:`DeskService.stop`); changes
+        among them are reported to the user unless they already chose to quit anyway."""
         self.ticker.stop()
         self._search_timer.stop()
-        self._service.stop()
+        self._close_timer.stop()
+        self._closing = False
+        self._dismiss_close_question()
+        abandoned = self._service.stop()
+        lost = [job for job in abandoned if job.may_write]
+        if lost and not self._quit_anyway:
+            self._tell_at_exit(
+                "Changes may not have been saved",
+                "The database did not answer while Technician Queue was quitting, so "
+                "these may not have been saved:\n"
+                f"{_job_list(lost)}\n\n"
+                "Check these tickets when you start Technician Queue again.",
+            )
+        return abandoned
+
+    # ------------------------------------------------------------------ closing
+
+    def _may_close(self) -> bool:
+        """The window's close guard: close at once unless a change is still being saved;
+        then wait for it (the window closes by itself once it is saved) and, after a
+        grace period or a second request to close, ask."""
+        if self._quit_anyway or not self._service.is_running:
+            return True
+        unsaved = self._service.unsaved_changes()
+        if not unsaved:
+            self._closing = False
+            return True
+        if self._closing:
+            self._ask_to_quit_anyway()  # asked to close again: ask now
+            return False
+        self._closing = True
+        self._window.statusBar().showMessage(
+            f"Saving: {unsaved[0].label or 'a change'}… Technician Queue closes once it is saved."
+        )
+        self._close_timer.start()
+        return False
+
+    @Slot()
+    def _on_job_answered(self) -> None:
+        if self._closing and not self._service.unsaved_changes():
+            self._closing = False
+            self._close_timer.stop()
+            self._dismiss_close_question()
+            self._window.close()
+
+    @Slot()
+    def _ask_to_quit_anyway(self) -> None:
+        unsaved = self._service.unsaved_changes()
+        if not self._closing or not unsaved or self.close_question is not None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "A change is still being saved",
+            "The database has not finished saving:\n"
+            f"{_job_list(unsaved)}\n\n"
+            "Wait for it, or quit anyway? Quitting now may lose this change; check the "
+            "ticket when you start again.",
+            parent=self._window,
+        )
+        box.setObjectName("closeWhileSavingQuestion")
+        wait = box.addButton("Wait", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(wait)
+        box.setEscapeButton(wait)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda _result: self._on_close_answer(box, wait))
+        self.close_question = box
+        box.open()  # the queue (and the save) go on behind it
+
+    def _on_close_answer(self, box: QMessageBox, wait: object) -> None:
+        if box is not self.close_question:
+            return  # dismissed because the change was saved meanwhile
+        self.close_question = None
+        box.deleteLater()
+        if box.clickedButton() is wait or not self._closing:
+            if self._closing:
+                self._window.statusBar().showMessage(
+                    "Still saving… Technician Queue closes once it is saved."
+                )
+                self._close_timer.start()
+            return
+        self._quit_anyway = True
+        self._closing = False
+        self._close_timer.stop()
+        self._window.close()
+
+    def _dismiss_close_question(self) -> None:
+        box, self.close_question = self.close_question, None
+        if box is not None:
+            box.done(0)
+            box.deleteLater()
 
     # ------------------------------------------------------------------ opening
 
@@ -271,12 +398,14 @@ class DeskSession(QObject):
             self._on_head_loaded,
             self._on_load_error,
             label="Loading the first tickets",
+            reads_only=True,
         )
         self._service.submit(
             lambda store: prepare_queue(store.load_queue()),
             self._on_queue_loaded,
             self._on_load_error,
             label="Loading the queue",
+            reads_only=True,
         )
 
     def _on_head_loaded(self, prepared: PreparedQueue) -> None:

@@ -8,7 +8,7 @@ detail panes and the filtering are attached by the composition root (``desktop_a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +49,10 @@ QUICK_FILTERS = ("mine", "unassigned", "all", "at_risk", "breached", "waiting")
 DEFAULT_QUICK_FILTER = "all"
 
 _T = TypeVar("_T", bound=QObject)
+
+# Asked before the window closes: True lets it close; False keeps it open (the guard then
+# closes it again itself, e.g. once a change still being saved is saved).
+CloseGuard = Callable[[], bool]
 
 
 class FormLoadError(RuntimeError):
@@ -100,6 +104,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         _load_form(self, ui_file(FORM_NAME))
         self._settings = settings if settings is not None else QSettings()
+        self._close_guard: CloseGuard | None = None
 
         self._queue_view = self._child(QTableView, "queueView")
         self._detail_stack = self._child(QStackedWidget, "detailStack")
@@ -254,7 +259,15 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self._splitter.restoreState(splitter)
 
+    def set_close_guard(self, guard: CloseGuard | None) -> None:
+        """Ask ``guard`` before every close (``None``: close without asking). A refused
+        close also cancels quitting the application (Qt asks every window first)."""
+        self._close_guard = guard
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._close_guard is not None and not self._close_guard():
+            event.ignore()
+            return
         self.save_state()
         super().closeEvent(event)
 

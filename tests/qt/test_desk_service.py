@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QCoreApplication, QThread
 
 from desktop_app.domain import ConflictError, Role
 from desktop_app.domain.queue import QueueEntry
@@ -116,3 +117,106 @@ def test_a_database_that_cannot_open_is_reported(qtbot: Any, tmp_path: Path) -> 
         desk.start()
     desk.stop()
     assert "nosuchdb" in str(failed.args[0]) or failed.args[0] is not None
+
+
+# --- stopping never hangs ----------------------------------------------------------------
+
+
+class Gate:
+    """A job that blocks the database thread until the test opens the gate. A safety
+    timer opens it anyway after ``safety_s`` so a regression fails instead of hanging."""
+
+    def __init__(self, safety_s: float = 20.0) -> None:
+        self.started = threading.Event()
+        self.opened = threading.Event()
+        self._safety = threading.Timer(safety_s, self.opened.set)
+        self._safety.daemon = True
+        self._safety.start()
+
+    def job(self, result: Any = None) -> Any:
+        def run(store: Store) -> Any:
+            self.started.set()
+            self.opened.wait()
+            return result
+
+        return run
+
+    def open(self) -> None:
+        self.opened.set()
+        self._safety.cancel()
+
+
+@pytest.fixture
+def gate() -> Any:
+    g = Gate()
+    yield g
+    g.open()
+
+
+def _finish_abandoned(qtbot: Any, desk: DeskService, gate: Gate) -> None:
+    """Let a thread given up on finish, so the test leaves nothing running."""
+    gate.open()
+    qtbot.waitUntil(lambda: not desk.thread_running, timeout=10_000)
+
+
+def test_stop_gives_up_on_a_hung_job_and_names_it(
+    qtbot: Any, desk_url: str, gate: Gate, caplog: pytest.LogCaptureFixture
+) -> None:
+    desk = DeskService(lambda: open_store(desk_url, clock=lambda: NOW), stop_wait_ms=50)
+    with qtbot.waitSignal(desk.opened, timeout=10_000):
+        desk.start()
+    answered: list[object] = []
+    desk.act("Assigning TQ-10423 to Priya", gate.job(), [], answered.append)
+    desk.submit(lambda store: None, answered.append, label="Keeping a notification")
+    qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+
+    with caplog.at_level(logging.INFO, logger="desktop_app.services.desk"):
+        abandoned = desk.stop()
+
+    assert [(j.label, j.may_write, j.running) for j in abandoned] == [
+        ("Assigning TQ-10423 to Priya", True, True),
+        ("Keeping a notification", True, False),
+    ]
+    assert not desk.is_running and desk.thread_running
+    assert "Assigning TQ-10423 to Priya" in caplog.text
+    assert "left to the process's exit" in caplog.text
+    with caplog.at_level(logging.INFO, logger="desktop_app.services.desk"):
+        _finish_abandoned(qtbot, desk, gate)
+        QCoreApplication.sendPostedEvents()  # the answers the thread sent before ending
+    assert "An answer came after quitting gave up on it" in caplog.text
+    assert answered == []  # ...and reached nobody: the windows may be gone
+
+
+def test_stop_waits_for_a_job_that_finishes_in_time(qtbot: Any, service: DeskService) -> None:
+    done = threading.Event()
+
+    def quick(store: Store) -> int:
+        done.set()
+        return len(store.technicians())
+
+    service.submit(quick, label="Counting technicians")
+    assert service.stop(wait_ms=10_000) == []
+    assert done.is_set() and not service.thread_running
+
+
+def test_unsaved_changes_are_the_jobs_that_may_write(
+    qtbot: Any, service: DeskService, gate: Gate
+) -> None:
+    service.submit(gate.job(), label="Reading TQ-10001", reads_only=True)
+    service.act("Replying to TQ-10002", lambda store: None, [])
+    service.refresh_tickets([1])
+    qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+    assert [(j.label, j.running) for j in service.pending_jobs()] == [
+        ("Reading TQ-10001", True),
+        ("Replying to TQ-10002", False),
+        ("Refreshing tickets", False),
+    ]
+    assert [j.label for j in service.unsaved_changes()] == ["Replying to TQ-10002"]
+    with qtbot.waitSignal(service.busyChanged, timeout=10_000, check_params_cb=lambda b: not b):
+        gate.open()
+    assert service.unsaved_changes() == [] and service.pending_jobs() == []
+
+
+def test_a_negative_stop_wait_is_refused(desk_url: str) -> None:
+    with pytest.raises(ValueError, match="stop_wait_ms must be 0 or more"):
+        DeskService(lambda: open_store(desk_url), stop_wait_ms=-1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QSettings
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
 from desktop_app.domain import Role
 from desktop_app.domain.queue import QueueEntry
@@ -387,3 +388,131 @@ def test_the_whole_queue_keeps_what_the_technician_chose_on_the_first_screenful(
     )
     assert dialogs.problems == []
     panel.stop()
+
+
+# --- closing while a change is still being saved ----------------------------------------
+
+
+def _guarded_session(
+    qtbot: Any, url: str, settings: QSettings, dialogs: Dialogs, *, grace_ms: int
+) -> tuple[DeskSession, MainWindow, DeskService]:
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    service = DeskService(lambda: open_store(url, clock=lambda: NOW), stop_wait_ms=50)
+    model = QueueModel(window, now=NOW.timestamp)
+    session = DeskSession(
+        window,
+        service,
+        model,
+        settings,
+        ask=dialogs.ask,
+        tell=dialogs.tell,
+        close_grace_ms=grace_ms,
+    )
+    with qtbot.waitSignal(session.ready, timeout=30_000):
+        session.start()
+    window.show()
+    qtbot.waitExposed(window)
+    return session, window, service
+
+
+def _button(box: QMessageBox, text: str) -> QAbstractButton:
+    return next(b for b in box.buttons() if b.text() == text)
+
+
+def test_closing_while_a_change_is_saved_waits_for_it_then_closes(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any], gate: Gate
+) -> None:
+    dialogs = Dialogs(True)
+    session, window, service = _guarded_session(
+        qtbot, filled_url, tmp_settings, dialogs, grace_ms=10
+    )
+    running.append(session)
+    service.act("Replying to TQ-10007", lambda store: gate.hold(), [])
+    service.submit(lambda store: None, label="Reading TQ-10008", reads_only=True)
+    qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
+
+    assert window.close() is False
+    assert window.isVisible()
+    assert "Saving: Replying to TQ-10007" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: session.close_question is not None, timeout=10_000)
+    box = session.close_question
+    assert box is not None and box.isVisible()
+    assert "Replying to TQ-10007" in box.text()
+    assert "Reading TQ-10008" not in box.text()  # a read loses nothing
+    qtbot.mouseClick(_button(box, "Wait"), Qt.MouseButton.LeftButton)
+    assert window.isVisible()
+
+    gate.open()  # the database answers: the window closes by itself
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    assert session.close_question is None
+    assert session.stop() == []
+    assert dialogs.problems == []
+
+
+def test_quit_anyway_closes_at_once_and_stopping_does_not_hang(
+    qtbot: Any,
+    filled_url: str,
+    tmp_settings: QSettings,
+    running: list[Any],
+    gate: Gate,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dialogs = Dialogs(True)
+    # a long grace: asking to close a second time asks at once
+    session, window, service = _guarded_session(
+        qtbot, filled_url, tmp_settings, dialogs, grace_ms=600_000
+    )
+    service.act("Assigning TQ-10003 to Priya", lambda store: gate.hold(), [])
+    qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
+    assert window.close() is False
+    assert session.close_question is None
+    assert window.close() is False
+    box = session.close_question
+    assert box is not None and "Assigning TQ-10003 to Priya" in box.text()
+
+    qtbot.mouseClick(_button(box, "Quit anyway"), Qt.MouseButton.LeftButton)
+    assert not window.isVisible()
+    with caplog.at_level(logging.ERROR):
+        abandoned = session.stop()
+    assert [(j.label, j.may_write, j.running) for j in abandoned] == [
+        ("Assigning TQ-10003 to Priya", True, True)
+    ]
+    assert "Assigning TQ-10003 to Priya" in caplog.text
+    assert dialogs.problems == []  # they chose to quit without it: not told twice
+    gate.open()
+    qtbot.waitUntil(lambda: not service.thread_running, timeout=30_000)
+
+
+def test_a_change_lost_on_a_quit_nobody_was_asked_about_is_reported(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, gate: Gate
+) -> None:
+    dialogs = Dialogs(True)
+    session, _window, service = _guarded_session(
+        qtbot, filled_url, tmp_settings, dialogs, grace_ms=10
+    )
+    service.act("Pausing TQ-10012", lambda store: gate.hold(), [])
+    service.submit(lambda store: None, label="Reading TQ-10013", reads_only=True)
+    qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
+
+    abandoned = session.stop()  # e.g. the desktop session ends: no window was closed
+
+    assert [j.label for j in abandoned] == ["Pausing TQ-10012", "Reading TQ-10013"]
+    assert len(dialogs.problems) == 1
+    title, message = dialogs.problems[0]
+    assert title == "Changes may not have been saved"
+    assert "Pausing TQ-10012" in message and "Reading TQ-10013" not in message
+    assert "Check these tickets" in message
+    gate.open()
+    qtbot.waitUntil(lambda: not service.thread_running, timeout=30_000)
+
+
+def test_closing_with_nothing_to_save_closes_at_once(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any]
+) -> None:
+    session, window, _service = _guarded_session(
+        qtbot, filled_url, tmp_settings, Dialogs(True), grace_ms=10
+    )
+    running.append(session)
+    assert window.close() is True
+    assert session.close_question is None

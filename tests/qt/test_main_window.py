@@ -239,3 +239,25 @@ def test_style_sheet_is_applied_to_the_application(qapp, window: MainWindow) -> 
         assert qapp.styleSheet() == style
     finally:
         qapp.setStyleSheet(previous)
+
+
+def test_a_close_guard_can_keep_the_window_open(
+    qtbot: QtBot, window: MainWindow, tmp_settings: QSettings
+) -> None:
+    _shown(qtbot, window)
+    asked: list[bool] = []
+    answer = False
+
+    def guard() -> bool:
+        asked.append(answer)
+        return answer
+
+    window.set_close_guard(guard)
+    assert window.close() is False
+    assert window.isVisible() and asked == [False]
+    assert not tmp_settings.contains("MainWindow/geometry")  # nothing saved: not closing
+    answer = True
+    assert window.close() is True
+    assert not window.isVisible() and asked == [False, True]
+    assert tmp_settings.contains("MainWindow/geometry")
+    window.set_close_guard(None)
