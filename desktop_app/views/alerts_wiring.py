@@ -218,7 +218,11 @@ class AlertsWiring(QObject):
         if self._stopped or not self._service.is_running:
             return
         self._service.submit(
-            job, self._on_planned, self._on_plan_failed, label="Preparing SLA alerts"
+            job,
+            self._on_planned,
+            self._on_plan_failed,
+            label="Preparing SLA alerts",
+            reads_only=True,
         )
 
     def _on_planned(self, plan: AlertPlan) -> None:

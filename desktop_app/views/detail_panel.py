@@ -193,6 +193,7 @@ class DetailPanel(QObject):
             lambda views: self._loaded(generation, views),
             lambda exc: self._load_failed(generation, exc),
             label=f"Reading {number or 'the ticket'}",
+            reads_only=True,
         )
 
     def _loaded(self, generation: int, views: tuple[TicketView, CustomerView]) -> None:

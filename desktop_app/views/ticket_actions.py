@@ -819,7 +819,11 @@ class TicketActions(QObject):
             def job(store: Store) -> DeadlinePreview:
                 return preview_category(store, ticket_id, value)
 
-        return int(self._service.submit(job, on_done, on_error, label="Previewing deadlines"))
+        return int(
+            self._service.submit(
+                job, on_done, on_error, label="Previewing deadlines", reads_only=True
+            )
+        )
 
     def open_change(self, what: str) -> ChangeDialog | None:
         ref = self._target
@@ -835,6 +839,7 @@ class TicketActions(QObject):
                 dialog.set_categories,
                 lambda exc: None,
                 label="Reading categories",
+                reads_only=True,
             )
         dialog.open()
         return dialog
