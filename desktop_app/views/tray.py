@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QRectF, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QRectF, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon
 
@@ -316,8 +316,14 @@ class DeskTray(QObject):
             self.hiddenToTray.emit()
             return True
         if watched is self._window and event.type() == QEvent.Type.Close:
-            self.windowClosing.emit()
+            # The window may still refuse (a change still being saved): tell once it shut.
+            QTimer.singleShot(0, self._after_close)
         return False
+
+    @Slot()
+    def _after_close(self) -> None:
+        if not self._window.isVisible():
+            self.windowClosing.emit()
 
 
 __all__ = ["CLOSE_TO_TRAY_KEY", "DeskTray", "badge_icon"]

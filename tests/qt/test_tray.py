@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop_app.models.queue_model import QueueModel
@@ -95,6 +95,27 @@ def test_without_a_tray_nothing_is_shown_and_closing_quits(
     # the counts are still kept (the tooltip is what a tray would show)
     assert h.tray.counts == (2, 1)
     assert "2 breached · 1 at risk · 4 open" in h.tray.icon.toolTip()
+
+
+def test_a_close_the_window_refuses_keeps_the_alerts_running(
+    qtbot: QtBot, tmp_settings: QSettings
+) -> None:
+    """A close refused (a change still being saved) leaves the window, and its SLA alerts,
+    running; once the window does close, the tray says so."""
+    h = Harness(qtbot, tmp_settings, available=False)
+    answers = [False]
+    h.window.set_close_guard(lambda: answers[0])
+    closing: list[bool] = []
+    h.tray.windowClosing.connect(lambda: closing.append(True))
+    h.window.show()
+    h.window.close()
+    QApplication.processEvents()  # runs the tray's deferred look at the window
+    QApplication.processEvents()
+    assert h.window.isVisible() and closing == []
+    answers[0] = True
+    with qtbot.waitSignal(h.tray.windowClosing):
+        h.window.close()
+    assert not h.window.isVisible()
 
 
 @pytest.mark.qt_log_ignore(NO_TRAY_WINDOW)
