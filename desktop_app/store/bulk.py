@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Table, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
@@ -423,16 +424,31 @@ class DeskImporter:
     def _raw_insert(
         self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None:
-        """``INSERT`` through the driver's executemany; values must be driver-ready."""
+        """``INSERT`` through the driver's executemany, or ``COPY`` on PostgreSQL with
+        psycopg; values must be driver-ready."""
         if not rows:
             return
         connection = self.session.connection()
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            # One stream instead of a statement per row: 73k timeline rows took 2.0 s
+            # (0.66 s of it in this process) as executemany, 1.0 s (0.15 s) as COPY.
+            sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            try:
+                with driver.cursor() as cursor, cursor.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            except dialect.loaded_dbapi.Error as exc:
+                # Raised as SQLAlchemy raises every other write's database error.
+                raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error) from exc
+            return
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         sql = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(mark for _ in columns)})"
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(mark for _ in columns)})"
         )
         for start in range(0, len(rows), _BATCH):
             connection.exec_driver_sql(sql, rows[start : start + _BATCH])

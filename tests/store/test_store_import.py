@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from store_support import FakeClock, small_desk
 
 from desktop_app.domain import (
@@ -30,7 +31,7 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.store import Store
-from desktop_app.store.bulk import _utc_text
+from desktop_app.store.bulk import DeskImporter, _utc_text
 from desktop_app.store.types import NaiveDatetimeError, to_utc_text
 
 
@@ -242,3 +243,27 @@ def test_bulk_instant_text_is_the_sqlite_storage_form(instant: datetime) -> None
 def test_bulk_instant_text_refuses_a_naive_instant() -> None:
     with pytest.raises(NaiveDatetimeError, match="has no time zone"):
         _utc_text(datetime(2025, 3, 12, 14, 30))
+
+
+def test_a_number_taken_after_the_check_is_refused_by_the_database_and_nothing_is_written(
+    empty_store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another desk may store the same number between the import's check and its insert;
+    # the unique column then refuses the whole import, on both backends as SQLAlchemy's
+    # IntegrityError (PostgreSQL's rows go in through COPY, not through SQLAlchemy).
+    empty_store.import_desk(small_desk())
+    empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("C-1", clock), "Acme Corp")]))
+    audit_before = len(empty_store.audit_log())
+    monkeypatch.setattr(DeskImporter, "_existing_numbers", lambda self, numbers: set())
+    late = Desk(
+        tickets=[
+            DeskTicket(_ticket("C-2", clock), "Acme Corp"),
+            DeskTicket(_ticket("C-1", clock), "Globex"),
+        ]
+    )
+
+    with pytest.raises(IntegrityError):
+        empty_store.import_desk(late)
+
+    assert [e.number for e in empty_store.load_queue()] == ["C-1"]
+    assert len(empty_store.audit_log()) == audit_before
