@@ -1033,10 +1033,15 @@ def parse_file(
     path: Path | str, kind: str | None = None, known: KnownNames | None = None
 ) -> ParsedImport:
     """Read a .csv or .json import file (see the module documentation)."""
+    from desktop_app.store.queue_read import gc_paused
+
     path = Path(path)
     fmt = _format_of(path)
+    # Reading builds a record per row and keeps them all: pause the cyclic collector (see
+    # gc_paused), as import_desk does for the write (with a large heap around, as in the
+    # application, its passes cost more than the reading).
     try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
+        with gc_paused(), path.open(encoding="utf-8-sig", newline="") as stream:
             if fmt == "csv":
                 return parse_csv(stream, kind, known)
             return parse_json(stream.read(), kind, known)
@@ -1105,12 +1110,7 @@ def import_file(
     With bad records and ``skip_bad`` false, raises :class:`ImportRejectedError` (nothing
     written). With ``skip_bad``, writes the good records; the report lists the rest.
     """
-    from desktop_app.store.queue_read import gc_paused
-
-    # Reading builds one record per row and keeps them all: pause the cyclic collector
-    # (see gc_paused), as import_desk does for the write.
-    with gc_paused():
-        parsed = parse_file(path, kind, known_names(store))
+    parsed = parse_file(path, kind, known_names(store))
     if parsed.errors and not skip_bad:
         raise ImportRejectedError(path, parsed)
     desk = parsed.desk
