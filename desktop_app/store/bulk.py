@@ -74,7 +74,6 @@ _TICKET_COLUMNS = (
     "updated_at",
     "updated_by",
 )
-_TICKET_INSTANTS = frozenset({"created_at", "resolved_at", "updated_at", "next_due_at"})
 _EVENT_COLUMNS = (
     "ticket_id",
     "kind",
@@ -398,9 +397,7 @@ class DeskImporter:
                 if value is None:
                     return None
                 found = known(value)
-                if found is None:
-                    found = texts[value] = _utc_text(value)
-                return found
+                return _remember(texts, value) if found is None else found
 
             return to_text
 
@@ -689,10 +686,20 @@ def _cached_utc_text(texts: dict[datetime | None, str]) -> Callable[[datetime | 
         found = known(value)
         if found is None:
             assert value is not None
-            found = texts[value] = _utc_text(value)
+            return _remember(texts, value)
         return found
 
     return text
+
+
+def _remember(texts: dict[datetime | None, str], value: datetime) -> str:
+    """The UTC text of ``value``, kept in ``texts`` when ``value`` is in UTC: two equal UTC
+    datetimes are one instant, but two equal wall times of one zone may be an hour apart
+    (Python compares them without their fold)."""
+    found = _utc_text(value)
+    if value.tzinfo is UTC:
+        texts[value] = found
+    return found
 
 
 class _CustomerRefs:

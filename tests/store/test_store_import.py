@@ -267,3 +267,36 @@ def test_a_number_taken_after_the_check_is_refused_by_the_database_and_nothing_i
 
     assert [e.number for e in empty_store.load_queue()] == ["C-1"]
     assert len(empty_store.audit_log()) == audit_before
+
+
+def test_the_repeated_hour_at_the_end_of_summer_time_stays_two_instants(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    # 01:30 comes twice in Toronto on 2 November 2025: EDT first, then EST an hour later.
+    # Equal wall times of one zone compare equal in Python whatever their fold, so they
+    # must not share a remembered UTC text.
+    toronto = ZoneInfo("America/Toronto")
+    first = datetime(2025, 11, 2, 1, 30, tzinfo=toronto)
+    second = datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=toronto)
+    desk = small_desk()
+    desk.tickets = [
+        DeskTicket(
+            _ticket(
+                "F-1",
+                clock,
+                created_at=first,
+                events=(
+                    TicketEvent(EventKind.CREATED, first, priority=Priority.HIGH),
+                    TicketEvent(EventKind.INTERNAL_NOTE, second, "Alice", "An hour later"),
+                ),
+            ),
+            customer="Acme Corp",
+        )
+    ]
+    empty_store.import_desk(desk)
+
+    stored = empty_store.ticket_by_number("F-1")
+    assert [e.at for e in stored.events] == [
+        datetime(2025, 11, 2, 5, 30, tzinfo=UTC),
+        datetime(2025, 11, 2, 6, 30, tzinfo=UTC),
+    ]
