@@ -4,8 +4,9 @@ Pieces, from the screen inwards:
 
 * :class:`DispatchBoard` — the widget: one :class:`BoardColumnWidget` per column of the
   :class:`~desktop_app.models.board_model.BoardModel` (header with workload, local time and
-  shift; a list of cards). Countdowns tick once a second only while the board is visible,
-  and only for the cards on screen; moved cards glow for a moment.
+  shift; a list of cards, the ones that breach first, with how many more follow).
+  Countdowns tick once a second only while the board is visible, and only for the cards
+  on screen; moved cards glow for a moment.
 * :class:`Dispatcher` — the assignment path every drop, menu entry and "Assign to…" takes:
   refusals that need no database (inactive technician, a ticket the board already knows
   changed), the outage-off-shift question, then one job on the desk's database thread
@@ -119,7 +120,19 @@ _STATE_COLOURS = {
     RowState.NONE: QColor("#5f6368"),
 }
 _PRIORITY_COLOURS = {1: "#b3261e", 2: "#c25e00", 3: "#1565c0", 4: "#5f6368"}
+_PRIORITY_QCOLOURS = {rank: QColor(colour) for rank, colour in _PRIORITY_COLOURS.items()}
 _GLOW = QColor("#ffe58a")
+_CARD = QColor("#ffffff")
+_SELECTED_CARD = QColor("#e3efff")
+_CARD_BORDER = QColor("#d5dce5")
+_FOCUS_BORDER = QColor("#1565c0")
+_MUTED = QColor("#5f6368")
+_WHITE = QColor("#ffffff")
+_INK = QColor("#102a43")
+_SUBJECT = QColor("#627d98")
+_OUTAGE_TAG = QColor("#fde8e7")
+_OUTAGE_TEXT = QColor("#b3261e")
+_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 
 _STYLE = """
 #dispatchBoard { background: #eef2f7; }
@@ -137,6 +150,7 @@ _STYLE = """
 #columnShift { color: #334e68; }
 #columnShift[offShift="true"] { color: #8a6100; }
 #columnWorkload { color: #486581; }
+#columnMore { color: #486581; border-top: 1px solid #d5dce5; padding: 2px 6px; }
 #boardColumnView { background: #f8fafc; border: none; }
 #boardColumnView QScrollBar:vertical {
     background: #f8fafc; width: 8px; margin: 2px 0 2px 0; border: none;
@@ -180,14 +194,29 @@ def assign_label(numbers: Sequence[str], assignee: str | None) -> str:
 
 class CardDelegate(QStyledItemDelegate):
     """Paints a ticket as a compact card: state bar and icon, countdown, priority badge,
-    number and customer, subject; a glow while freshly moved."""
+    number and customer, subject; a glow while freshly moved.
+
+    Opening the board paints every card on screen in one go, so fonts, metrics and colours
+    are made once (per font) rather than per card."""
 
     def __init__(self, icons: dict[RowState, QIcon], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._icons = icons
+        self._fonts: dict[str, tuple[QFont, QFontMetrics, QFont, QFontMetrics]] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
         return QSize(COLUMN_WIDTH - 24, CARD_HEIGHT)
+
+    def _fonts_for(self, font: QFont) -> tuple[QFont, QFontMetrics, QFont, QFontMetrics]:
+        key = font.key()
+        fonts = self._fonts.get(key)
+        if fonts is None:
+            base = QFont(font)
+            bold = QFont(font)
+            bold.setBold(True)
+            fonts = (base, QFontMetrics(base), bold, QFontMetrics(bold))
+            self._fonts[key] = fonts
+        return fonts
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
         entry = index.data(ENTRY_ROLE)
@@ -199,26 +228,24 @@ class CardDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         rect: QRect = option.rect.adjusted(4, 3, -4, -3)
+        base, metrics, bold, bold_metrics = self._fonts_for(option.font)
+        state_colour = _STATE_COLOURS[state]
 
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        path = QPainterPath()
-        path.addRoundedRect(rect, 5, 5)
-        background = QColor("#e3efff") if selected else QColor("#ffffff")
+        background = _SELECTED_CARD if selected else _CARD
         if glow > 0:
             background = _blend(background, _GLOW, glow)
-        painter.fillPath(path, background)
-        border = QColor("#1565c0") if selected or focused else QColor("#d5dce5")
+        painter.setBrush(background)
+        border = _FOCUS_BORDER if selected or focused else _CARD_BORDER
         painter.setPen(QPen(border, 1.5 if selected else 1))
-        painter.drawPath(path)
-        bar = QPainterPath()
-        bar.addRoundedRect(QRect(rect.left(), rect.top(), 5, rect.height()), 2, 2)
-        painter.fillPath(bar, _STATE_COLOURS[state])
+        painter.drawRoundedRect(rect, 5, 5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(state_colour)
+        painter.drawRoundedRect(QRect(rect.left(), rect.top(), 5, rect.height()), 2, 2)
 
         left = rect.left() + 12
         width = rect.right() - left - 6
-        base = QFont(option.font)
-        metrics = QFontMetrics(base)
         line = metrics.height() + 2
         top = rect.top() + 4
 
@@ -228,24 +255,21 @@ class CardDelegate(QStyledItemDelegate):
         if icon is not None and not icon.isNull():
             icon.paint(painter, QRect(left, top + (line - 14) // 2, 14, 14))
             text_left = left + 18
-        badge = f"P{entry.priority.rank}"
-        bold = QFont(base)
-        bold.setBold(True)
-        bold_metrics = QFontMetrics(bold)
+        rank = entry.priority.rank
+        badge = f"P{rank}"
         badge_w = bold_metrics.horizontalAdvance(badge) + 10
         badge_rect = QRect(rect.right() - badge_w - 6, top + 1, badge_w, line - 2)
-        badge_path = QPainterPath()
-        badge_path.addRoundedRect(badge_rect, 3, 3)
-        painter.fillPath(badge_path, QColor(_PRIORITY_COLOURS.get(entry.priority.rank, "#5f6368")))
+        painter.setBrush(_PRIORITY_QCOLOURS.get(rank, _MUTED))
+        painter.drawRoundedRect(badge_rect, 3, 3)
         painter.setFont(bold)
-        painter.setPen(QColor("#ffffff"))
+        painter.setPen(_WHITE)
         painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
         countdown = str(index.data(COUNTDOWN_ROLE) or "")
-        painter.setPen(_STATE_COLOURS[state])
+        painter.setPen(state_colour)
         room = badge_rect.left() - text_left - 6
         painter.drawText(
             QRect(text_left, top, room, line),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            _LEFT,
             bold_metrics.elidedText(countdown, Qt.TextElideMode.ElideRight, room),
         )
 
@@ -257,26 +281,26 @@ class CardDelegate(QStyledItemDelegate):
             tag = OUTAGE_CATEGORY
             tag_w = metrics.horizontalAdvance(tag) + 10
             tag_rect = QRect(rect.right() - tag_w - 6, top + 1, tag_w, line - 2)
-            tag_path = QPainterPath()
-            tag_path.addRoundedRect(tag_rect, 3, 3)
-            painter.fillPath(tag_path, QColor("#fde8e7"))
-            painter.setPen(QColor("#b3261e"))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_OUTAGE_TAG)
+            painter.drawRoundedRect(tag_rect, 3, 3)
+            painter.setPen(_OUTAGE_TEXT)
             painter.drawText(tag_rect, Qt.AlignmentFlag.AlignCenter, tag)
             tag_w += 6
-        painter.setPen(QColor("#102a43"))
+        painter.setPen(_INK)
         who = f"{entry.number} · {entry.customer_name}"
         painter.drawText(
             QRect(left, top, width - tag_w, line),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            _LEFT,
             metrics.elidedText(who, Qt.TextElideMode.ElideRight, width - tag_w),
         )
 
         # line 3: subject, muted
         top += line
-        painter.setPen(QColor("#627d98"))
+        painter.setPen(_SUBJECT)
         painter.drawText(
             QRect(left, top, width, line),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            _LEFT,
             metrics.elidedText(entry.subject, Qt.TextElideMode.ElideRight, width),
         )
         painter.restore()
@@ -465,8 +489,17 @@ class BoardColumnWidget(QFrame):
         layout.setSpacing(2)
         layout.addWidget(self.header)
         layout.addWidget(self.view, 1)
+        # a column shows the cards that breach first; this says how many more follow
+        self.more_label = QLabel(self)
+        self.more_label.setObjectName("columnMore")
+        self.more_label.hide()
+        layout.addWidget(self.more_label)
         self.view.dropHovered.connect(self._set_drop_target)
         self.setProperty("dropTarget", False)
+        model.rowsInserted.connect(self.refresh_more)
+        model.rowsRemoved.connect(self.refresh_more)
+        model.modelReset.connect(self.refresh_more)
+        self.refresh_more()
 
     @property
     def info(self) -> ColumnInfo:
@@ -496,18 +529,50 @@ class BoardColumnWidget(QFrame):
                 f"Local time in {zone}; shift {shift.start}–{shift.end} every day"
             )
         header.shift_label.setText(text)
-        workload = board.workload(info.assignee_id)
-        header.workload_label.setText(workload.text)
-        header.workload_label.setToolTip(
-            f"{workload.open} open tickets, {workload.at_risk} past a warning, "
-            f"{workload.breached} breached"
-        )
+        if board.loaded:
+            workload = board.workload(info.assignee_id)
+            header.workload_label.setText(workload.text)
+            header.workload_label.setToolTip(
+                f"{workload.open} open tickets, {workload.at_risk} past a warning, "
+                f"{workload.breached} breached"
+            )
+        else:
+            header.workload_label.setText("Sorting the cards…")
+            header.workload_label.setToolTip("")
         self._set_flag(header.shift_label, "offShift", off)
         self._set_flag(self, "offShift", off)
         self._set_flag(self, "inactive", not info.active)
         self.setToolTip(
             f"{info.name}: inactive — tickets cannot be dropped here" if not info.active else ""
         )
+        self.refresh_more()
+
+    @Slot()
+    def refresh_more(self) -> None:
+        """``200 of 12,345 shown · scroll for more`` under the cards, when some are not."""
+        model = self.column_model
+        hidden = model.hidden_count()
+        label = self.more_label
+        if hidden <= 0:
+            label.setVisible(False)
+            return
+        shown, total = model.rowCount(), model.card_count()
+        if model.can_show_more():
+            text = f"{shown:,} of {total:,} shown · scroll for more"
+            tip = (
+                f"Cards are sorted by deadline: these {shown:,} breach first. Scroll to the "
+                f"end (or press End) to see the next {model.page or shown:,}."
+            )
+        else:
+            text = f"{shown:,} of {total:,} shown · rest in the queue"
+            tip = (
+                f"Cards are sorted by deadline: these {shown:,} breach first. The other "
+                f"{hidden:,} are in the queue: filter or search it, then drag the rows here "
+                f"or use Assign to… ({ASSIGN_SHORTCUT})."
+            )
+        label.setText(text)
+        label.setToolTip(tip)
+        label.setVisible(True)
 
     @Slot(bool)
     def _set_drop_target(self, on: bool) -> None:
@@ -518,8 +583,10 @@ class BoardColumnWidget(QFrame):
         if widget.property(name) == value:
             return
         widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+        if widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            # the style sheet matches on the property: only a polished widget needs telling
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
 
 # ---------------------------------------------------------------------------------- board
@@ -546,6 +613,7 @@ class DispatchBoard(QWidget):
         self._delegate = CardDelegate(icons if icons is not None else {}, self)
         self._columns: list[BoardColumnWidget] = []
         self._last_view: BoardColumnView | None = None
+        self._filling = 0  # tickets of the fill in progress
 
         self._summary = QLabel(self)
         self._summary.setObjectName("boardSummary")
@@ -589,6 +657,7 @@ class DispatchBoard(QWidget):
 
         model.columnsReset.connect(self._rebuild)
         model.columnAdded.connect(self._insert_column)
+        model.fillStarted.connect(self._on_fill_started)
         model.workloadChanged.connect(self.refresh_headers)
         model.highlightsChanged.connect(self._on_highlights)
         self._rebuild()
@@ -648,6 +717,11 @@ class DispatchBoard(QWidget):
         self.refresh_headers()
 
     @Slot(int)
+    def _on_fill_started(self, tickets: int) -> None:
+        self._filling = tickets  # said until the fill ends (refresh_headers)
+        self._summary.setText(f"Putting {tickets:,} open tickets on the board…")
+
+    @Slot(int)
     def _insert_column(self, at: int) -> None:
         self._add_column_widget(at, self._model.columns[at])
         self._row.activate()
@@ -691,9 +765,12 @@ class DispatchBoard(QWidget):
     def refresh_headers(self) -> None:
         for column in self._columns:
             column.refresh(self._model)
+        if self._model.filling:
+            self._summary.setText(f"Putting {self._filling:,} open tickets on the board…")
+            return
         total = self._model.total()
         people = sum(1 for c in self._columns if not c.info.is_unassigned)
-        self._summary.setText(f"{total} open tickets · {people} people")
+        self._summary.setText(f"{total:,} open tickets · {people} people")
 
     def stop(self) -> None:
         self._ticker.stop()
@@ -1246,8 +1323,10 @@ class DispatchBoardPanel(QObject):
         # The session lists every active technician; anyone else who still holds open
         # tickets gets a column marked inactive (their tickets can be dragged away).
         # The queue's rows carry the sort keys it worked out off the GUI thread: shared.
+        # Sorting them into columns takes a while on a large desk: it runs in short steps
+        # between the events of the GUI thread (see BoardModel.fill).
         self._filled = True
-        self.model.load_rows(self._session.model.rows(), self._session.technicians)
+        self.model.fill(self._session.model.rows(), self._session.technicians)
 
     @Slot(bool)
     def _on_dock_shown(self, visible: bool) -> None:
@@ -1265,6 +1344,7 @@ class DispatchBoardPanel(QObject):
             self.model.remove(ticket_id)
 
     def stop(self) -> None:
+        self.model.cancel_fill()
         self.board.stop()
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QMenu
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMenu
 
 from desktop_app.domain import EventKind, Role, Technician
+from desktop_app.models.board_model import BoardModel
 from desktop_app.models.queue_model import QueueModel
 from desktop_app.models.ticket_mime import encode_tickets
 from desktop_app.services.desk import DeskService
@@ -22,7 +24,7 @@ from desktop_app.store import Store, open_store
 from desktop_app.store.assignments import assign_tickets
 from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.desk_session import DeskSession
-from desktop_app.views.dispatch_board import DispatchBoardPanel
+from desktop_app.views.dispatch_board import DispatchBoard, DispatchBoardPanel
 from desktop_app.views.main_window import MainWindow
 
 # 15:00 UTC: 10:00 in Toronto, 16:00 in Berlin, 02:00 in Sydney (Chloe is off shift)
@@ -107,7 +109,7 @@ class Desk:
         self.undo = self.session.undo_stack
 
     def start(self) -> None:
-        with self.qtbot.waitSignal(self.board.columnsReset, timeout=30_000):
+        with self.qtbot.waitSignal(self.board.filled, timeout=30_000):
             self.session.start()
 
     def sign_in(self, technician_id: int) -> None:
@@ -576,9 +578,104 @@ def test_a_closed_board_is_filled_only_when_opened(qtbot: Any, url: str, tmp_set
         assert d.board.total() == 0  # nothing built for a board nobody looks at
         d.window.show()
         qtbot.waitExposed(d.window)
-        with qtbot.waitSignal(d.board.columnsReset, timeout=5_000):
+        with qtbot.waitSignal(d.board.filled, timeout=5_000):
             d.panel.dock.show()
         assert d.board.total() == d.model.total() > 0
     finally:
         d.panel.stop()
         d.session.stop()
+
+
+# ---------------------------------------------------------------------------------- large desks
+
+
+def test_a_long_column_shows_the_cards_that_breach_first_and_end_shows_more(
+    qtbot: Any,
+) -> None:
+    from support.queue_entries import FakeNow, entry
+
+    priya = Technician("Priya Raman", Role.TECHNICIAN, timezone="America/Toronto", id=1)
+    model = BoardModel(now=FakeNow(), cards_per_page=3, most_cards=6)
+    model.load([entry(n, timedelta(hours=n), assignee_id=1) for n in range(1, 13)], [priya])
+    board = DispatchBoard(model)
+    qtbot.addWidget(board)
+    board.resize(700, 260)  # room for about two cards: scrolling shows the rest
+    board.show()
+    qtbot.waitExposed(board)
+    column = board.column_widget(1)
+    assert column is not None
+    view, more = column.view, column.more_label
+    assert view.model().rowCount() == 3
+    assert more.isVisible() and more.text() == "3 of 12 shown · scroll for more"
+    assert column.header.workload_label.text().startswith("12 open")
+    view.setFocus()
+    view.setCurrentIndex(view.model().index(0, 0))
+    with qtbot.waitSignal(view.model().rowsInserted, timeout=5_000):
+        qtbot.keyClick(view, Qt.Key.Key_End)
+    assert view.model().rowCount() == 6  # the next page, and no more than six
+    assert more.text() == "6 of 12 shown · rest in the queue"
+    assert "Assign to…" in more.toolTip()
+    model.remove(12)
+    model.remove(11)
+    model.remove(10)
+    model.remove(9)
+    model.remove(8)
+    model.remove(7)
+    assert not more.isVisible()  # every card is shown now
+    board.stop()
+
+
+def test_the_board_shows_its_columns_first_then_the_cards_as_they_are_now(
+    qtbot: Any, url: str, tmp_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = Desk(qtbot, url, tmp_settings, Dialogs())
+    try:
+        d.panel.dock.hide()
+        with qtbot.waitSignal(d.session.ready, timeout=30_000):
+            d.session.start()
+        # sorted a few tickets per turn, as 100,000 would be
+        small_steps = partial(BoardModel.fill, d.board, budget_s=0, rows_per_step=4)
+        monkeypatch.setattr(d.board, "fill", small_steps)
+        d.window.show()
+        qtbot.waitExposed(d.window)
+        summary = d.panel.board.findChild(QLabel, "boardSummary")
+        with qtbot.waitSignal(d.board.columnsReset, timeout=5_000):
+            d.panel.dock.show()
+            assert summary.text() == "Putting 30 open tickets on the board…"
+        assert d.board.filling and not d.board.loaded
+        widgets = d.panel.board.columns
+        names = [w.info.name for w in widgets]
+        assert names[0] == "Unassigned"
+        assert set(names[1:]) == {t.name for t in d.session.technicians}  # standing columns
+        assert all(w.header.workload_label.text() == "Sorting the cards…" for w in widgets)
+        # a ticket handed to Marc while the cards are sorted lands in his column
+        marc = d.person("Marc Tremblay")
+        ticket = next(e for e in d.model.entries() if e.assignee_id not in (marc.id, None))
+        moved = ticket._replace(assignee_id=marc.id, version=ticket.version + 1)
+        d.service.ticketChanged.emit(moved)
+        with qtbot.waitSignal(d.board.filled, timeout=5_000):
+            pass
+        assert d.panel.board.columns[: len(widgets)] == widgets  # the same widgets
+        assert d.panel.board.columns[-1].info.name == "Old Timer"  # still holds a ticket
+        column = d.board.column_of_ticket(ticket.ticket_id)
+        assert column is not None and column.info.assignee_id == marc.id
+        assert summary.text().startswith("30 open tickets · ")
+        assert all("open ·" in w.header.workload_label.text() for w in d.panel.board.columns)
+    finally:
+        d.panel.stop()
+        d.session.stop()
+
+
+def test_closing_the_desk_while_the_board_fills_stops_the_fill(
+    qtbot: Any, url: str, tmp_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = Desk(qtbot, url, tmp_settings, Dialogs())
+    monkeypatch.setattr(
+        d.board, "fill", partial(BoardModel.fill, d.board, budget_s=0, rows_per_step=2)
+    )
+    with qtbot.waitSignal(d.board.columnsReset, timeout=30_000):
+        d.session.start()
+    assert d.board.filling
+    d.panel.stop()  # what quitting does; the leak check fails on a timer left running
+    assert not d.board.filling
+    d.session.stop()
