@@ -35,7 +35,7 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.store import convert
-from desktop_app.store.clocking import ClockEngine, ClockInputs, pack_clocks
+from desktop_app.store.clocking import ClockEngine, ClockInputs, ContractPolicies, pack_clocks
 from desktop_app.store.schema import (
     CalendarRow,
     ContactRow,
@@ -111,6 +111,7 @@ class DeskImporter:
         self.session = session
         self.store = store
         self.now = require_aware(now, "import instant")
+        self.contracts = ContractPolicies(())  # read once the import's contracts are stored
 
     # ------------------------------------------------------------------------------------
 
@@ -282,9 +283,19 @@ class DeskImporter:
             len(contacts),
             len(contracts),
         )
-        policy_by_customer = self.store._contract_policies(session, self.now.date())
-        for ref in refs.values():
-            ref.contract_policy = policy_by_customer.get(ref.id)
+        # Each ticket runs under the contract in force the (UTC) day it was opened, by the
+        # rule the queue and the desk's own writes follow.
+        self.contracts = ContractPolicies(
+            session.execute(
+                select(
+                    ContractRow.customer_id,
+                    ContractRow.policy,
+                    ContractRow.starts_on,
+                    ContractRow.ends_on,
+                    ContractRow.id,
+                )
+            )
+        )
         return refs
 
     # --- tickets ------------------------------------------------------------------------
@@ -562,7 +573,7 @@ class DeskImporter:
             priority=priority,
             category=category,
             tier=ref.tier,
-            contract_policy=ref.contract_policy,
+            contract_policy=self.contracts.policy(ref.id, created.astimezone(UTC).date()),
             site_zone=zone,
             site_calendar=calendar,
         )
@@ -705,7 +716,7 @@ def _remember(texts: dict[datetime | None, str], value: datetime) -> str:
 class _CustomerRefs:
     """What tickets of one customer may refer to by name."""
 
-    __slots__ = ("contacts", "contract_policy", "id", "new", "sites", "tier")
+    __slots__ = ("contacts", "id", "new", "sites", "tier")
 
     def __init__(self, id_: int, tier: Tier, *, new: bool = False) -> None:
         self.id = id_
@@ -713,7 +724,6 @@ class _CustomerRefs:
         self.new = new
         self.sites: dict[str, tuple[int, str, str]] = {}
         self.contacts: dict[str, int] = {}
-        self.contract_policy: str | None = None
 
     def default_site(self) -> tuple[str, str | None]:
         """Zone and calendar for a ticket without a site: the customer's first site."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from store_support import FakeClock, small_desk
 
 from desktop_app.domain import (
     ClockState,
+    Contract,
     CriticismNote,
     Customer,
     Desk,
@@ -300,3 +301,32 @@ def test_the_repeated_hour_at_the_end_of_summer_time_stays_two_instants(
         datetime(2025, 11, 2, 5, 30, tzinfo=UTC),
         datetime(2025, 11, 2, 6, 30, tzinfo=UTC),
     ]
+
+
+def test_an_imported_ticket_runs_under_the_contract_in_force_the_day_it_was_opened(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    # Acme's Gold contract began this year; last year it had Bronze. A ticket opened last
+    # year is judged by Bronze, as the queue shows it and as the desk's own writes compute.
+    desk = small_desk()
+    desk.customers[0].contracts.append(
+        Contract(0, "Bronze", Tier.BRONZE, date(2024, 1, 1), date(2024, 12, 31))
+    )
+    desk.tickets = [
+        DeskTicket(_ticket("K-1", clock, created_at=clock.now - timedelta(days=300)), "Acme Corp"),
+        DeskTicket(_ticket("K-2", clock), "Acme Corp"),
+    ]
+    empty_store.import_desk(desk)
+
+    def resolution_target(number: str) -> timedelta:
+        ticket = empty_store.ticket_by_number(number)
+        return empty_store.ticket_detail(ticket.id or 0).clocks[Metric.RESOLUTION].target
+
+    last_year, this_year = resolution_target("K-1"), resolution_target("K-2")
+    assert last_year > this_year  # Bronze allows longer than Gold
+    alice = next(t.id for t in empty_store.technicians() if t.name == "Alice Tech")
+    for number in ("K-1", "K-2"):
+        ticket = empty_store.ticket_by_number(number)
+        assert alice is not None and ticket.id is not None
+        empty_store.add_event(alice, ticket.id, ticket.version, EventKind.INTERNAL_NOTE, "Seen")
+    assert (resolution_target("K-1"), resolution_target("K-2")) == (last_year, this_year)
