@@ -430,24 +430,6 @@ class Store:
             query.compile(dialect=self._engine.dialect, compile_kwargs={"literal_binds": True})
         )
 
-    @staticmethod
-    def _contract_policies(
-        session: Session, on: date, customer_id: int | None = None
-    ) -> dict[int, str]:
-        """The policy of each customer's contract in force ``on`` (else the latest one)."""
-        query = select(
-            ContractRow.customer_id, ContractRow.policy, ContractRow.starts_on, ContractRow.ends_on
-        ).order_by(ContractRow.customer_id, ContractRow.starts_on, ContractRow.id)
-        if customer_id is not None:
-            query = query.where(ContractRow.customer_id == customer_id)
-        chosen: dict[int, tuple[bool, date, str]] = {}
-        for cid, policy, starts, ends in session.execute(query):
-            in_force = starts <= on <= ends
-            best = chosen.get(cid)
-            if best is None or (in_force, starts) >= (best[0], best[1]):
-                chosen[cid] = (in_force, starts, policy)
-        return {cid: value[2] for cid, value in chosen.items()}
-
     # --- ticket detail and customer context -------------------------------------------------
 
     def ticket(self, ticket_id: int) -> Ticket:
