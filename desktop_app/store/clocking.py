@@ -166,7 +166,7 @@ class ClockEngine:
 
 def clock_row(clock: Clock) -> dict[str, Any]:
     return {
-        "metric": Metric(clock.metric).value,
+        "metric": clock.metric.value,
         "state": clock.state.value,
         "target_seconds": clock.target.total_seconds(),
         "started_at": clock.started_at,
@@ -213,8 +213,7 @@ def pack_clocks(
     ``instant_text`` may replace the instant formatting (a bulk import passes a cached one).
     """
     _text = instant_text or _instant_text
-    rank = {m: i for i, m in enumerate(METRIC_ORDER)}
-    ordered = sorted(rows, key=lambda r: rank[Metric(r["metric"])])
+    ordered = sorted(rows, key=_packed_rank)  # the engine's rows come in order already
     dues = [r for r in ordered if r["due_at"] is not None]
     if dues:
         nearest = min(dues, key=lambda r: r["due_at"])  # min keeps the first of equals
@@ -223,7 +222,7 @@ def pack_clocks(
     return ";".join(
         ",".join(
             (
-                Metric(row["metric"]).value,
+                _METRIC_TEXT[row["metric"]],
                 str(row["state"]),
                 repr(float(row["target_seconds"])),
                 _text(row["started_at"]),
@@ -237,6 +236,16 @@ def pack_clocks(
         )
         for row in ordered
     )
+
+
+# Keyed by the members, found by the members or their text too (StrEnum hashes as its value);
+# a metric that is neither raises KeyError, as Metric(...) raised ValueError.
+_METRIC_RANK = {m: i for i, m in enumerate(METRIC_ORDER)}
+_METRIC_TEXT = {m: m.value for m in Metric}
+
+
+def _packed_rank(row: dict[str, Any]) -> int:
+    return _METRIC_RANK[row["metric"]]
 
 
 def _instant_text(value: datetime | None) -> str:
