@@ -162,7 +162,7 @@ class Workload:
 
     @property
     def text(self) -> str:
-        return f"{self.open} open · {self.at_risk} at risk · {self.breached} breached"
+        return f"{self.open:,} open · {self.at_risk:,} at risk · {self.breached:,} breached"
 
 
 def card_state(row: QueueRow, now: float) -> RowState:

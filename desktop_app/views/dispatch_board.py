@@ -531,7 +531,12 @@ class BoardColumnWidget(QFrame):
         header.shift_label.setText(text)
         if board.loaded:
             workload = board.workload(info.assignee_id)
-            header.workload_label.setText(workload.text)
+            text = workload.text
+            if header.workload_label.fontMetrics().horizontalAdvance(text) > COLUMN_WIDTH - 24:
+                # "30,758 open · 10,009 at risk · 8,528 breached" is wider than a column
+                head, _, breached = text.rpartition(" · ")
+                text = f"{head}\n{breached}"
+            header.workload_label.setText(text)
             header.workload_label.setToolTip(
                 f"{workload.open} open tickets, {workload.at_risk} past a warning, "
                 f"{workload.breached} breached"

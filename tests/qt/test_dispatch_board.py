@@ -24,7 +24,7 @@ from desktop_app.store import Store, open_store
 from desktop_app.store.assignments import assign_tickets
 from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.desk_session import DeskSession
-from desktop_app.views.dispatch_board import DispatchBoard, DispatchBoardPanel
+from desktop_app.views.dispatch_board import COLUMN_WIDTH, DispatchBoard, DispatchBoardPanel
 from desktop_app.views.main_window import MainWindow
 
 # 15:00 UTC: 10:00 in Toronto, 16:00 in Berlin, 02:00 in Sydney (Chloe is off shift)
@@ -623,6 +623,29 @@ def test_a_long_column_shows_the_cards_that_breach_first_and_end_shows_more(
     model.remove(7)
     assert not more.isVisible()  # every card is shown now
     board.stop()
+
+
+def test_a_workload_too_wide_for_its_column_takes_two_lines(qtbot: Any) -> None:
+    from support.queue_entries import FakeNow, entry
+
+    people = [
+        Technician("Priya Raman", Role.TECHNICIAN, timezone="America/Toronto", id=1),
+        Technician("Marc Tremblay", Role.TECHNICIAN, timezone="America/Toronto", id=2),
+    ]
+    due = [timedelta(hours=h) for h in (-5, 1, 3)]  # breached, at risk, fine
+    tickets = [entry(n, due[n % 3], assignee_id=1) for n in range(1, 30_001)]
+    tickets += [entry(n, due[n % 3], assignee_id=2) for n in range(30_001, 30_013)]
+    model = BoardModel(now=FakeNow())
+    model.load(tickets, people)
+    board = DispatchBoard(model)
+    qtbot.addWidget(board)
+    busy, calm = board.column_widget(1), board.column_widget(2)
+    assert busy is not None and calm is not None
+    assert busy.header.workload_label.text() == "30,000 open · 10,000 at risk\n10,000 breached"
+    assert calm.header.workload_label.text() == "12 open · 4 at risk · 4 breached"
+    metrics = busy.header.workload_label.fontMetrics()
+    for line in busy.header.workload_label.text().splitlines():
+        assert metrics.horizontalAdvance(line) <= COLUMN_WIDTH - 24
 
 
 def test_the_board_shows_its_columns_first_then_the_cards_as_they_are_now(
