@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -98,6 +99,14 @@ def _flush_deferred_deletes() -> None:
     # Widgets closed by qtbot were deleteLater()'d; delete them now so their timers go too.
     if QCoreApplication.instance() is not None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_the_collector() -> Iterator[None]:
+    """A desk freezes its loaded queue out of the collector's sight (see
+    ``desk_session._whole_queue``); each test starts with nothing frozen."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)
