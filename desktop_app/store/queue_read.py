@@ -52,11 +52,6 @@ _fromisoformat = datetime.fromisoformat
 _NO_SITE: tuple[None, None, None] = (None, None, None)
 _NO_CLOCKS: tuple[dict[Metric, StoredClock], None] = ({}, None)  # never mutated
 _FIRST_METRIC = METRIC_ORDER[0]
-_RANKS = {m: i for i, m in enumerate(METRIC_ORDER)}
-
-
-def _metric_rank(clock: StoredClock) -> int:
-    return _RANKS[clock.metric]
 
 
 @contextmanager
@@ -80,29 +75,35 @@ def gc_paused() -> Iterator[None]:
 
 
 _tuple_new = tuple.__new__  # a named tuple built from its values in one step
-_seconds_cache: dict[str, timedelta] = {}
 
 
-def _seconds(text: str) -> timedelta:
-    value = _seconds_cache.get(text)
-    if value is None:
+class _Seconds(dict[str, timedelta]):
+    """Seconds text → timedelta, parsed once: targets repeat, elapsed minutes too (~7k
+    distinct in 100k tickets). Bounded; a miss beyond the bound is parsed, not kept."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> timedelta:
         value = timedelta(seconds=float(text))
-        if len(_seconds_cache) < 65_536:  # targets repeat, elapsed minutes too (~7k in 100k)
-            _seconds_cache[text] = value
-    return value
+        if len(self) < 65_536:
+            self[text] = value
+        return value
 
 
-_as_of_cache: dict[str, datetime] = {}
-
-
-def _as_of(text: str) -> datetime:
+class _AsOf(dict[str, datetime]):
     """When the clocks were computed: shared by every ticket of an import or a batch."""
-    value = _fromisoformat(text)
-    if len(_as_of_cache) < 4096:
-        _as_of_cache[text] = value
-    return value
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> datetime:
+        value = _fromisoformat(text)
+        if len(self) < 4096:
+            self[text] = value
+        return value
 
 
+_seconds = _Seconds()
+_as_of = _AsOf()
 _FIELDS = 10  # fields of one packed clock (clocking.PACKED_FIELDS)
 
 
@@ -120,47 +121,47 @@ def decode_clocks(
     # Written out rather than through helpers: this runs once per ticket in a queue load.
     # One split for all the clocks (a split per clock costs more than the rest of it).
     f = packed.replace(";", ",").split(",")
-    decoded: list[StoredClock] = []
+    clocks: dict[Metric, StoredClock] = {}
+    first: StoredClock | None = None
     for i in range(0, len(f), _FIELDS):
-        state_text = f[i + 1]
+        (metric, state_text, target, started, due_text, elapsed, breached_text, met, paused,
+         as_of) = f[i : i + _FIELDS]  # fmt: skip
         if state_text == "inactive" and shared is not None:
             key = tuple(f[i : i + _FIELDS])
             clock = shared.get(key)
             if clock is None:
-                clock = shared[key] = decode_clocks(",".join(key), now_text)[0][_METRICS[key[0]]]
-            decoded.append(clock)
-            continue
-        state = _STATES[state_text]
-        started, due_text, breached_text, met = f[i + 3], f[i + 4], f[i + 6], f[i + 7]
-        due = _fromisoformat(due_text) if due_text else None
-        if state is _RUNNING and due_text and due_text <= now_text:
-            state = _BREACHED
-            breached_text = due_text
-        as_of = f[i + 9]
-        decoded.append(
-            _tuple_new(
+                clock = shared[key] = decode_clocks(",".join(key), now_text)[0][_METRICS[metric]]
+        else:
+            state = _STATES[state_text]
+            due = _fromisoformat(due_text) if due_text else None
+            if state is _RUNNING and due_text and due_text <= now_text:
+                state = _BREACHED
+                breached_text = due_text
+            clock = _tuple_new(
                 StoredClock,
                 (
-                    _METRICS[f[i]],
+                    _METRICS[metric],
                     state,
-                    _seconds_cache.get(f[i + 2]) or _seconds(f[i + 2]),
+                    _seconds[target],
                     _fromisoformat(started) if started else None,
                     due,
-                    _seconds_cache.get(f[i + 5]) or _seconds(f[i + 5]),
+                    _seconds[elapsed],
                     (due if breached_text == due_text else _fromisoformat(breached_text))
                     if breached_text
                     else None,
                     _fromisoformat(met) if met else None,
-                    _as_of_cache.get(as_of) or _as_of(as_of),
-                    f[i + 8] == "1",
+                    _as_of[as_of],
+                    paused == "1",
                 ),
             )
-        )
-    first = decoded[0]
-    nearest = first if first.due_at is not None else None
-    if nearest is not None and first.metric is not _FIRST_METRIC and len(decoded) > 1:
-        decoded.sort(key=_metric_rank)  # the nearest goes back to its metric's place
-    return {clock.metric: clock for clock in decoded}, nearest
+        if first is None:
+            first = clock
+        clocks[clock.metric] = clock
+    nearest = first if first is not None and first.due_at is not None else None
+    if nearest is not None and nearest.metric is not _FIRST_METRIC and len(clocks) > 1:
+        # the nearest was packed first: back to metric order
+        clocks = {m: clocks[m] for m in METRIC_ORDER if m in clocks}
+    return clocks, nearest
 
 
 def utc_text(now: datetime) -> str:
