@@ -447,7 +447,7 @@ class DeskSession(QObject):
         self._announce_current_if_changed()
         self._loaded_in = time.perf_counter() - self._started_at
         self._window.statusBar().showMessage(
-            f"{self._model.total()} open tickets loaded in {self._loaded_in:.1f} s", 5000
+            f"{self._model.total():,} open tickets loaded in {self._loaded_in:.1f} s", 5000
         )
         # draw the first screenful now: what attaches to `ready` (the board, the alerts)
         # may keep the GUI busy a moment on a large desk, and the queue comes first

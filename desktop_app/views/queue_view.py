@@ -81,13 +81,13 @@ def status_text(model: QueueModel) -> str:
     """``312 open · 41 at risk · 12 breached · next breach in 14 min``."""
     total, at_risk, breached, next_breach = model.counts()
     if model.partial:
-        return f"Loading the whole queue… the {total} tickets that breach first are shown"
-    parts = [f"{total} open", f"{at_risk} at risk", f"{breached} breached"]
+        return f"Loading the whole queue… the {total:,} tickets that breach first are shown"
+    parts = [f"{total:,} open", f"{at_risk:,} at risk", f"{breached:,} breached"]
     if next_breach is not None:
         parts.append(f"next breach in {format_remaining(next_breach)}")
     shown = model.rowCount()
     if shown != total:
-        parts.append(f"{shown} shown")
+        parts.append(f"{shown:,} shown")
     return " · ".join(parts)
 
 

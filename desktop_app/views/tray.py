@@ -208,7 +208,7 @@ class DeskTray(QObject):
         counts = (breached, at_risk)
         tooltip = [
             "Technician Queue",
-            f"{breached} breached · {at_risk} at risk · {total} open",
+            f"{breached:,} breached · {at_risk:,} at risk · {total:,} open",
         ]
         if next_breach is not None:
             tooltip.append(f"Next breach in {format_remaining(next_breach)}")

@@ -100,7 +100,7 @@ def test_status_line_follows_the_counts(qtbot: Any, window: Any) -> None:
     _win, _view, model, now = window
     label = QLabel()
     QueueStatus(label, model)
-    assert label.text().startswith("1000 open · ")
+    assert label.text().startswith("1,000 open · ")
     assert "next breach in 10 min" in label.text()
     now.advance(minutes=25)
     model.tick(0, 10)
