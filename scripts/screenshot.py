@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, QItemSelectionModel, QSettings, QTimer
     from PySide6.QtTest import QTest
 
-    from desktop_app.app import LaunchOptions, build_desk, create_application
+    from desktop_app.app import LaunchOptions, build_desk, create_application, stop_desk
 
     with tempfile.TemporaryDirectory(prefix="technician-queue-shot-") as settings_dir:
         for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         QTest.qWait(args.settle)  # the panes load on the database thread; a tick paints
         args.output.parent.mkdir(parents=True, exist_ok=True)
         saved = window.grab().save(str(args.output), "PNG")
-        desk.session.stop()
+        stop_desk(desk)  # the alerts' and the panes' threads too, not only the database's
         window.close()
     if not saved:
         print(f"Could not write {args.output}; check the folder is writable.", file=sys.stderr)
