@@ -285,17 +285,7 @@ class DeskImporter:
         )
         # Each ticket runs under the contract in force the (UTC) day it was opened, by the
         # rule the queue and the desk's own writes follow.
-        self.contracts = ContractPolicies(
-            session.execute(
-                select(
-                    ContractRow.customer_id,
-                    ContractRow.policy,
-                    ContractRow.starts_on,
-                    ContractRow.ends_on,
-                    ContractRow.id,
-                )
-            )
-        )
+        self.contracts = ContractPolicies.load(session)
         return refs
 
     # --- tickets ------------------------------------------------------------------------

@@ -13,6 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from desktop_app.domain import (
     CalendarSpec,
     Metric,
@@ -24,6 +27,7 @@ from desktop_app.domain import (
 )
 from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks
 from desktop_app.sla.policy import PolicyBook
+from desktop_app.store.schema import ContractRow
 from desktop_app.store.types import to_utc_text
 
 # The order of the clocks everywhere (rows, packed summaries, the ticket pane).
@@ -61,6 +65,12 @@ class ContractPolicies:
         }
         self._many = {cid: rows for cid, rows in by_customer.items() if len(rows) > 1}
         self._by_day: dict[tuple[int, date], str] = {}
+
+    @classmethod
+    def load(cls, session: Session) -> ContractPolicies:
+        """Every customer's contracts, in one query."""
+        c = ContractRow.__table__.c
+        return cls(session.execute(select(c.customer_id, c.policy, c.starts_on, c.ends_on, c.id)))
 
     def has_choice(self, customer_id: int) -> bool:
         """Whether the customer's policy depends on the day (several contracts)."""

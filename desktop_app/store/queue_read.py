@@ -31,7 +31,6 @@ from desktop_app.domain import ClockState, Metric, Priority, Sentiment, TicketSt
 from desktop_app.domain.queue import QueueEntry, StoredClock
 from desktop_app.store.clocking import METRIC_ORDER, ClockEngine, ClockInputs, ContractPolicies
 from desktop_app.store.schema import (
-    ContractRow,
     CriticismNoteRow,
     CustomerRow,
     SiteRow,
@@ -225,17 +224,7 @@ class QueueLookups:
             first_sites=first_sites,
             technicians=technicians,
             negative=negative,
-            contracts=ContractPolicies(
-                session.execute(
-                    select(
-                        ContractRow.customer_id,
-                        ContractRow.policy,
-                        ContractRow.starts_on,
-                        ContractRow.ends_on,
-                        ContractRow.id,
-                    )
-                )
-            ),
+            contracts=ContractPolicies.load(session),
         )
 
 
