@@ -153,6 +153,10 @@ class CustomerContext:
     recent_breaches: tuple[Breach, ...]  # newest first
     attainment: Mapping[Metric, Attainment]
     attainment_since: date
+    # breached metrics in the calendar month so far, in the customer's first site's zone
+    # (UTC without a site): what the month's service credit counts
+    month_breaches: int = 0
+    month: date | None = None  # the first day of that month
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from desktop_app.domain import Contract, Metric, Site, Ticket, ValidationError
 from desktop_app.domain.queue import CustomerContext, TicketDetail
 from desktop_app.sla import Clock, compute_clocks
+from desktop_app.sla.credits import ServiceCredit, service_credit
 from desktop_app.sla.policy import ALWAYS_OPEN
 from desktop_app.store.previews import TicketTerms, contract_in_force, ticket_terms
 from desktop_app.store.repository import Store
@@ -153,6 +154,7 @@ class CustomerView:
     technicians: Mapping[int, str]
     at: datetime
     policy_explanation: str | None = None
+    credit: ServiceCredit | None = None  # owed for this month's breaches so far
 
 
 def _site_now(store: Store, site: Site, at: datetime) -> SiteNow:
@@ -199,4 +201,7 @@ def load_customer_view(
             )
         except ValidationError as exc:
             explanation = str(exc)
-    return CustomerView(context, status, sites, names, at, explanation)
+    credit = None
+    if status is not None and context.month is not None:
+        credit = service_credit(status.contract, context.month_breaches, context.month)
+    return CustomerView(context, status, sites, names, at, explanation, credit)

@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     Date,
@@ -67,6 +68,7 @@ from desktop_app.domain.queue import (
     StoredClock,
     TicketDetail,
 )
+from desktop_app.sla.credits import billing_month
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine, ClockInputs
 from desktop_app.store.db import WRITE_OPTION, upgrade_schema
@@ -551,6 +553,23 @@ class Store:
                 .group_by(TicketClockRow.metric)
             )
             counts = {Metric(m): (met, breached) for m, breached, met in tallies}
+            zone_name = session.scalar(
+                select(SiteRow.timezone)
+                .where(SiteRow.customer_id == customer_id)
+                .order_by(SiteRow.id)
+                .limit(1)
+            )
+            month_start, month_end = billing_month(now, _zone_or_utc(zone_name))
+            month_breaches = session.scalar(
+                select(func.count())
+                .select_from(TicketClockRow)
+                .join(TicketRow, TicketRow.id == TicketClockRow.ticket_id)
+                .where(
+                    TicketRow.customer_id == customer_id,
+                    TicketClockRow.breached_at >= month_start,
+                    TicketClockRow.breached_at < month_end,
+                )
+            )
             return CustomerContext(
                 customer=convert.customer_from_row(customer),
                 sites=tuple(convert.site_from_row(s) for s in sites),
@@ -565,6 +584,8 @@ class Store:
                 ),
                 attainment={m: Attainment(m, *counts.get(m, (0, 0))) for m in METRICS},
                 attainment_since=since.date(),
+                month_breaches=int(month_breaches or 0),
+                month=now.astimezone(_zone_or_utc(zone_name)).date().replace(day=1),
             )
 
     # --- ticket writes --------------------------------------------------------------------
@@ -1420,6 +1441,16 @@ def _clock_upsert(backend: str) -> Any:
             if name not in ("ticket_id", "metric")
         },
     )
+
+
+def _zone_or_utc(name: str | None) -> tzinfo:
+    """A site's zone for month boundaries; UTC without a site or for a zone unknown here."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return UTC
 
 
 def _visible_to(technician_id: int) -> Any:

@@ -273,9 +273,27 @@ class CustomerPane(QScrollArea):
             f"Availability target {contract.availability_target:g} %",
         ]
         if contract.credit_percent_per_breach:
-            lines.append(
-                f"Service credit {contract.credit_percent_per_breach:g} % per breach, "
+            cap = (
                 f"capped at {contract.credit_cap_percent:g} % a month"
+                if contract.credit_cap_percent > 0
+                else "no monthly cap"
+            )
+            lines.append(
+                f"Service credit {contract.credit_percent_per_breach:g} % per breach, {cap}"
+            )
+        credit = view.credit
+        if credit is not None:
+            owed = (
+                f"{credit.percent:g} % of the fee ({credit.amount:,.2f})"
+                if credit.breaches
+                else "nothing owed"
+            )
+            cap_note = " — cap reached" if credit.capped else ""
+            colour = "#7a1c16" if credit.breaches else "#1d5e2a"
+            lines.append(
+                f"<span style='color:{colour}'>{credit.month:%B %Y}: {credit.breaches} "
+                f"breached SLA metric{'s' if credit.breaches != 1 else ''}, {owed}"
+                f"{cap_note}</span>"
             )
         self.contract.setText("<br>".join(lines))
         if status.hours_left is None:

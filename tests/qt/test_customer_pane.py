@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from desktop_app.domain import Contract, Metric, Sentiment, Tier
+from desktop_app.sla.credits import service_credit
 from desktop_app.store.detail_views import contract_status
 from support.detail_desk import NOW, WAIT, Desk, show
 
@@ -40,6 +41,14 @@ def test_the_customer_pane_shows_promise_kept_and_complaints(qtbot: Any, desk: D
     assert status is not None
     assert status.contract.policy in pane.contract.text()
     assert f"{status.days_left} days left" in pane.contract.text()
+    credit = service_credit(status.contract, context.month_breaches, NOW.date())
+    if credit is not None:  # the month's breaches, priced by the contract
+        plural = "s" if credit.breaches != 1 else ""
+        assert (
+            f"{NOW:%B %Y}: {credit.breaches} breached SLA metric{plural}, " in pane.contract.text()
+        )
+        if credit.breaches:
+            assert f"({credit.amount:,.2f})" in pane.contract.text()
     if status.hours_left is not None:
         assert f"{max(0.0, status.hours_left):g} left" in pane.hours_bar.format()
     for site in context.sites:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from store_support import DeskIds, FakeClock, People
@@ -26,6 +26,7 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.store import Store
+from desktop_app.store.detail_views import load_customer_view
 
 
 def _open(store: Store, people: People, ids: DeskIds, **kwargs: object) -> Ticket:
@@ -522,6 +523,29 @@ def test_customer_context_shows_breaches_and_attainment(
     assert [n.text for n in context.criticism] == ["Thx"]
     with pytest.raises(NotFoundError):
         store.customer_context(987_654)
+
+
+def test_the_months_breaches_price_the_service_credit(
+    store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
+) -> None:
+    """Acme's Gold contract credits 2 % of its 5,000 fee per breached metric, capped at
+    10 % a month; the month is Toronto's, where Acme's site is."""
+    late = _open(store, people, desk_ids, subject="Late")
+    clock.advance(hours=2)  # the 1 h response target has passed
+    store.add_event(people.alice, _id(late), 1, EventKind.PUBLIC_REPLY, "Sorry")
+
+    context = store.customer_context(desk_ids.acme)
+    assert (context.month, context.month_breaches) == (date(2025, 3, 1), 1)
+    credit = load_customer_view(store, desk_ids.acme).credit
+    assert credit is not None
+    assert (credit.breaches, credit.percent, credit.amount) == (1, 2, 100.0)
+
+    april = datetime(2025, 4, 1, 4, 0, tzinfo=UTC)  # midnight in Toronto (EDT)
+    fresh = store.customer_context(desk_ids.acme, april)
+    assert (fresh.month, fresh.month_breaches) == (date(2025, 4, 1), 0)
+    assert len(fresh.recent_breaches) == 1  # still among the last 90 days
+    last_minute = store.customer_context(desk_ids.acme, april - timedelta(minutes=1))
+    assert (last_minute.month, last_minute.month_breaches) == (date(2025, 3, 1), 1)
 
 
 def test_notifications_add_list_and_mark_read(
