@@ -67,7 +67,7 @@ Rules (each is unit-tested):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from types import MappingProxyType
@@ -376,9 +376,13 @@ TermsResolver = Callable[[Priority, str], "ClockTerms"]
 
 def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     """Replay the timeline; None when the ticket was not created by ``now``."""
-    items: list[tuple[float, EventKind, TicketEvent]] = []
+    recorded = events if isinstance(events, (list, tuple)) else list(events)
+    stamps: list[float] = []
+    append = stamps.append
     has_created = False
-    for event in events:
+    in_order = True
+    last = -_INF
+    for event in recorded:
         at = event.at
         if at.tzinfo is None:
             raise ValidationError(
@@ -388,23 +392,30 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
             )
         if event.kind is _CREATED:
             has_created = True
-        items.append((at.timestamp(), event.kind, event))
+        ts = at.timestamp()
+        if ts < last:
+            in_order = False
+        last = ts
+        append(ts)
     if not has_created:
         raise ValidationError(
             "The ticket's timeline has no CREATED event, so its SLA clocks have no start; "
             "record a CREATED event at the ticket's creation time.",
             field="events",
         )
-    items.sort(key=_FIRST)  # stable: same-instant events keep their recorded order
+    items: Iterable[tuple[float, TicketEvent]] = zip(stamps, recorded, strict=True)
+    if not in_order:  # the store hands events in order; others are sorted here
+        items = sorted(items, key=_FIRST)  # stable: same-instant events keep their order
 
     timeline: _Timeline | None = None
     current: _Track | None = None  # the next-update cycle waiting for a reply
     waiting = False
     resolved = False
     key: TermsKey | None = None
-    for ts, kind, event in items:
+    for ts, event in items:
         if ts > now_ts:
             break
+        kind = event.kind
         if timeline is None:
             if kind is _CREATED:
                 if event.priority is not None:
@@ -485,91 +496,246 @@ def _reach(
     return None
 
 
-class _Outcome:
-    """One clock or cycle evaluated against its target, in epoch seconds."""
+# One clock or cycle evaluated against its target, in epoch seconds: elapsed business
+# seconds at ``now``, breach instant, deadline, business seconds left when the running
+# segment began, and the business length of each closed segment.
+_Outcome = tuple[float, float | None, float | None, float, list[float]]
 
-    __slots__ = ("breach_ts", "due_ts", "elapsed_s", "left_at_segment_s", "lengths")
 
-    def __init__(self, track: _Track, target_s: float, now_ts: float, cal: BusinessCalendar):
-        add_seconds = cal.add_seconds
-        between = cal.seconds_between
-        elapsed_s = 0.0
-        breach_ts: float | None = None
-        lengths: list[float] = []
-        for start, end in track.closed:
-            length = between(start, end)
-            # Only a segment that reaches the target can hold the breach; the deadline is
-            # the earliest instant with the target counted, and the clock was still running
-            # after it if it lies before the segment's end (e.g. a reply after closing).
-            if breach_ts is None and elapsed_s + length >= target_s:
-                instant = add_seconds(start, max(0.0, target_s - elapsed_s))
-                if instant < end:
-                    breach_ts = instant
-            lengths.append(length)
-            elapsed_s += length
-        self.left_at_segment_s = target_s - elapsed_s
-        due_ts: float | None = None
-        open_from = track.open_from
-        if open_from is not None:
-            if breach_ts is None:
-                due_ts = add_seconds(open_from, max(0.0, target_s - elapsed_s))
-                if due_ts < now_ts:
-                    breach_ts = due_ts
-            else:
-                due_ts = breach_ts
-            elapsed_s += between(open_from, now_ts)
-        self.elapsed_s = elapsed_s
-        self.breach_ts = breach_ts
-        self.due_ts = due_ts
-        self.lengths = lengths
+def _outcome(track: _Track, target_s: float, now_ts: float, cal: BusinessCalendar) -> _Outcome:
+    add_seconds = cal.add_seconds
+    between = cal.seconds_between
+    elapsed_s = 0.0
+    breach_ts: float | None = None
+    lengths: list[float] = []
+    for start, end in track.closed:
+        length = between(start, end)
+        # Only a segment that reaches the target can hold the breach; the deadline is
+        # the earliest instant with the target counted, and the clock was still running
+        # after it if it lies before the segment's end (e.g. a reply after closing).
+        if breach_ts is None and elapsed_s + length >= target_s:
+            left = target_s - elapsed_s
+            instant = add_seconds(start, left if left > 0.0 else 0.0)
+            if instant < end:
+                breach_ts = instant
+        lengths.append(length)
+        elapsed_s += length
+    left_at_segment_s = target_s - elapsed_s
+    due_ts: float | None = None
+    open_from = track.open_from
+    if open_from is not None:
+        if breach_ts is None:
+            due_ts = add_seconds(open_from, left_at_segment_s if left_at_segment_s > 0.0 else 0.0)
+            if due_ts < now_ts:
+                breach_ts = due_ts
+        else:
+            due_ts = breach_ts
+        elapsed_s += between(open_from, now_ts)
+    return elapsed_s, breach_ts, due_ts, left_at_segment_s, lengths
+
+
+# Building the frozen dataclasses through their generated __init__ costs one
+# object.__setattr__ per field (19 for a Clock), more than the clock arithmetic. The
+# builders below create the same objects by setting each slot through its member
+# descriptor. They skip nothing: none of these classes has a __post_init__ (a test keeps
+# it so), and every field is set, so equality, hashing and repr are those of the class.
+_new = object.__new__
+
+
+def _slot_setters(cls: type) -> dict[str, Callable[[object, object], None]]:
+    if hasattr(cls, "__post_init__"):  # pragma: no cover - guarded by a unit test too
+        raise TypeError(f"{cls.__name__} validates in __post_init__; build it with its __init__")
+    return {f.name: cls.__dict__[f.name].__set__ for f in fields(cls)}
+
+
+def _take(
+    setters: dict[str, Callable[[object, object], None]], *names: str
+) -> tuple[Callable[[object, object], None], ...]:
+    """The setters of ``names``, checking that they are all of the class's fields."""
+    if set(names) != set(setters):
+        raise TypeError(f"the fast builder sets {sorted(names)}, the class has {sorted(setters)}")
+    return tuple(setters[name] for name in names)
+
+
+(
+    _c_metric,
+    _c_state,
+    _c_target,
+    _c_started_at,
+    _c_due_at,
+    _c_elapsed,
+    _c_breached_at,
+    _c_met_at,
+    _c_as_of,
+    _c_warnings,
+    _c_running,
+    _c_paused,
+    _c_breach_duration,
+    _c_breach_wall_duration,
+    _c_cycles,
+    _c_terms,
+    _c_due_ts,
+    _c_segment_ts,
+    _c_left_at_segment_s,
+) = _take(
+    _slot_setters(Clock),
+    "metric",
+    "state",
+    "target",
+    "started_at",
+    "due_at",
+    "elapsed",
+    "breached_at",
+    "met_at",
+    "as_of",
+    "warnings",
+    "running",
+    "paused",
+    "breach_duration",
+    "breach_wall_duration",
+    "cycles",
+    "terms",
+    "due_ts",
+    "_segment_ts",
+    "_left_at_segment_s",
+)
+_w_label, _w_at = _take(_slot_setters(WarningInstant), "label", "at")
+_r_started_at, _r_met_at, _r_elapsed, _r_breached_at = _take(
+    _slot_setters(CycleResult), "started_at", "met_at", "elapsed", "breached_at"
+)
+
+
+def _new_clock(  # noqa: PLR0917 - Clock's fields, in Clock's positional order
+    metric: Metric,
+    state: ClockState,
+    target: timedelta,
+    started_at: datetime | None,
+    due_at: datetime | None,
+    elapsed: timedelta,
+    breached_at: datetime | None,
+    met_at: datetime | None,
+    as_of: datetime,
+    warnings: tuple[WarningInstant, ...],
+    running: bool,
+    paused: bool,
+    breach_duration: timedelta | None,
+    breach_wall_duration: timedelta | None,
+    cycles: tuple[CycleResult, ...],
+    terms: ClockTerms | None,
+    due_ts: float | None,
+    segment_ts: float | None,
+    left_at_segment_s: float,
+) -> Clock:
+    """``Clock(...)`` with the same positional arguments, built slot by slot."""
+    clock: Clock = _new(Clock)
+    _c_metric(clock, metric)
+    _c_state(clock, state)
+    _c_target(clock, target)
+    _c_started_at(clock, started_at)
+    _c_due_at(clock, due_at)
+    _c_elapsed(clock, elapsed)
+    _c_breached_at(clock, breached_at)
+    _c_met_at(clock, met_at)
+    _c_as_of(clock, as_of)
+    _c_warnings(clock, warnings)
+    _c_running(clock, running)
+    _c_paused(clock, paused)
+    _c_breach_duration(clock, breach_duration)
+    _c_breach_wall_duration(clock, breach_wall_duration)
+    _c_cycles(clock, cycles)
+    _c_terms(clock, terms)
+    _c_due_ts(clock, due_ts)
+    _c_segment_ts(clock, segment_ts)
+    _c_left_at_segment_s(clock, left_at_segment_s)
+    return clock
+
+
+def _new_warning(label: str, at: datetime) -> WarningInstant:
+    """``WarningInstant(label, at)``, built slot by slot."""
+    warning: WarningInstant = _new(WarningInstant)
+    _w_label(warning, label)
+    _w_at(warning, at)
+    return warning
+
+
+def _new_cycle(
+    started_at: datetime, met_at: datetime | None, elapsed: timedelta, breached_at: datetime | None
+) -> CycleResult:
+    """``CycleResult(started_at, met_at, elapsed, breached_at)``, built slot by slot."""
+    cycle: CycleResult = _new(CycleResult)
+    _r_started_at(cycle, started_at)
+    _r_met_at(cycle, met_at)
+    _r_elapsed(cycle, elapsed)
+    _r_breached_at(cycle, breached_at)
+    return cycle
+
+
+_fromtimestamp = datetime.fromtimestamp
+_timedelta = timedelta  # timedelta(0, s) is timedelta(seconds=s) without keyword parsing
+_RUNNING = ClockState.RUNNING
+_BREACHED = ClockState.BREACHED
+_MET = ClockState.MET
+_PAUSED = ClockState.PAUSED
 
 
 def _build(
     metric: Metric,
     track: _Track,
     terms: ClockTerms,
+    outcome: _Outcome,
+    *,
     now_ts: float,
     now: datetime,
-    *,
+    with_warnings: bool,
+    started_at: datetime,
+    latest: CycleResult | None = None,
     cycles: tuple[CycleResult, ...] = (),
-    outcome: _Outcome | None = None,
-    with_warnings: bool = True,
 ) -> Clock:
+    """The clock of ``track``. For the next update, ``latest`` is the latest cycle's
+    result, computed from the same track and outcome: its instants are reused."""
     target_s = terms._target_seconds[metric]
-    if outcome is None:
-        outcome = _Outcome(track, target_s, now_ts, terms.calendar)
-    breach_ts = outcome.breach_ts
-    due_ts = outcome.due_ts
-    elapsed_s = outcome.elapsed_s
+    elapsed_s, breach_ts, due_ts, left_at_segment_s, lengths = outcome
     open_from = track.open_from
     met_ts = track.met_ts
     warnings: tuple[WarningInstant, ...] = ()
     if open_from is not None:
-        state = ClockState.RUNNING if breach_ts is None else ClockState.BREACHED
+        state = _RUNNING if breach_ts is None else _BREACHED
         if with_warnings:
-            warnings = _warnings(
-                track, outcome.lengths, terms._warning_points[metric], terms.calendar
-            )
+            warnings = _warnings(track, lengths, terms._warning_points[metric], terms.calendar)
     elif met_ts is not None:
-        state = ClockState.MET if breach_ts is None else ClockState.BREACHED
+        state = _MET if breach_ts is None else _BREACHED
     else:
-        state = ClockState.PAUSED if breach_ts is None else ClockState.BREACHED
+        state = _PAUSED if breach_ts is None else _BREACHED
 
-    breached_at = breach_duration = breach_wall = None
+    if latest is not None:
+        met_at = latest.met_at
+        breached_at = latest.breached_at
+        elapsed = latest.elapsed
+    else:
+        met_at = None if met_ts is None else _fromtimestamp(met_ts, UTC)
+        breached_at = None if breach_ts is None else _fromtimestamp(breach_ts, UTC)
+        elapsed = _timedelta(0, elapsed_s)
+    if due_ts is None:
+        due_at = None
+    elif due_ts == breach_ts:  # a counting breached clock: its deadline is the breach
+        due_at = breached_at
+    else:
+        due_at = _fromtimestamp(due_ts, UTC)
+    breach_duration = breach_wall = None
     if breach_ts is not None:
-        breached_at = _fromtimestamp(breach_ts, UTC)
-        breach_duration = timedelta(seconds=max(0.0, elapsed_s - target_s))
-        end_ts = met_ts if met_ts is not None else now_ts
-        breach_wall = timedelta(seconds=max(0.0, end_ts - breach_ts))
-    return Clock(
+        overrun = elapsed_s - target_s
+        breach_duration = _timedelta(0, overrun if overrun > 0.0 else 0.0)
+        wall = (met_ts if met_ts is not None else now_ts) - breach_ts
+        breach_wall = _timedelta(0, wall if wall > 0.0 else 0.0)
+    return _new_clock(
         metric,
         state,
         terms.targets[metric],
-        _fromtimestamp(track.started_ts, UTC),
-        None if due_ts is None else _fromtimestamp(due_ts, UTC),
-        timedelta(seconds=elapsed_s),
+        started_at,
+        due_at,
+        elapsed,
         breached_at,
-        None if met_ts is None else _fromtimestamp(met_ts, UTC),
+        met_at,
         now,
         warnings,
         open_from is not None,
@@ -580,11 +746,8 @@ def _build(
         terms,
         due_ts,
         open_from,
-        outcome.left_at_segment_s,
+        left_at_segment_s,
     )
-
-
-_fromtimestamp = datetime.fromtimestamp
 
 
 def _warnings(
@@ -600,7 +763,7 @@ def _warnings(
         add_seconds = calendar.add_seconds
         return tuple(
             [
-                WarningInstant(label, _fromtimestamp(add_seconds(open_from, elapsed_s), UTC))
+                _new_warning(label, _fromtimestamp(add_seconds(open_from, elapsed_s), UTC))
                 for elapsed_s, label in points
             ]
         )
@@ -608,67 +771,47 @@ def _warnings(
     for elapsed_s, label in points:
         instant = _reach(track, lengths, elapsed_s, calendar)
         if instant is not None:
-            out.append(WarningInstant(label, _fromtimestamp(instant, UTC)))
+            out.append(_new_warning(label, _fromtimestamp(instant, UTC)))
     return tuple(out)
 
 
+_ZERO = timedelta(0)
+
+
 def _inactive(metric: Metric, terms: ClockTerms, now: datetime) -> Clock:
-    return Clock(
-        metric=metric,
-        state=ClockState.INACTIVE,
-        target=terms.targets[metric],
-        started_at=None,
-        due_at=None,
-        elapsed=timedelta(0),
-        breached_at=None,
-        met_at=None,
-        as_of=now,
-        terms=terms,
+    return _new_clock(
+        metric,
+        ClockState.INACTIVE,
+        terms.targets[metric],
+        None,
+        None,
+        _ZERO,
+        None,
+        None,
+        now,
+        (),
+        False,
+        False,
+        None,
+        None,
+        (),
+        terms,
+        None,
+        None,
+        0.0,
     )
 
 
-def _cycle_results(
-    tracks: list[_Track], terms: ClockTerms, now_ts: float, judge: _Judge
-) -> tuple[tuple[CycleResult, ...], _Outcome]:
-    """Every next-update cycle's result, and the latest cycle's outcome (for its Clock)."""
-    results: list[CycleResult] = []
-    outcome: _Outcome | None = None
-    for track in tracks:
-        cycle_terms = judge(track, terms)
-        outcome = _Outcome(
-            track,
-            cycle_terms._target_seconds[Metric.NEXT_UPDATE],
-            now_ts,
-            cycle_terms.calendar,
-        )
-        results.append(
-            CycleResult(
-                _fromtimestamp(track.started_ts, UTC),
-                None if track.met_ts is None else _fromtimestamp(track.met_ts, UTC),
-                timedelta(seconds=outcome.elapsed_s),
-                None if outcome.breach_ts is None else _fromtimestamp(outcome.breach_ts, UTC),
-            )
-        )
-    assert outcome is not None  # only called with at least one cycle
-    return tuple(results), outcome
-
-
-class _Judge:
-    """Picks the terms a clock is judged by: the current ones while it runs; for a met
-    clock, those in force when it was met (raising a ticket's priority after its
-    response must not turn a response that was on time into a breach)."""
-
-    __slots__ = ("current", "resolve")
-
-    def __init__(self, current: TermsKey | None, resolve: TermsResolver | None) -> None:
-        self.current = current
-        self.resolve = resolve
-
-    def __call__(self, track: _Track, terms: ClockTerms) -> ClockTerms:
-        key = track.met_key
-        if self.resolve is None or key is None or key == self.current:
-            return terms
-        return self.resolve(*key)
+def _judged(
+    track: _Track, terms: ClockTerms, current: TermsKey | None, resolve: TermsResolver | None
+) -> ClockTerms:
+    """The terms a clock is judged by: the current ones while it runs; for a met clock,
+    those in force when it was met (raising a ticket's priority after its response must
+    not turn a response that was on time into a breach)."""
+    key = track.met_key
+    if resolve is None or key is None or key == current:
+        return terms
+    return resolve(*key)
 
 
 def compute_clocks(
@@ -698,37 +841,84 @@ def compute_clocks(
     if timeline is None:
         return {metric: _inactive(metric, terms, now) for metric in _METRICS}
 
-    judge = _Judge(timeline.key, terms_for)
-    if timeline.cycles:
-        cycles, latest = _cycle_results(timeline.cycles, terms, now_ts, judge)
+    current = timeline.key
+    tracks = timeline.cycles
+    if tracks:
+        results: list[CycleResult] = []
+        for track in tracks:
+            cycle_terms = _judged(track, terms, current, terms_for)
+            outcome = _outcome(
+                track,
+                cycle_terms._target_seconds[_NEXT_UPDATE],
+                now_ts,
+                cycle_terms.calendar,
+            )
+            breach_ts = outcome[1]
+            results.append(
+                _new_cycle(
+                    _fromtimestamp(track.started_ts, UTC),
+                    None if track.met_ts is None else _fromtimestamp(track.met_ts, UTC),
+                    _timedelta(0, outcome[0]),
+                    None if breach_ts is None else _fromtimestamp(breach_ts, UTC),
+                )
+            )
+        latest = results[-1]
         update = _build(
-            Metric.NEXT_UPDATE,
-            timeline.cycles[-1],
-            judge(timeline.cycles[-1], terms),
-            now_ts,
-            now,
-            cycles=cycles,
-            outcome=latest,
+            _NEXT_UPDATE,
+            track,
+            cycle_terms,
+            outcome,
+            now_ts=now_ts,
+            now=now,
             with_warnings=with_warnings,
+            started_at=latest.started_at,
+            latest=latest,
+            cycles=tuple(results),
         )
     else:
-        update = _inactive(Metric.NEXT_UPDATE, terms, now)
+        update = _inactive(_NEXT_UPDATE, terms, now)
+    # both clocks start at creation
+    created_at = _fromtimestamp(timeline.first_response.started_ts, UTC)
+    first = timeline.first_response
+    first_terms = _judged(first, terms, current, terms_for)
+    resolution = timeline.resolution
+    resolution_terms = _judged(resolution, terms, current, terms_for)
     return {
-        Metric.FIRST_RESPONSE: _build(
-            Metric.FIRST_RESPONSE,
-            timeline.first_response,
-            judge(timeline.first_response, terms),
-            now_ts,
-            now,
+        _FIRST_RESPONSE: _build(
+            _FIRST_RESPONSE,
+            first,
+            first_terms,
+            _outcome(
+                first,
+                first_terms._target_seconds[_FIRST_RESPONSE],
+                now_ts,
+                first_terms.calendar,
+            ),
+            now_ts=now_ts,
+            now=now,
             with_warnings=with_warnings,
+            started_at=created_at,
         ),
-        Metric.NEXT_UPDATE: update,
-        Metric.RESOLUTION: _build(
-            Metric.RESOLUTION,
-            timeline.resolution,
-            judge(timeline.resolution, terms),
-            now_ts,
-            now,
+        _NEXT_UPDATE: update,
+        _RESOLUTION: _build(
+            _RESOLUTION,
+            resolution,
+            resolution_terms,
+            _outcome(
+                resolution,
+                resolution_terms._target_seconds[_RESOLUTION],
+                now_ts,
+                resolution_terms.calendar,
+            ),
+            now_ts=now_ts,
+            now=now,
             with_warnings=with_warnings,
+            started_at=created_at,
         ),
     }
+
+
+_FIRST_RESPONSE = Metric.FIRST_RESPONSE
+_NEXT_UPDATE = Metric.NEXT_UPDATE
+_RESOLUTION = Metric.RESOLUTION
+_INF = float("inf")

@@ -9,8 +9,10 @@ Targets: first response 1 h, next update 4 h, resolution 8 h; warnings at 50/75/
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +27,16 @@ from desktop_app.domain import (
     WarningRule,
 )
 from desktop_app.sla.calendar import BusinessCalendar
-from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks
+from desktop_app.sla.clocks import (
+    Clock,
+    ClockTerms,
+    CycleResult,
+    WarningInstant,
+    _new_clock,
+    _new_cycle,
+    _new_warning,
+    compute_clocks,
+)
 
 TORONTO = ZoneInfo("America/Toronto")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -674,3 +685,90 @@ def test_a_response_late_under_its_own_terms_stays_breached_after_a_downgrade() 
     assert judged[FR].state is ClockState.BREACHED
     assert judged[FR].breached_at == feb(3, 9, 15)
     assert judged[RES].target == timedelta(hours=8)
+
+
+# ------------------------------------------------------------------ fast paths
+
+
+def _every_field(value: object) -> dict[str, object]:
+    """All fields, also those left out of == (terms, due_ts, the countdown's fast path)."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("cls", "build"),
+    [(Clock, _new_clock), (WarningInstant, _new_warning), (CycleResult, _new_cycle)],
+)
+def test_slot_by_slot_builders_make_what_the_class_makes(cls: type, build: Any) -> None:
+    # a distinct value per field, so a field set from the wrong argument shows
+    values = [object() for _ in dataclasses.fields(cls)]
+    fast, slow = build(*values), cls(*values)
+    assert type(fast) is cls
+    assert _every_field(fast) == _every_field(slow)
+    assert all(a is b for a, b in zip(_every_field(fast).values(), values, strict=True))
+    assert repr(fast) == repr(slow)
+    # still frozen, and nothing skipped that the class would have validated
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(fast, dataclasses.fields(cls)[0].name, None)
+    assert not hasattr(cls, "__post_init__")
+
+
+def _tied_timeline(rng: random.Random) -> list[TicketEvent]:
+    """A timeline in time order with several events at the same instant."""
+    at = feb(2, 7) + timedelta(minutes=rng.randrange(5 * 24 * 60))
+    events = [TicketEvent(K.CREATED, at, priority=rng.choice(list(Priority)), category="printer")]
+    kinds = [k for k in K if k is not K.CREATED]
+    for _ in range(rng.randint(0, 12)):
+        if rng.random() < 0.7:  # otherwise the same instant as the previous event
+            at += timedelta(minutes=rng.randint(1, 600))
+        kind = rng.choice(kinds)
+        priority = rng.choice(list(Priority)) if kind is K.PRIORITY_CHANGED else None
+        events.append(TicketEvent(kind, at, priority=priority))
+    return events
+
+
+def _same_clocks(a: dict[Metric, Clock], b: dict[Metric, Clock]) -> None:
+    assert a == b
+    for metric, clock in a.items():
+        assert _every_field(clock) == _every_field(b[metric])
+
+
+def test_events_out_of_order_give_the_clocks_of_the_same_events_in_order() -> None:
+    # events in time order skip the sort; any other order is sorted, same-instant events
+    # keeping their recorded order: both must give the very same clocks
+    rng = random.Random(2026)
+    for _ in range(300):
+        ordered = _tied_timeline(rng)
+        instants = sorted({e.at for e in ordered})
+        rng.shuffle(instants)
+        rank = {at: i for i, at in enumerate(instants)}
+        shuffled = sorted(ordered, key=lambda e: rank[e.at])  # ties keep their order
+        now = ordered[0].at + timedelta(hours=rng.randint(0, 120))
+        expected = compute_clocks(ordered, terms(), now, terms_for=_priority_terms)
+        _same_clocks(compute_clocks(shuffled, terms(), now, terms_for=_priority_terms), expected)
+        _same_clocks(
+            compute_clocks(iter(shuffled), terms(), now, terms_for=_priority_terms), expected
+        )
+
+
+def test_shared_instants_are_the_same_values_as_the_clock_fields_say() -> None:
+    # the deadline of a breached counting clock is its breach; the latest next-update
+    # cycle and the next-update clock report the same instants
+    events = [
+        ev(K.CREATED, feb(3, 9)),
+        ev(K.CUSTOMER_MESSAGE, feb(3, 9, 10)),
+    ]
+    result = clocks(events, feb(3, 15))
+    fr, nu = result[FR], result[NU]
+    assert fr.state is ClockState.BREACHED and fr.running
+    assert fr.due_at == fr.breached_at == feb(3, 10)
+    assert fr.due_ts == feb(3, 10).timestamp()
+    assert nu.state is ClockState.BREACHED
+    latest = nu.cycles[-1]
+    assert (nu.started_at, nu.met_at, nu.elapsed, nu.breached_at) == (
+        latest.started_at,
+        latest.met_at,
+        latest.elapsed,
+        latest.breached_at,
+    )
+    assert nu.breached_at == feb(3, 13, 10)  # 4 h of business time from the message
