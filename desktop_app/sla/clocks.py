@@ -479,23 +479,6 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     return timeline
 
 
-def _reach(
-    track: _Track, lengths: list[float], elapsed_s: float, calendar: BusinessCalendar
-) -> float | None:
-    """The instant at which ``track`` had counted ``elapsed_s`` business seconds, searching
-    the closed segments (with their business ``lengths``) and then the open one; None when
-    the instant lies beyond a pause (unknown yet)."""
-    counted = 0.0
-    for (start, end), length in zip(track.closed, lengths, strict=True):
-        if counted + length >= elapsed_s:
-            instant = calendar.add_seconds(start, max(0.0, elapsed_s - counted))
-            return min(instant, end)
-        counted += length
-    if track.open_from is not None:
-        return calendar.add_seconds(track.open_from, max(0.0, elapsed_s - counted))
-    return None
-
-
 # One clock or cycle evaluated against its target, in epoch seconds: elapsed business
 # seconds at ``now``, breach instant, deadline, business seconds left when the running
 # segment began, and the business length of each closed segment.
@@ -756,11 +739,15 @@ def _warnings(
     points: tuple[tuple[float, str], ...],
     calendar: BusinessCalendar,
 ) -> tuple[WarningInstant, ...]:
-    """Warning instants of a counting clock, in time order (``points`` are in elapsed
-    order, and elapsed business time only grows)."""
+    """Warning instants of a counting clock, in time order: for each point, the instant at
+    which the track had counted its business seconds, searching the closed segments (with
+    their business ``lengths``) and then the open one; a point beyond a pause is unknown
+    yet and left out. ``points`` are in elapsed order and elapsed business time only
+    grows, so one walk over the segments finds them all."""
+    add_seconds = calendar.add_seconds
     open_from = track.open_from
-    if open_from is not None and not track.closed:  # the common case: one running segment
-        add_seconds = calendar.add_seconds
+    closed = track.closed
+    if open_from is not None and not closed:  # the common case: one running segment
         return tuple(
             [
                 _new_warning(label, _fromtimestamp(add_seconds(open_from, elapsed_s), UTC))
@@ -768,10 +755,23 @@ def _warnings(
             ]
         )
     out: list[WarningInstant] = []
+    count = len(closed)
+    index = 0
+    counted = 0.0  # business seconds of the closed segments before ``index``
     for elapsed_s, label in points:
-        instant = _reach(track, lengths, elapsed_s, calendar)
-        if instant is not None:
-            out.append(_new_warning(label, _fromtimestamp(instant, UTC)))
+        while index < count and counted + lengths[index] < elapsed_s:
+            counted += lengths[index]
+            index += 1
+        left = elapsed_s - counted
+        if index < count:
+            start, end = closed[index]
+            instant = add_seconds(start, left if left > 0.0 else 0.0)
+            instant = min(instant, end)
+        elif open_from is not None:
+            instant = add_seconds(open_from, left if left > 0.0 else 0.0)
+        else:
+            continue
+        out.append(_new_warning(label, _fromtimestamp(instant, UTC)))
     return tuple(out)
 
 

@@ -35,6 +35,8 @@ from desktop_app.sla.clocks import (
     _new_clock,
     _new_cycle,
     _new_warning,
+    _Track,
+    _warnings,
     compute_clocks,
 )
 
@@ -772,3 +774,50 @@ def test_shared_instants_are_the_same_values_as_the_clock_fields_say() -> None:
         latest.breached_at,
     )
     assert nu.breached_at == feb(3, 13, 10)  # 4 h of business time from the message
+
+
+def _reached_one_by_one(
+    track: _Track, lengths: list[float], elapsed_s: float, calendar: BusinessCalendar
+) -> float | None:
+    """The plain search, per warning: walk the segments from the start until one holds
+    ``elapsed_s`` business seconds; None when that lies beyond a pause."""
+    counted = 0.0
+    for (start, end), length in zip(track.closed, lengths, strict=True):
+        if counted + length >= elapsed_s:
+            return min(calendar.add_seconds(start, max(0.0, elapsed_s - counted)), end)
+        counted += length
+    if track.open_from is not None:
+        return calendar.add_seconds(track.open_from, max(0.0, elapsed_s - counted))
+    return None
+
+
+def test_one_walk_finds_the_warning_instants_the_per_warning_search_finds() -> None:
+    rng = random.Random(11)
+    start = feb(2, 7).timestamp()
+    found_in_a_closed_segment = found_in_the_open_segment = 0
+    for _ in range(400):
+        ts = start + rng.randrange(3 * 86_400)
+        track = _Track(ts)
+        for _ in range(rng.randint(0, 4)):  # running and waiting, in turns
+            ts += rng.randrange(1, 12 * 3600)
+            track.pause(ts)
+            ts += rng.randrange(0, 30 * 3600)
+            track.resume(ts)
+        if rng.random() < 0.3:
+            track.pause(ts + rng.randrange(1, 3600))
+        lengths = [TORONTO_DESK.seconds_between(a, b) for a, b in track.closed]
+        points = tuple(
+            sorted((rng.uniform(1, 40 * 3600), f"p{i}") for i in range(rng.randint(0, 5)))
+        )
+        expected = []
+        for elapsed_s, label in points:
+            instant = _reached_one_by_one(track, lengths, elapsed_s, TORONTO_DESK)
+            if instant is not None:
+                expected.append(WarningInstant(label, datetime.fromtimestamp(instant, UTC)))
+                if sum(lengths) >= elapsed_s:
+                    found_in_a_closed_segment += 1
+                else:
+                    found_in_the_open_segment += 1
+        assert _warnings(track, lengths, points, TORONTO_DESK) == tuple(expected)
+    # both branches of the walk were exercised
+    assert found_in_a_closed_segment > 50 and found_in_the_open_segment > 50
