@@ -208,6 +208,9 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
     from desktop_app.views.dispatch_board import attach_dispatch_board  # drag-and-drop board
 
     attachments.append(attach_dispatch_board(session))
+    from desktop_app.views.report_dialog import attach_report  # View → Monthly SLA report…
+
+    attachments.append(attach_report(session))
     return DeskApp(window, service, model, session, attachments)
 
 
