@@ -155,6 +155,7 @@ class DeskService(QObject):
     actionFailed = Signal(str, object)  # what was being done, the exception
     busyChanged = Signal(bool)
     jobAnswered = Signal()  # a job's answer (result or error) reached the GUI thread
+    writeFailed = Signal(str)  # a job that may write failed (its label), before jobAnswered
 
     _submit = Signal(int, object)
     _open = Signal()
@@ -215,14 +216,18 @@ class DeskService(QObject):
         wait = self._stop_wait_ms if wait_ms is None else max(0, wait_ms)
         if self._thread.wait(QDeadlineTimer(wait)):
             return []
-        abandoned = self.pending_jobs()
+        # Stuck in a job, or in opening or closing the database (an unreachable server):
+        # either way the thread is left running, and the caller must know.
+        abandoned = self.pending_jobs() or [
+            PendingJob("Opening or closing the database", may_write=False, running=True)
+        ]
         self._pending.clear()  # late answers find nobody: the windows may be gone
         self._keep_until_finished()
         log.error(
             "The desk's database thread did not finish within %.1f s of quitting; it is "
             "left to the process's exit. Not answered: %s",
             wait / 1000,
-            "; ".join(job.describe() for job in abandoned) or "closing the database",
+            "; ".join(job.describe() for job in abandoned),
         )
         return abandoned
 
@@ -392,6 +397,8 @@ class DeskService(QObject):
             self.busyChanged.emit(False)
         error = exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
         try:
+            if not pending.reads_only:
+                self.writeFailed.emit(pending.label or "A change")
             if pending.on_error is not None:
                 pending.on_error(error)
             else:

@@ -195,6 +195,7 @@ class DeskSession(QObject):
         self.close_question: QMessageBox | None = None
         window.set_close_guard(self._may_close)
         service.jobAnswered.connect(self._on_job_answered)
+        service.writeFailed.connect(self._on_write_failed)
 
     def _add_undo_actions(self) -> None:
         edit = self._window.findChild(QMenu, "menuEdit")
@@ -325,6 +326,21 @@ class DeskSession(QObject):
             self._dismiss_close_question()
             self._window.close()
 
+    @Slot(str)
+    def _on_write_failed(self, label: str) -> None:
+        """A change failed while the window waited to close: stay open, so the technician
+        sees why and what they typed is still there to send again."""
+        if not self._closing:
+            return
+        self._closing = False
+        self._close_timer.stop()
+        self._dismiss_close_question()
+        self._window.statusBar().showMessage(
+            f"Not saved: {label}. Technician Queue stays open so nothing is lost; "
+            "close it again when you are done.",
+            15000,
+        )
+
     @Slot()
     def _ask_to_quit_anyway(self) -> None:
         unsaved = self._service.unsaved_changes()
@@ -355,11 +371,10 @@ class DeskSession(QObject):
         self.close_question = None
         box.deleteLater()
         if box.clickedButton() is wait or not self._closing:
-            if self._closing:
+            if self._closing:  # asked again only when the window is closed again
                 self._window.statusBar().showMessage(
                     "Still saving… Technician Queue closes once it is saved."
                 )
-                self._close_timer.start()
             return
         self._quit_anyway = True
         self._closing = False

@@ -187,6 +187,28 @@ def test_stop_gives_up_on_a_hung_job_and_names_it(
     assert answered == []  # ...and reached nobody: the windows may be gone
 
 
+def test_stop_gives_up_on_a_database_that_does_not_open(
+    qtbot: Any, desk_url: str, gate: Gate
+) -> None:
+    """A server that never answers the connect: nothing was submitted, yet the thread is
+    left running, and stop() says so (the application must not exit normally then)."""
+    hang = gate.job()
+
+    def unreachable() -> Store:
+        hang(None)  # type: ignore[arg-type]  # blocks like a connect that never answers
+        return open_store(desk_url, clock=lambda: NOW)
+
+    desk = DeskService(unreachable, stop_wait_ms=50)
+    desk.start()
+    qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+    abandoned = desk.stop()
+    assert [(j.label, j.may_write, j.running) for j in abandoned] == [
+        ("Opening or closing the database", False, True)
+    ]
+    assert desk.thread_running
+    _finish_abandoned(qtbot, desk, gate)
+
+
 def test_stop_waits_for_a_job_that_finishes_in_time(qtbot: Any, service: DeskService) -> None:
     done = threading.Event()
 

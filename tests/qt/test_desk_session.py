@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
-from desktop_app.domain import Role
+from desktop_app.domain import ConflictError, Role
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import TICKET_ID_ROLE, QueueModel
 from desktop_app.services.desk import DeskService
@@ -454,6 +454,59 @@ def test_closing_while_a_change_is_saved_waits_for_it_then_closes(
     assert session.close_question is None
     assert session.stop() == []
     assert dialogs.problems == []
+
+
+def test_a_change_that_fails_while_closing_keeps_the_window_open(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any], gate: Gate
+) -> None:
+    """The reply the window waited for is refused (someone changed the ticket): closing
+    stops, so the technician sees why and the text is still there to send again."""
+    dialogs = Dialogs(True)
+    session, window, service = _guarded_session(
+        qtbot, filled_url, tmp_settings, dialogs, grace_ms=600_000
+    )
+    running.append(session)
+    failures: list[str] = []
+    service.actionFailed.connect(lambda label, _exc: failures.append(label))
+
+    def refused(store: Any) -> None:
+        gate.hold()
+        raise ConflictError("TQ-10007", 3, 4, "Dana Dispatcher")
+
+    service.act("Replying to TQ-10007", refused, [])
+    qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
+    assert window.close() is False
+    with qtbot.waitSignal(service.jobAnswered, timeout=30_000):
+        gate.open()
+    assert window.isVisible()  # not closed on a failed save
+    assert failures == ["Replying to TQ-10007"]
+    assert "Replying to TQ-10007 failed" in window.statusBar().currentMessage()
+    assert window.close() is True  # nothing left to save: closing again closes
+
+
+def test_choosing_wait_asks_again_only_when_closed_again(
+    qtbot: Any, filled_url: str, tmp_settings: QSettings, running: list[Any], gate: Gate
+) -> None:
+    dialogs = Dialogs(True)
+    session, window, service = _guarded_session(
+        qtbot, filled_url, tmp_settings, dialogs, grace_ms=10
+    )
+    running.append(session)
+    service.act("Replying to TQ-10007", lambda store: gate.hold(), [])
+    qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
+    assert window.close() is False
+    qtbot.waitUntil(lambda: session.close_question is not None, timeout=10_000)
+    box = session.close_question
+    assert box is not None
+    qtbot.mouseClick(_button(box, "Wait"), Qt.MouseButton.LeftButton)
+    assert session.close_question is None
+    # the grace period passes again, many times over: no new question by itself
+    timer = session.findChild(QTimer, "close-grace")
+    assert timer is not None and not timer.isActive()
+    assert window.close() is False  # closing again asks again
+    assert session.close_question is not None
+    gate.open()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
 
 
 def test_quit_anyway_closes_at_once_and_stopping_does_not_hang(
