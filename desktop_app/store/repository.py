@@ -31,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -560,15 +561,34 @@ class Store:
                 .limit(1)
             )
             month_start, month_end = billing_month(now, _zone_or_utc(zone_name))
-            month_breaches = session.scalar(
-                select(func.count())
-                .select_from(TicketClockRow)
+            # A clock row holds only its latest next-update cycle; the breaches of earlier
+            # cycles are on the timeline (the monitor records each one): both, once each.
+            stored = (
+                select(
+                    TicketClockRow.ticket_id,
+                    TicketClockRow.metric,
+                    TicketClockRow.breached_at.label("at"),
+                )
                 .join(TicketRow, TicketRow.id == TicketClockRow.ticket_id)
                 .where(
                     TicketRow.customer_id == customer_id,
                     TicketClockRow.breached_at >= month_start,
                     TicketClockRow.breached_at < month_end,
                 )
+            )
+            recorded = (
+                select(TicketEventRow.ticket_id, TicketEventRow.metric, TicketEventRow.at)
+                .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
+                .where(
+                    TicketRow.customer_id == customer_id,
+                    TicketEventRow.kind == EventKind.BREACHED.value,
+                    TicketEventRow.metric.is_not(None),
+                    TicketEventRow.at >= month_start,
+                    TicketEventRow.at < month_end,
+                )
+            )
+            month_breaches = session.scalar(
+                select(func.count()).select_from(union(stored, recorded).subquery())
             )
             return CustomerContext(
                 customer=convert.customer_from_row(customer),

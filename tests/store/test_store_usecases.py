@@ -548,6 +548,30 @@ def test_the_months_breaches_price_the_service_credit(
     assert (last_minute.month, last_minute.month_breaches) == (date(2025, 3, 1), 1)
 
 
+def test_a_breached_update_cycle_keeps_counting_after_the_customer_writes_again(
+    store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
+) -> None:
+    """The next-update clock's row holds only its latest cycle; the breach of an earlier
+    cycle, recorded on the timeline by the monitor, still counts towards the month."""
+    ticket = _open(store, people, desk_ids, subject="Update me")
+    tid = _id(ticket)
+    version = store.add_event(people.alice, tid, 1, EventKind.PUBLIC_REPLY, "On it").version
+    version = store.add_event(
+        people.alice, tid, version, EventKind.CUSTOMER_MESSAGE, "Any news?"
+    ).version
+    cycle = store.ticket_detail(tid).clocks[Metric.NEXT_UPDATE]
+    assert cycle.due_at is not None
+    clock.now = cycle.due_at + timedelta(minutes=30)
+    store.record_breach(tid, Metric.NEXT_UPDATE, cycle.due_at)  # what the monitor does
+    version = store.add_event(people.alice, tid, version, EventKind.PUBLIC_REPLY, "Late").version
+    assert store.customer_context(desk_ids.acme).month_breaches == 1  # counted once
+    clock.advance(minutes=5)
+    store.add_event(people.alice, tid, version, EventKind.CUSTOMER_MESSAGE, "One more thing")
+    latest = store.ticket_detail(tid).clocks[Metric.NEXT_UPDATE]
+    assert latest.breached_at is None  # the row moved on to the new cycle...
+    assert store.customer_context(desk_ids.acme).month_breaches == 1  # ...the breach stays
+
+
 def test_notifications_add_list_and_mark_read(
     store: Store, people: People, desk_ids: DeskIds, clock: FakeClock
 ) -> None:
