@@ -48,7 +48,6 @@ from desktop_app.services.notifier import (
     PopupBackend,
     QuietHours,
 )
-from desktop_app.store import Store
 from desktop_app.views.desk_session import DeskSession
 from desktop_app.views.notifications_panel import NotificationsPanel
 from desktop_app.views.tray import DeskTray
@@ -121,6 +120,10 @@ class AlertsWiring(QObject):
         self._known: set[int] = set()
         self._due: dict[int, float] = {}  # nearest counting deadline per ticket (epoch s)
         self._stopped = False
+        # Plans in flight, and the tickets changed or closed since the oldest was asked
+        # for: a plan reads a snapshot, so these are applied again once it lands.
+        self._planning = 0
+        self._changed_meanwhile: dict[int, QueueEntry | None] = {}
         window = session.window
 
         self.monitor = SlaMonitor(self._clock, parent=self)
@@ -211,21 +214,20 @@ class AlertsWiring(QObject):
         return me.id if me is not None else None
 
     def _plan_for(self, entries: list[QueueEntry]) -> None:
-        recipient = self._recipient()
-        self._plan(lambda store: plan_alerts(store, entries, recipient_id=recipient))
-
-    def _plan(self, job: Callable[[Store], AlertPlan]) -> None:
         if self._stopped or not self._service.is_running:
             return
+        recipient = self._recipient()
+        self._planning += 1
         self._service.submit(
-            job,
-            self._on_planned,
+            lambda store: plan_alerts(store, entries, recipient_id=recipient),
+            lambda plan: self._on_planned(plan, recipient),
             self._on_plan_failed,
             label="Preparing SLA alerts",
             reads_only=True,
         )
 
-    def _on_planned(self, plan: AlertPlan) -> None:
+    def _on_planned(self, plan: AlertPlan, recipient: int | None = None) -> None:
+        self._planning = max(0, self._planning - 1)
         if self._stopped:
             return
         self._known = set(plan.open_tickets)
@@ -238,9 +240,20 @@ class AlertsWiring(QObject):
         if not self.monitor.is_running:
             self.monitor.start()
         self._loaded = True
+        if not self._planning:  # the newest plan: what changed since it was read, again
+            changed, self._changed_meanwhile = self._changed_meanwhile, {}
+            for ticket_id, entry in changed.items():
+                if entry is None:
+                    self._on_ticket_closed(ticket_id)
+                else:
+                    self._known.add(ticket_id)  # arrived meanwhile: announced already
+                    self._on_ticket_changed(entry)
+        if recipient != self._recipient():  # someone else signed in while it was read
+            self._plan_for(self._session.model.entries())
         self.planned.emit(plan)
 
     def _on_plan_failed(self, exc: BaseException) -> None:
+        self._planning = max(0, self._planning - 1)
         log.error("Preparing the SLA alerts failed: %s", exc)
         self._session.tell(
             "SLA alerts are off",
@@ -262,6 +275,8 @@ class AlertsWiring(QObject):
         if not entry.status.is_open:
             self._on_ticket_closed(entry.ticket_id)
             return
+        if self._planning:
+            self._changed_meanwhile[entry.ticket_id] = entry
         arrived = entry.ticket_id not in self._known
         self._known.add(entry.ticket_id)
         self._remember_due(entry)
@@ -273,6 +288,8 @@ class AlertsWiring(QObject):
 
     @Slot(int)
     def _on_ticket_closed(self, ticket_id: int) -> None:
+        if self._planning:
+            self._changed_meanwhile[ticket_id] = None
         self._known.discard(ticket_id)
         self._due.pop(ticket_id, None)
         if self._loaded and not self._stopped:

@@ -502,3 +502,32 @@ def test_each_technician_is_told_on_their_own_desk(
     shown = {n.id for n in second.wiring.panel.model.items()}
     assert {n.id for n in stored} <= shown
     assert all(n.recipient_id == me.id for n in second.wiring.panel.model.items())
+
+
+def test_a_ticket_closed_while_the_alerts_are_planned_again_stays_quiet(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    """Signing in as someone else plans the alerts again from a snapshot of the queue; a
+    ticket closed before that plan lands must not come back into the monitor."""
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    entry, entries = upcoming(desk)
+    warning = min(
+        (e for e in entries if e.kind == "warning" and e.at > clock.now()), key=lambda e: e.at
+    )
+    combo = desk.window.findChild(QComboBox, "technicianCombo")
+    assert combo is not None
+    me = desk.session.me
+    other = next(i for i in range(combo.count()) if me is None or combo.itemData(i) != me.id)
+    with qtbot.waitSignal(desk.wiring.planned, timeout=WAIT_MS):
+        combo.setCurrentIndex(other)  # the new plan is being read...
+        desk.service.ticketClosed.emit(entry.ticket_id)  # ...when the ticket is resolved
+    settle(qtbot, desk)
+
+    clock.set_wall(warning.at + timedelta(seconds=1))
+    settle(qtbot, desk)
+    warned = [
+        n
+        for n in desk.wiring.panel.model.items()
+        if n.ticket_id == entry.ticket_id and n.kind == "warning" and n.created_at >= warning.at
+    ]
+    assert warned == []  # (what had come due before the switch is summarised, not this)
