@@ -335,7 +335,10 @@ class _Track:
             self.open_from = ts
 
     def meet(self, ts: float, key: TermsKey | None = None) -> None:
-        self.pause(ts)
+        open_from = self.open_from
+        if open_from is not None:  # pause, inline: met once per clock on every ticket
+            self.closed.append((open_from, ts))
+            self.open_from = None
         self.met_ts = ts
         self.met_key = key
 
@@ -379,7 +382,6 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     recorded = events if isinstance(events, (list, tuple)) else list(events)
     stamps: list[float] = []
     append = stamps.append
-    has_created = False
     in_order = True
     last = -_INF
     for event in recorded:
@@ -390,38 +392,41 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
                 "events must carry aware UTC datetimes.",
                 field="at",
             )
-        if event.kind is _CREATED:
-            has_created = True
         ts = at.timestamp()
         if ts < last:
             in_order = False
         last = ts
         append(ts)
-    if not has_created:
-        raise ValidationError(
-            "The ticket's timeline has no CREATED event, so its SLA clocks have no start; "
-            "record a CREATED event at the ticket's creation time.",
-            field="events",
-        )
     items: Iterable[tuple[float, TicketEvent]] = zip(stamps, recorded, strict=True)
     if not in_order:  # the store hands events in order; others are sorted here
         items = sorted(items, key=_FIRST)  # stable: same-instant events keep their order
 
-    timeline: _Timeline | None = None
+    # Events before the ticket's creation are ignored.
+    replay = iter(items)
+    key: TermsKey | None = None
+    for ts, event in replay:
+        if ts > now_ts:
+            _check_created(recorded)
+            return None
+        if event.kind is _CREATED:
+            if event.priority is not None:
+                key = (event.priority, event.category or "")
+            timeline = _Timeline(ts, key)
+            break
+    else:
+        _check_created(recorded)
+        return None
+
+    first = timeline.first_response
+    resolution = timeline.resolution
+    cycles = timeline.cycles
     current: _Track | None = None  # the next-update cycle waiting for a reply
     waiting = False
     resolved = False
-    key: TermsKey | None = None
-    for ts, event in items:
+    for ts, event in replay:
         if ts > now_ts:
             break
         kind = event.kind
-        if timeline is None:
-            if kind is _CREATED:
-                if event.priority is not None:
-                    key = (event.priority, event.category or "")
-                timeline = _Timeline(ts, key)
-            continue
         if kind is _PRIORITY and key is not None and event.priority is not None:
             key = (event.priority, key[1])
         elif kind is _CATEGORY and key is not None and event.category is not None:
@@ -431,52 +436,61 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
                 continue
             if waiting:
                 waiting = False
-                timeline.resolution.resume(ts)
+                resolution.resume(ts)
                 if current is not None:
                     current.resume(ts)
             if current is None:
                 current = _Track(ts)
-                timeline.cycles.append(current)
+                cycles.append(current)
         elif kind is _REPLY or kind is _CALL:
-            if timeline.first_response.met_ts is None:
-                timeline.first_response.meet(ts, key)
+            if first.met_ts is None:
+                first.meet(ts, key)
             if current is not None:
                 current.meet(ts, key)
                 current = None
         elif kind is _WAIT_ON:
             if not waiting and not resolved:
                 waiting = True
-                timeline.resolution.pause(ts)
+                resolution.pause(ts)
                 if current is not None:
                     current.pause(ts)
         elif kind is _WAIT_OFF:
             if waiting:
                 waiting = False
-                timeline.resolution.resume(ts)
+                resolution.resume(ts)
                 if current is not None:
                     current.resume(ts)
         elif kind is _RESOLVED:
             if not resolved:
                 resolved = True
                 waiting = False
-                timeline.resolution.meet(ts, key)
-                if timeline.first_response.met_ts is None:
-                    timeline.first_response.meet(ts, key)
+                resolution.meet(ts, key)
+                if first.met_ts is None:
+                    first.meet(ts, key)
                 if current is not None:
                     current.meet(ts, key)
                     current = None
         elif kind is _REOPENED:
             if resolved:
                 resolved = False
-                timeline.resolution.reopen(ts)
+                resolution.reopen(ts)
             elif waiting:
                 waiting = False
-                timeline.resolution.resume(ts)
+                resolution.resume(ts)
                 if current is not None:
                     current.resume(ts)
-    if timeline is not None:
-        timeline.key = key
+    timeline.key = key
     return timeline
+
+
+def _check_created(events: Iterable[TicketEvent]) -> None:
+    """No clock runs before creation; a timeline with no CREATED event at all is refused."""
+    if not any(event.kind is _CREATED for event in events):
+        raise ValidationError(
+            "The ticket's timeline has no CREATED event, so its SLA clocks have no start; "
+            "record a CREATED event at the ticket's creation time.",
+            field="events",
+        )
 
 
 # One clock or cycle evaluated against its target, in epoch seconds: elapsed business
@@ -845,14 +859,15 @@ def compute_clocks(
     tracks = timeline.cycles
     if tracks:
         results: list[CycleResult] = []
+        cycle_terms = terms
+        target_s = terms._target_seconds[_NEXT_UPDATE]
+        calendar = terms.calendar
         for track in tracks:
-            cycle_terms = _judged(track, terms, current, terms_for)
-            outcome = _outcome(
-                track,
-                cycle_terms._target_seconds[_NEXT_UPDATE],
-                now_ts,
-                cycle_terms.calendar,
-            )
+            if terms_for is not None:
+                cycle_terms = _judged(track, terms, current, terms_for)
+                target_s = cycle_terms._target_seconds[_NEXT_UPDATE]
+                calendar = cycle_terms.calendar
+            outcome = _outcome(track, target_s, now_ts, calendar)
             breach_ts = outcome[1]
             results.append(
                 _new_cycle(
