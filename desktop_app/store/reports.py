@@ -1,15 +1,18 @@
 """The monthly SLA report: every customer's month in one read, for managers.
 
 A job for the desk service's database thread. It reads the whole desk with a fixed number
-of queries (customers, first sites, contracts, tickets opened, decided clocks, outages),
-whatever the number of customers or tickets, over a window one day wider than the month on
-either side; each customer's own month, in the zone of its first site (UTC without a
-site, as :meth:`Store.customer_context` does), is then cut out in Python.
+of queries (customers, first sites, contracts, tickets opened, decided clocks, breaches
+recorded on the timelines, outages), whatever the number of customers or tickets, over a
+window one day wider than the month on either side; each customer's own month, in the
+zone of its first site (UTC without a site, as :meth:`Store.customer_context` does), is
+then cut out in Python.
 
 Per customer: tickets opened in the month; first-response and resolution attainment over
 the clocks decided in the month (met in time, or breached); the SLA metrics breached in
-the month, which price the service credit under the contract in force; availability from
-the outage tickets against the contract's target; and the categories whose breaches recur.
+the month (the clock rows' breaches and those recorded on the timeline, each once, as the
+customer pane counts them), which price the service credit under the contract in force;
+availability from the outage tickets against the contract's target; and the categories
+whose breaches recur.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select, type_coerce
 
-from desktop_app.domain import Contract, Customer, Metric, TicketStatus
+from desktop_app.domain import Contract, Customer, EventKind, Metric, TicketStatus
 from desktop_app.domain.queue import Attainment
 from desktop_app.sla.credits import ServiceCredit, service_credit
 from desktop_app.sla.reports import (
@@ -36,7 +39,14 @@ from desktop_app.sla.reports import (
 from desktop_app.store import convert
 from desktop_app.store.previews import contract_in_force
 from desktop_app.store.repository import Store
-from desktop_app.store.schema import ContractRow, CustomerRow, SiteRow, TicketClockRow, TicketRow
+from desktop_app.store.schema import (
+    ContractRow,
+    CustomerRow,
+    SiteRow,
+    TicketClockRow,
+    TicketEventRow,
+    TicketRow,
+)
 from desktop_app.store.types import UTCDateTime
 
 __all__ = ["OUTAGE_CATEGORY", "CustomerMonth", "MonthlyReport", "monthly_report"]
@@ -140,6 +150,7 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
             select(
                 TicketRow.customer_id,
                 TicketRow.category,
+                TicketClockRow.ticket_id,
                 TicketClockRow.metric,
                 TicketClockRow.breached_at.is_not(None),
                 decided_at,
@@ -154,6 +165,25 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
                         TicketClockRow.met_at < hi,
                     ),
                 )
+            )
+        ).all()
+        # A clock row holds only its latest next-update cycle; the breaches of earlier
+        # cycles are on the timeline (the monitor records each one). Counted with the
+        # clock rows' breaches, once each, as the customer pane counts them.
+        recorded = session.execute(
+            select(
+                TicketRow.customer_id,
+                TicketRow.category,
+                TicketEventRow.ticket_id,
+                TicketEventRow.metric,
+                TicketEventRow.at,
+            )
+            .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
+            .where(
+                TicketEventRow.kind == EventKind.BREACHED.value,
+                TicketEventRow.metric.is_not(None),
+                TicketEventRow.at >= lo,
+                TicketEventRow.at < hi,
             )
         ).all()
         outages = session.execute(
@@ -171,9 +201,19 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
         ).all()
 
     metrics = {m.value: m for m in Metric}
-    decided: dict[int, list[tuple[str, Metric, bool, datetime]]] = defaultdict(list)
-    for customer_id, category, metric, breached, at_ in clocks:
-        decided[customer_id].append((category, metrics[metric], bool(breached), at_))
+    met_clocks: dict[int, list[tuple[Metric, datetime]]] = defaultdict(list)
+    # (ticket, metric, instant) -> category: a breach on a clock row and on the timeline
+    # at the same instant is one breach.
+    breached: dict[int, dict[tuple[int, Metric, datetime], str]] = defaultdict(dict)
+    for customer_id, category, ticket_id, metric, was_breached, decided_on in clocks:
+        if was_breached:
+            breached[customer_id][ticket_id, metrics[metric], decided_on] = category
+        else:
+            met_clocks[customer_id].append((metrics[metric], decided_on))
+    for customer_id, category, ticket_id, recorded_metric, recorded_at in recorded:
+        if recorded_metric in metrics:
+            key = (ticket_id, metrics[recorded_metric], recorded_at)
+            breached[customer_id].setdefault(key, category)
     down: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for customer_id, created, resolved, status, updated in outages:
         # closed without a resolution instant: down until it was closed
@@ -193,14 +233,13 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
         met = dict.fromkeys(Metric, 0)
         breaches = dict.fromkeys(Metric, 0)
         breached_categories: list[str] = []
-        for category, metric, breached, decided_on in decided.get(cid, ()):
-            if not start <= decided_on < end:
-                continue
-            if breached:
+        for metric, met_on in met_clocks.get(cid, ()):
+            if start <= met_on < end:
+                met[metric] += 1
+        for (_ticket, metric, breached_on), category in breached.get(cid, {}).items():
+            if start <= breached_on < end:
                 breaches[metric] += 1
                 breached_categories.append(category)
-            else:
-                met[metric] += 1
         total = sum(breaches.values())
         rows.append(
             CustomerMonth(

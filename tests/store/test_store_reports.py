@@ -216,3 +216,27 @@ def test_a_ticket_closed_without_a_resolution_instant_ends_its_outage_when_close
         )
     acme = _rows(monthly_report(store, MARCH))["Acme Corp"]
     assert acme.availability.downtime_seconds == 4 * 3600  # 16:10 to 20:10, not to now
+
+
+def test_breaches_recorded_on_the_timeline_count_once_as_on_the_customer_pane(
+    store: Store, desk: Desk
+) -> None:
+    """A next-update clock row keeps only its latest cycle; the monitor records each
+    breach on the timeline. A recorded breach at a clock row's own breach instant is the
+    same breach."""
+    entries = {e.category: e.ticket_id for e in store.load_queue()}
+    printer, vpn = entries["printer"], entries["network"]
+    store.record_breach(printer, Metric.FIRST_RESPONSE, datetime(2025, 3, 3, 15, tzinfo=UTC))
+    store.record_breach(vpn, Metric.NEXT_UPDATE, datetime(2025, 3, 3, 19, tzinfo=UTC))
+    store.record_breach(vpn, Metric.NEXT_UPDATE, datetime(2025, 2, 20, tzinfo=UTC))  # February
+
+    acme = _rows(monthly_report(store, MARCH))["Acme Corp"]
+    assert dict(acme.breaches) == {
+        Metric.FIRST_RESPONSE: 6, Metric.NEXT_UPDATE: 1, Metric.RESOLUTION: 0,
+    }  # fmt: skip
+    assert acme.first_response.breached == 6
+    assert acme.recurring == (("printer", 6),)  # the VPN's one breach does not recur
+    view = load_customer_view(store, desk.acme)
+    assert acme.breached == view.context.month_breaches == 7
+    assert acme.credit == view.credit
+    assert _rows(monthly_report(store, FEBRUARY))["Acme Corp"].breached == 1
