@@ -230,13 +230,21 @@ class ReportDialog(QDialog):
         generation, month = self._generation, self.month
         self.status.setText(f"Reading {month:%B %Y}…")
         self.export_button.setEnabled(False)
-        self._service.submit(
-            lambda store: monthly_report(store, month),
-            lambda report: self._shown(generation, report),
-            lambda exc: self._failed(generation, exc),
-            label=f"Reading the SLA report for {month:%B %Y}",
-            reads_only=True,
-        )
+        try:
+            self._service.submit(
+                lambda store: monthly_report(store, month),
+                lambda report: self._shown(generation, report),
+                lambda exc: self._failed(generation, exc),
+                label=f"Reading the SLA report for {month:%B %Y}",
+                reads_only=True,
+            )
+        except RuntimeError:  # the desk's database is not open (yet, or any more)
+            message = (
+                "The desk's database is not open, so there is no report to read; "
+                "open the report again once the queue has loaded."
+            )
+            self.status.setText(message)
+            self.loadFailed.emit(message)
 
     def _alive(self, generation: int) -> bool:
         return shiboken6.isValid(self) and generation == self._generation

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from desktop_app.domain import Contract, Customer, Metric, Tier
 from desktop_app.domain.queue import Attainment
+from desktop_app.services.desk import DeskService
 from desktop_app.sla.credits import service_credit
 from desktop_app.sla.reports import Availability
 from desktop_app.store.reports import CustomerMonth
@@ -178,3 +179,14 @@ def test_the_cells_say_what_a_manager_needs_to_read() -> None:
     assert cells[9] == ""
     nearly = report_cells(_month(availability=Availability(100_000, 100.4, 99.9)))
     assert nearly[8] == "99.899 % ✗ (target 99.9 %)"  # never rounded up to the target
+
+
+def test_a_desk_that_is_not_open_says_so_instead_of_reading(qtbot: Any) -> None:
+    service = DeskService(lambda: None)  # never started
+    dialog = ReportDialog(service, now=lambda: NOW)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loadFailed, timeout=WAIT) as failed:
+        dialog.refresh()
+    assert "database is not open" in failed.args[0]
+    assert "once the queue has loaded" in dialog.status.text()
+    assert not dialog.export_button.isEnabled()
