@@ -247,6 +247,7 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
             window.close()
             window.deleteLater()
     if abandoned:
+        settings.sync()  # the window's layout, saved as it closed: an exit skips the flush
         _exit_leaving_the_database_thread(code, abandoned)
     return code
 
