@@ -371,6 +371,23 @@ _REOPENED = EventKind.REOPENED
 _PRIORITY = EventKind.PRIORITY_CHANGED
 _CATEGORY = EventKind.CATEGORY_CHANGED
 
+# The events that start, pause, resume or meet a clock or change its terms; the replay
+# skips every other kind.
+_REPLAYED = frozenset(
+    {
+        _CREATED,
+        _MESSAGE,
+        _REPLY,
+        _CALL,
+        _WAIT_ON,
+        _WAIT_OFF,
+        _RESOLVED,
+        _REOPENED,
+        _PRIORITY,
+        _CATEGORY,
+    }
+)
+
 # (priority, category): what selects a ticket's terms besides its customer and site.
 TermsKey = tuple[Priority, str]
 # Resolves the terms for another priority and category of the same ticket.
@@ -380,8 +397,8 @@ TermsResolver = Callable[[Priority, str], "ClockTerms"]
 def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
     """Replay the timeline; None when the ticket was not created by ``now``."""
     recorded = events if isinstance(events, (list, tuple)) else list(events)
-    stamps: list[float] = []
-    append = stamps.append
+    items: list[tuple[float, TicketEvent]] = []
+    append = items.append
     in_order = True
     last = -_INF
     for event in recorded:
@@ -392,14 +409,15 @@ def _replay(events: Iterable[TicketEvent], now_ts: float) -> _Timeline | None:
                 "events must carry aware UTC datetimes.",
                 field="at",
             )
+        if event.kind not in _REPLAYED:  # notes, assignments…: no clock moves for them
+            continue
         ts = at.timestamp()
         if ts < last:
             in_order = False
         last = ts
-        append(ts)
-    items: Iterable[tuple[float, TicketEvent]] = zip(stamps, recorded, strict=True)
+        append((ts, event))
     if not in_order:  # the store hands events in order; others are sorted here
-        items = sorted(items, key=_FIRST)  # stable: same-instant events keep their order
+        items.sort(key=_FIRST)  # stable: same-instant events keep their recorded order
 
     # Events before the ticket's creation are ignored.
     replay = iter(items)

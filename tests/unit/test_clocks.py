@@ -821,3 +821,30 @@ def test_one_walk_finds_the_warning_instants_the_per_warning_search_finds() -> N
         assert _warnings(track, lengths, points, TORONTO_DESK) == tuple(expected)
     # both branches of the walk were exercised
     assert found_in_a_closed_segment > 50 and found_in_the_open_segment > 50
+
+
+def test_events_that_move_no_clock_leave_the_clocks_as_they_are() -> None:
+    moving = {
+        K.CREATED,
+        K.CUSTOMER_MESSAGE,
+        K.PUBLIC_REPLY,
+        K.PHONE_CALL,
+        K.WAITING_ON_CUSTOMER,
+        K.WAITING_OFF,
+        K.RESOLVED,
+        K.REOPENED,
+        K.PRIORITY_CHANGED,
+        K.CATEGORY_CHANGED,
+    }
+    others = [k for k in K if k not in moving]
+    assert K.INTERNAL_NOTE in others and K.ASSIGNED in others
+    rng = random.Random(5)
+    for _ in range(200):
+        events = [e for e in _tied_timeline(rng) if e.kind in moving]
+        now = events[0].at + timedelta(hours=rng.randint(0, 120))
+        expected = compute_clocks(events, terms(), now, terms_for=_priority_terms)
+        busier = events[:]
+        for _ in range(rng.randint(1, 6)):
+            at = events[0].at + timedelta(minutes=rng.randint(-600, 6000))
+            busier.insert(rng.randint(0, len(busier)), ev(rng.choice(others), at))
+        _same_clocks(compute_clocks(busier, terms(), now, terms_for=_priority_terms), expected)
