@@ -272,9 +272,13 @@ class DeskTray(QObject):
 
     @Slot()
     def quit(self) -> None:
-        """Quit for real: from the tray menu or File → Quit."""
+        """Quit for real: from the tray menu or File → Quit. The window may refuse (a
+        change still being saved): then it is shown, to say why, and nothing quits."""
         self._quitting = True
-        self._window.close()
+        if not self._window.close():
+            self._quitting = False
+            self.show_window()
+            return
         self.icon.hide()
         self._quit_app()
 

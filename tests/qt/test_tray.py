@@ -118,6 +118,23 @@ def test_a_close_the_window_refuses_keeps_the_alerts_running(
     assert not h.window.isVisible()
 
 
+def test_quit_waits_for_a_window_that_refuses_to_close(
+    qtbot: QtBot, tmp_settings: QSettings
+) -> None:
+    """Quit from the tray while a change is still being saved: the window (shown again if
+    it was hidden) says why, and nothing quits until it agrees."""
+    h = Harness(qtbot, tmp_settings, available=False)
+    answers = [False]
+    h.window.set_close_guard(lambda: answers[0])
+    h.window.show()
+    h.window.hide()  # as when it sits in the tray
+    h.tray.quit()
+    assert h.quits == [] and h.window.isVisible()
+    answers[0] = True
+    h.tray.quit()
+    assert h.quits == ["quit"] and not h.window.isVisible()
+
+
 @pytest.mark.qt_log_ignore(NO_TRAY_WINDOW)
 def test_with_a_tray_closing_hides_to_the_tray_until_the_option_is_off(
     qtbot: QtBot, tmp_settings: QSettings
