@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
@@ -226,12 +227,18 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
     """
     ensure_display(options.smoke)
     app = create_application()
-    settings = settings if settings is not None else QSettings()
     abandoned: list[PendingJob] = []
     # a database thread given up on may still hold a file in the scratch folder
     with tempfile.TemporaryDirectory(
         prefix="technician-queue-", ignore_cleanup_errors=True
     ) as scratch:
+        if settings is None:
+            # a smoke check leaves the user's own layout and choices alone, as their data
+            settings = (
+                QSettings(str(Path(scratch) / "smoke.ini"), QSettings.Format.IniFormat)
+                if options.smoke
+                else QSettings()
+            )
         desk = build_desk(options, settings, scratch)
         window = desk.window
         window.show()

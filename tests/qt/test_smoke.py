@@ -42,6 +42,19 @@ def test_smoke_run_opens_the_window_and_returns_zero(
     assert tmp_settings.contains("MainWindow/geometry")
 
 
+def test_a_smoke_run_leaves_the_users_own_settings_alone(
+    qtbot: QtBot, keep_app_look: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = QSettings()  # the user's settings (tests point them at a temporary folder)
+    own.setValue("MainWindow/geometry", b"the user's own layout")
+    own.sync()
+    assert run(LaunchOptions(smoke=True)) == 0
+    assert "Smoke test passed" in capsys.readouterr().out
+    own.sync()
+    assert own.value("MainWindow/geometry") == b"the user's own layout"
+    assert not own.contains("MainWindow/splitter")
+
+
 def test_smoke_run_fails_when_the_window_does_not_appear(
     qtbot: QtBot,
     tmp_settings: QSettings,
@@ -85,7 +98,8 @@ def test_python_dash_m_smoke_starts_offscreen_without_a_display(tmp_path: Path) 
     )
     assert completed.returncode == 0, completed.stderr
     assert "platform offscreen" in completed.stdout
-    assert (tmp_path / "config" / "technician-queue" / "technician-queue.conf").is_file()
+    # a start-up check leaves the user's own settings alone
+    assert not (tmp_path / "config" / "technician-queue" / "technician-queue.conf").exists()
 
 
 @pytest.mark.parametrize(
