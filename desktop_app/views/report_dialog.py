@@ -167,9 +167,7 @@ class ReportDialog(QDialog):
         self.month_combo = QComboBox(self)
         self.month_combo.setObjectName("reportMonth")
         label.setBuddy(self.month_combo)
-        for index, month in enumerate(report_months(self._now())):
-            suffix = " (so far)" if index == 0 else ""
-            self.month_combo.addItem(f"{month:%B %Y}{suffix}", month)
+        self.update_months()
         top.addWidget(label)
         top.addWidget(self.month_combo)
         self.status = QLabel(self)
@@ -213,6 +211,24 @@ class ReportDialog(QDialog):
         layout.addWidget(buttons)
 
         self.month_combo.currentIndexChanged.connect(lambda _index: self.refresh())
+
+    def update_months(self) -> None:
+        """The months to pick from, the current one first ("so far"): rebuilt when a month
+        has ended since they were listed, keeping the month chosen if it is still there."""
+        months = report_months(self._now())
+        if self.month_combo.count() and self.month_combo.itemData(0) == months[0]:
+            return
+        chosen = self.month_combo.currentData()
+        blocker = self.month_combo.blockSignals(True)
+        try:
+            self.month_combo.clear()
+            for index, month in enumerate(months):
+                suffix = " (so far)" if index == 0 else ""
+                self.month_combo.addItem(f"{month:%B %Y}{suffix}", month)
+            kept = months.index(chosen) if chosen in months else 0
+            self.month_combo.setCurrentIndex(kept)
+        finally:
+            self.month_combo.blockSignals(blocker)
 
     @property
     def month(self) -> date:
@@ -355,6 +371,7 @@ class ReportAction(QObject):
         """Show the report (the one already open is raised and refreshed)."""
         if self.dialog is None or not shiboken6.isValid(self.dialog):
             self.dialog = ReportDialog(self._session.service, self._session.window, now=self._now)
+        self.dialog.update_months()  # a month may have ended while it stayed open
         self.dialog.show()
         if QGuiApplication.platformName() not in _NO_WINDOW_STACKING:
             self.dialog.raise_()

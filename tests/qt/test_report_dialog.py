@@ -69,6 +69,29 @@ def test_the_view_menu_opens_a_non_modal_report_of_every_customer(
     assert result.rows[0].breached == context.month_breaches
 
 
+def test_reopened_after_a_month_ended_the_report_lists_the_new_month(
+    qtbot: Any, desk: Desk
+) -> None:
+    clock = [NOW]
+    action = ReportAction(desk.session, now=lambda: clock[0])
+    try:
+        with qtbot.waitSignal(action.open().reportShown, timeout=WAIT):
+            pass
+        dialog = action.dialog
+        assert dialog is not None
+        dialog.month_combo.setCurrentIndex(1)  # October 2026
+        qtbot.waitUntil(lambda: not dialog.loading, timeout=WAIT)
+        clock[0] = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # left open into December
+        with qtbot.waitSignal(action.open().reportShown, timeout=WAIT):
+            pass
+        assert dialog.month_combo.currentText() == "October 2026"  # the choice is kept
+        assert dialog.month_combo.itemText(0) == "December 2026 (so far)"
+        assert dialog.month_combo.itemText(1) == "November 2026"
+        assert dialog.month_combo.count() == 13
+    finally:
+        action.stop()
+
+
 def test_picking_another_month_reads_it_and_drops_stale_answers(
     qtbot: Any, desk: Desk, report: ReportAction
 ) -> None:
