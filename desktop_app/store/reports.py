@@ -21,13 +21,11 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import func, or_, select
 
-from desktop_app.domain import Contract, Customer, EventKind, Metric, TicketStatus
+from desktop_app.domain import Contract, Customer, Metric, TicketStatus
 from desktop_app.domain.queue import Attainment
 from desktop_app.sla.credits import ServiceCredit, service_credit
 from desktop_app.sla.reports import (
@@ -38,16 +36,14 @@ from desktop_app.sla.reports import (
 )
 from desktop_app.store import convert
 from desktop_app.store.previews import contract_in_force
-from desktop_app.store.repository import Store
+from desktop_app.store.repository import Store, breaches_between, zone_or_utc
 from desktop_app.store.schema import (
     ContractRow,
     CustomerRow,
     SiteRow,
     TicketClockRow,
-    TicketEventRow,
     TicketRow,
 )
-from desktop_app.store.types import UTCDateTime
 
 __all__ = ["OUTAGE_CATEGORY", "CustomerMonth", "MonthlyReport", "monthly_report"]
 
@@ -97,19 +93,6 @@ class MonthlyReport:
         return any(row.end > self.at for row in self.rows)
 
 
-@cache
-def _zone(name: str) -> tzinfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _zone_name(name: str | None) -> str:
-    """A site's zone for the month's edges; UTC without a site or for a zone unknown here."""
-    return name if name and _zone(name) is not None else "UTC"
-
-
 def _within(instants: list[datetime], start: datetime, end: datetime) -> int:
     return bisect_left(instants, end) - bisect_left(instants, start)
 
@@ -141,51 +124,17 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
         ):
             opened[customer_id].append(created)
         # A clock is decided once it breached, or met its target without breaching.
-        # One instant per clock, when it was decided (its breach, else its being met):
-        # half the timestamps to read of selecting both.
-        decided_at = type_coerce(
-            func.coalesce(TicketClockRow.breached_at, TicketClockRow.met_at), UTCDateTime()
-        )
-        clocks = session.execute(
-            select(
-                TicketRow.customer_id,
-                TicketRow.category,
-                TicketClockRow.ticket_id,
-                TicketClockRow.metric,
-                TicketClockRow.breached_at.is_not(None),
-                decided_at,
-            )
+        met_rows = session.execute(
+            select(TicketRow.customer_id, TicketClockRow.metric, TicketClockRow.met_at)
             .join(TicketRow, TicketRow.id == TicketClockRow.ticket_id)
             .where(
-                or_(
-                    and_(TicketClockRow.breached_at >= lo, TicketClockRow.breached_at < hi),
-                    and_(
-                        TicketClockRow.breached_at.is_(None),
-                        TicketClockRow.met_at >= lo,
-                        TicketClockRow.met_at < hi,
-                    ),
-                )
+                TicketClockRow.breached_at.is_(None),
+                TicketClockRow.met_at >= lo,
+                TicketClockRow.met_at < hi,
             )
         ).all()
-        # A clock row holds only its latest next-update cycle; the breaches of earlier
-        # cycles are on the timeline (the monitor records each one). Counted with the
-        # clock rows' breaches, once each, as the customer pane counts them.
-        recorded = session.execute(
-            select(
-                TicketRow.customer_id,
-                TicketRow.category,
-                TicketEventRow.ticket_id,
-                TicketEventRow.metric,
-                TicketEventRow.at,
-            )
-            .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
-            .where(
-                TicketEventRow.kind == EventKind.BREACHED.value,
-                TicketEventRow.metric.is_not(None),
-                TicketEventRow.at >= lo,
-                TicketEventRow.at < hi,
-            )
-        ).all()
+        # the breaches as the customer pane counts them: clock rows and timeline, once each
+        breach_rows = session.execute(breaches_between(lo, hi)).all()
         outages = session.execute(
             select(
                 TicketRow.customer_id,
@@ -205,15 +154,12 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
     # (ticket, metric, instant) -> category: a breach on a clock row and on the timeline
     # at the same instant is one breach.
     breached: dict[int, dict[tuple[int, Metric, datetime], str]] = defaultdict(dict)
-    for customer_id, category, ticket_id, metric, was_breached, decided_on in clocks:
-        if was_breached:
-            breached[customer_id][ticket_id, metrics[metric], decided_on] = category
-        else:
-            met_clocks[customer_id].append((metrics[metric], decided_on))
-    for customer_id, category, ticket_id, recorded_metric, recorded_at in recorded:
-        if recorded_metric in metrics:
-            key = (ticket_id, metrics[recorded_metric], recorded_at)
-            breached[customer_id].setdefault(key, category)
+    for customer_id, metric, met_on in met_rows:
+        if met_on is not None:  # (the query asked for met clocks only)
+            met_clocks[customer_id].append((metrics[metric], met_on))
+    for customer_id, category, ticket_id, metric, breached_on in breach_rows:
+        if metric in metrics:
+            breached[customer_id][ticket_id, metrics[metric], breached_on] = category
     down: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for customer_id, created, resolved, status, updated in outages:
         # closed without a resolution instant: down until it was closed
@@ -223,8 +169,8 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
     rows = []
     for customer in customers:
         cid = customer.id or 0
-        zone_name = _zone_name(site_zones.get(cid))
-        zone = _zone(zone_name) or UTC
+        zone = zone_or_utc(site_zones.get(cid))
+        zone_name = str(zone)
         start, end = month_bounds(first, zone)
         last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
         on = min(at.astimezone(zone).date(), last_day)

@@ -560,35 +560,12 @@ class Store:
                 .order_by(SiteRow.id)
                 .limit(1)
             )
-            month_start, month_end = billing_month(now, _zone_or_utc(zone_name))
-            # A clock row holds only its latest next-update cycle; the breaches of earlier
-            # cycles are on the timeline (the monitor records each one): both, once each.
-            stored = (
-                select(
-                    TicketClockRow.ticket_id,
-                    TicketClockRow.metric,
-                    TicketClockRow.breached_at.label("at"),
-                )
-                .join(TicketRow, TicketRow.id == TicketClockRow.ticket_id)
-                .where(
-                    TicketRow.customer_id == customer_id,
-                    TicketClockRow.breached_at >= month_start,
-                    TicketClockRow.breached_at < month_end,
-                )
-            )
-            recorded = (
-                select(TicketEventRow.ticket_id, TicketEventRow.metric, TicketEventRow.at)
-                .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
-                .where(
-                    TicketRow.customer_id == customer_id,
-                    TicketEventRow.kind == EventKind.BREACHED.value,
-                    TicketEventRow.metric.is_not(None),
-                    TicketEventRow.at >= month_start,
-                    TicketEventRow.at < month_end,
-                )
-            )
+            zone = zone_or_utc(zone_name)
+            month_start, month_end = billing_month(now, zone)
             month_breaches = session.scalar(
-                select(func.count()).select_from(union(stored, recorded).subquery())
+                select(func.count()).select_from(
+                    breaches_between(month_start, month_end, customer_id).subquery()
+                )
             )
             return CustomerContext(
                 customer=convert.customer_from_row(customer),
@@ -605,7 +582,7 @@ class Store:
                 attainment={m: Attainment(m, *counts.get(m, (0, 0))) for m in METRICS},
                 attainment_since=since.date(),
                 month_breaches=int(month_breaches or 0),
-                month=now.astimezone(_zone_or_utc(zone_name)).date().replace(day=1),
+                month=now.astimezone(zone).date().replace(day=1),
             )
 
     # --- ticket writes --------------------------------------------------------------------
@@ -1463,7 +1440,7 @@ def _clock_upsert(backend: str) -> Any:
     )
 
 
-def _zone_or_utc(name: str | None) -> tzinfo:
+def zone_or_utc(name: str | None) -> tzinfo:
     """A site's zone for month boundaries; UTC without a site or for a zone unknown here."""
     if name:
         try:
@@ -1471,6 +1448,46 @@ def _zone_or_utc(name: str | None) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return UTC
+
+
+def breaches_between(start: datetime, end: datetime, customer_id: int | None = None) -> Any:
+    """The SLA breaches in [start, end), each once, as (customer_id, category, ticket_id,
+    metric, at) rows: what a month's service credit and report count.
+
+    A clock row holds only its latest next-update cycle; the breaches of earlier cycles
+    are on the timeline (the monitor records each one). The union has both, a breach on
+    both at the same instant once."""
+    stored = (
+        select(
+            TicketRow.customer_id,
+            TicketRow.category,
+            TicketClockRow.ticket_id,
+            TicketClockRow.metric,
+            TicketClockRow.breached_at.label("at"),
+        )
+        .join(TicketRow, TicketRow.id == TicketClockRow.ticket_id)
+        .where(TicketClockRow.breached_at >= start, TicketClockRow.breached_at < end)
+    )
+    recorded = (
+        select(
+            TicketRow.customer_id,
+            TicketRow.category,
+            TicketEventRow.ticket_id,
+            TicketEventRow.metric,
+            TicketEventRow.at,
+        )
+        .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
+        .where(
+            TicketEventRow.kind == EventKind.BREACHED.value,
+            TicketEventRow.metric.is_not(None),
+            TicketEventRow.at >= start,
+            TicketEventRow.at < end,
+        )
+    )
+    if customer_id is not None:
+        stored = stored.where(TicketRow.customer_id == customer_id)
+        recorded = recorded.where(TicketRow.customer_id == customer_id)
+    return union(stored, recorded)
 
 
 def _visible_to(technician_id: int) -> Any:
@@ -1502,5 +1519,7 @@ def _sql_list(values: Iterable[str]) -> str:
 __all__ = [
     "ImportSummary",
     "Store",
+    "breaches_between",
     "utc_now",
+    "zone_or_utc",
 ]
