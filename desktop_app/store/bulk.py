@@ -35,7 +35,13 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.store import convert
-from desktop_app.store.clocking import ClockEngine, ClockInputs, ContractPolicies, pack_clocks
+from desktop_app.store.clocking import (
+    PACKED_FIELDS,
+    ClockEngine,
+    ClockInputs,
+    ContractPolicies,
+    pack_clocks,
+)
 from desktop_app.store.schema import (
     CalendarRow,
     ContactRow,
@@ -86,19 +92,8 @@ _EVENT_COLUMNS = (
     "level",
     "metric",
 )
-_CLOCK_COLUMNS = (
-    "ticket_id",
-    "metric",
-    "state",
-    "target_seconds",
-    "started_at",
-    "due_at",
-    "elapsed_seconds",
-    "breached_at",
-    "met_at",
-    "paused",
-    "as_of",
-)
+# a ticket_clocks row: its ticket, then the clock's fields in the order they are packed
+_CLOCK_COLUMNS = ("ticket_id", *PACKED_FIELDS)
 
 
 def _table(row_class: Any) -> Table:

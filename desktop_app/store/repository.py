@@ -1393,6 +1393,8 @@ def _clock_inputs_query() -> Any:
     first_site = (
         select(func.min(SiteRow.id)).where(SiteRow.customer_id == customer_id).scalar_subquery()
     )
+    # clocking.contract_rank in SQL, so a write reads its inputs in one query (a test holds
+    # the queue, the writes and the ticket pane to the same choice)
     in_force = case((and_(ContractRow.starts_on <= on, ContractRow.ends_on >= on), 1), else_=0)
     policy = (
         select(ContractRow.policy)
