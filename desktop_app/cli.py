@@ -2,7 +2,7 @@
 
 ``desktop-app import FILE [--kind customers|sites|contacts|tickets] [--skip-bad]``
     Reads customers, sites, contacts or tickets from a .csv or .json file (columns in
-    :mod:`desktop_app.store.transfer`) and writes them in one transaction. Every bad record
+    :mod:`desktop_app.interchange.files`) and writes them in one transaction. Every bad record
     is listed with its line number. Without ``--skip-bad`` one bad record means nothing is
     written; with it the good records are written and the bad ones listed.
 ``desktop-app export FILE [--format csv|json]``
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from desktop_app.domain import DomainError, ValidationError
-from desktop_app.store.transfer import KINDS, ImportRejectedError, ParsedImport
+from desktop_app.interchange.files import KINDS, ImportRejectedError, ParsedImport
 
 PROG = "desktop-app"
 EXIT_OK = 0
@@ -169,7 +169,7 @@ def _import(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    from desktop_app.store.transfer import import_file
+    from desktop_app.interchange.files import import_file
 
     if not path.is_file():
         raise _UsageError(f"{path}: no such file; give the path of a .csv or .json file.")
@@ -210,7 +210,7 @@ def _import(
 
 
 def _export(path: Path, fmt: str | None, database: str | None, out: TextIO) -> int:
-    from desktop_app.store.transfer import export_file
+    from desktop_app.interchange.files import export_file
 
     if fmt is None and path.suffix.lower() not in (".csv", ".json"):
         raise _UsageError(
@@ -231,7 +231,7 @@ def _export(path: Path, fmt: str | None, database: str | None, out: TextIO) -> i
 
 
 def _demo(scale: int | None, seed: int, database: str | None, out: TextIO, err: TextIO) -> int:
-    from desktop_app.store.demo import generate_demo_desk
+    from desktop_app.demo import generate_demo_desk
 
     if scale is not None and scale < 0:
         raise _UsageError("--scale must be 0 or more open tickets.")

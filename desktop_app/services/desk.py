@@ -62,7 +62,7 @@ def _read_summary(store: Store) -> DeskSummary:
 
 
 def _load_demo_desk(store: Store) -> DeskSummary:
-    from desktop_app.store.demo import generate_demo_desk
+    from desktop_app.demo import generate_demo_desk
 
     store.import_desk(generate_demo_desk(now=store.now()))
     return _read_summary(store)

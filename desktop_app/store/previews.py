@@ -244,7 +244,7 @@ def known_categories(store: Store) -> list[str]:
     from desktop_app.store.schema import TicketRow  # one read-only distinct query
 
     names = {p.category.strip().lower() for p in store.clock_engine().policies if p.category}
-    with store._read() as session:
+    with store.reading() as session:
         names.update(
             str(c).strip().lower()
             for c in session.scalars(select(TicketRow.category).distinct())

@@ -103,7 +103,7 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
     first = month.replace(day=1)
     utc_start, utc_end = month_bounds(first, UTC)
     lo, hi = utc_start - _MARGIN, utc_end + _MARGIN
-    with store._read() as session:
+    with store.reading() as session:
         customers = [
             convert.customer_from_row(r)
             for r in session.scalars(select(CustomerRow).order_by(CustomerRow.name))

@@ -69,11 +69,12 @@ from desktop_app.domain.queue import (
     StoredClock,
     TicketDetail,
 )
+from desktop_app.memory import gc_paused
 from desktop_app.sla.credits import billing_month
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine, ClockInputs
 from desktop_app.store.db import WRITE_OPTION, upgrade_schema
-from desktop_app.store.queue_read import QueueBuilder, QueueLookups, gc_paused
+from desktop_app.store.queue_read import QueueBuilder, QueueLookups
 from desktop_app.store.schema import (
     AuditRow,
     CalendarRow,
@@ -190,7 +191,7 @@ class Store:
     # --- sessions -------------------------------------------------------------------------
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
+    def reading(self) -> Iterator[Session]:
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
             yield session
 
@@ -243,7 +244,7 @@ class Store:
         """Policies and calendars as stored, with the terms cache (rebuilt after changes)."""
         engine = self._engine_cache
         if engine is None:
-            with self._read() as session:
+            with self.reading() as session:
                 engine = self._load_clock_engine(session)
             self._engine_cache = engine
         return engine
@@ -310,7 +311,7 @@ class Store:
     # --- technicians ------------------------------------------------------------------------
 
     def technicians(self, *, active_only: bool = False) -> list[Technician]:
-        with self._read() as session:
+        with self.reading() as session:
             query = select(TechnicianRow).order_by(TechnicianRow.name)
             if active_only:
                 query = query.where(TechnicianRow.active.is_(True))
@@ -360,7 +361,7 @@ class Store:
             .order_by(t.next_due_at, t.id)
             .limit(int(limit))
         )
-        with self._read() as session:
+        with self.reading() as session:
             ids = list(session.scalars(query))
         return self._queue(now, ticket_ids=ids) if ids else []
 
@@ -376,7 +377,7 @@ class Store:
         with gc_paused():
             entries: list[QueueEntry] = []
             order: list[str] = []  # SQLite: each entry's sort key (see _sqlite_queue_order)
-            with self._read() as session:
+            with self.reading() as session:
                 builder = QueueBuilder(engine, QueueLookups.load(session), now, self.backend)
                 # Executed through the engine (its events and logging see it), fetched as
                 # the driver's plain tuples in chunks, each built into entries at once: no
@@ -437,21 +438,21 @@ class Store:
 
     def ticket(self, ticket_id: int) -> Ticket:
         """A ticket with its whole timeline."""
-        with self._read() as session:
+        with self.reading() as session:
             row = session.get(TicketRow, ticket_id)
             if row is None:
                 raise _ticket_missing(ticket_id)
             return convert.ticket_from_row(row, self._events(session, ticket_id))
 
     def ticket_by_number(self, number: str) -> Ticket:
-        with self._read() as session:
+        with self.reading() as session:
             row = session.scalar(select(TicketRow).where(TicketRow.number == number))
             if row is None:
                 raise NotFoundError(f"No ticket numbered {number!r}; check the number.")
             return convert.ticket_from_row(row, self._events(session, row.id))
 
     def ticket_detail(self, ticket_id: int) -> TicketDetail:
-        with self._read() as session:
+        with self.reading() as session:
             row = session.get(TicketRow, ticket_id)
             if row is None:
                 raise _ticket_missing(ticket_id)
@@ -486,14 +487,14 @@ class Store:
         return tuple(convert.event_from_row(r) for r in rows)
 
     def customers(self) -> list[Customer]:
-        with self._read() as session:
+        with self.reading() as session:
             rows = session.scalars(select(CustomerRow).order_by(CustomerRow.name))
             return [convert.customer_from_row(r) for r in rows]
 
     def customer_context(self, customer_id: int, now: datetime | None = None) -> CustomerContext:
         now = require_aware(now, "instant") if now is not None else self.now()
         since = now - timedelta(days=ATTAINMENT_DAYS)
-        with self._read() as session:
+        with self.reading() as session:
             customer = session.get(CustomerRow, customer_id)
             if customer is None:
                 raise NotFoundError(f"No customer has id {customer_id}; reload the customer list.")
@@ -974,7 +975,7 @@ class Store:
             .select_from(TicketEventRow.__table__.join(TicketRow.__table__, t.id == e.ticket_id))
             .where(e.kind == EventKind.BREACHED.value, t.status.in_(OPEN_STATUSES))
         )
-        with self._read() as session:
+        with self.reading() as session:
             return [
                 (ticket_id, Metric(metric), at)
                 for ticket_id, metric, at in session.execute(query)
@@ -1152,7 +1153,7 @@ class Store:
     def criticism_notes(
         self, customer_id: int | None = None, *, open_only: bool = False
     ) -> list[CriticismNote]:
-        with self._read() as session:
+        with self.reading() as session:
             query = select(CriticismNoteRow).order_by(CriticismNoteRow.received_at.desc())
             if customer_id is not None:
                 query = query.where(CriticismNoteRow.customer_id == customer_id)
@@ -1219,7 +1220,7 @@ class Store:
     ) -> list[Notification]:
         """The newest notifications first: with ``recipient_id``, that technician's own and
         those for everyone; without, every desk's."""
-        with self._read() as session:
+        with self.reading() as session:
             query = (
                 select(NotificationRow)
                 .order_by(NotificationRow.created_at.desc(), NotificationRow.id.desc())
@@ -1254,7 +1255,7 @@ class Store:
     def audit_log(
         self, entity: str | None = None, entity_id: int | None = None, limit: int = 500
     ) -> list[AuditEntry]:
-        with self._read() as session:
+        with self.reading() as session:
             query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
             if entity is not None:
                 query = query.where(AuditRow.entity == entity)

@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QEventLoop, QModelIndex, QObject, QSettings, Qt, QTimer, Slot
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import Role, Technician
 from desktop_app.models.board_model import CARDS_PER_PAGE, BoardModel
 from desktop_app.models.queue_model import QueueModel, prepare_queue
@@ -52,7 +53,6 @@ from desktop_app.models.ticket_mime import encode_tickets
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
 from desktop_app.store.assignments import assign_tickets
-from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.desk_session import DeskSession
 from desktop_app.views.dispatch_board import DispatchBoard, DispatchBoardPanel, state_icons
 from desktop_app.views.main_window import MainWindow

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import Desk
+from desktop_app.interchange.files import export_tickets_csv, import_file, known_names, parse_file
 from desktop_app.store import open_store
-from desktop_app.store.demo import generate_demo_desk
-from desktop_app.store.transfer import export_tickets_csv, import_file, known_names, parse_file
 
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 TICKETS = 10_000

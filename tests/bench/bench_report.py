@@ -23,8 +23,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.store import open_store
-from desktop_app.store.demo import generate_demo_desk
 from desktop_app.store.reports import monthly_report
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))

@@ -29,8 +29,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import LaunchOptions, build_desk, stop_desk
+from desktop_app.demo import generate_demo_desk
 from desktop_app.store import open_store
-from desktop_app.store.demo import generate_demo_desk
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.models.queue_model import QueueModel
 from desktop_app.services.desk import DeskService
 from desktop_app.store import open_store
-from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.desk_session import DeskSession
 from desktop_app.views.detail_panel import DetailPanel
 from desktop_app.views.main_window import MainWindow

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import ConflictError, Role
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
-from desktop_app.store.demo import generate_demo_desk
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 

@@ -15,12 +15,12 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
+import desktop_app.demo as demo_module
 from desktop_app.domain import ConflictError, Role
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import TICKET_ID_ROLE, QueueModel
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
-from desktop_app.store import demo as demo_module
 from desktop_app.views.desk_session import TECHNICIAN_KEY, DeskSession
 from desktop_app.views.detail_panel import DetailPanel
 from desktop_app.views.main_window import MainWindow

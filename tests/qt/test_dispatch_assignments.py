@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import (
     EventKind,
     NotFoundError,
@@ -24,7 +25,6 @@ from desktop_app.store.assignments import (
     assign_tickets,
     restore_assignees,
 )
-from desktop_app.store.demo import generate_demo_desk
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 

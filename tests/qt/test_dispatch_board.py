@@ -15,6 +15,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMenu
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import EventKind, Role, Technician
 from desktop_app.models.board_model import BoardModel
 from desktop_app.models.queue_model import QueueModel
@@ -22,7 +23,6 @@ from desktop_app.models.ticket_mime import encode_tickets
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
 from desktop_app.store.assignments import assign_tickets
-from desktop_app.store.demo import generate_demo_desk
 from desktop_app.views.desk_session import DeskSession
 from desktop_app.views.dispatch_board import COLUMN_WIDTH, DispatchBoard, DispatchBoardPanel
 from desktop_app.views.main_window import MainWindow

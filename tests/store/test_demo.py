@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from desktop_app.demo import CATEGORIES, DEMO_HISTORY_DAYS, generate_demo_desk
 from desktop_app.domain import (
     ClockState,
     Desk,
@@ -20,7 +21,6 @@ from desktop_app.domain import (
 )
 from desktop_app.sla.clocks import compute_clocks
 from desktop_app.sla.policy import ALWAYS_OPEN, PolicyBook
-from desktop_app.store.demo import CATEGORIES, DEMO_HISTORY_DAYS, generate_demo_desk
 
 # A Wednesday afternoon in Berlin, morning in Toronto, night in Sydney.
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import EventKind, Priority, TicketStatus, Tier, ValidationError
-from desktop_app.store.demo import generate_demo_desk
-from desktop_app.store.transfer import (
+from desktop_app.interchange.files import (
     KnownNames,
     ParsedImport,
     export_tickets_csv,

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import Desk, DeskTicket, TicketStatus
-from desktop_app.store import Store, open_store
-from desktop_app.store.demo import generate_demo_desk
-from desktop_app.store.transfer import (
+from desktop_app.interchange.files import (
     ImportRejectedError,
     export_file,
     import_file,
     known_names,
     read_tickets,
 )
+from desktop_app.store import Store, open_store
 
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import Desk, EventKind
-from desktop_app.store.demo import generate_demo_desk
 
 
 def unhandled_demo_desk(**kwargs: Any) -> Desk:

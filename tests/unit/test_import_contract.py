@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "desktop_app"
-PURE_PACKAGES = ("domain", "sla")
+PURE_PACKAGES = ("domain", "sla", "demo")
 FORBIDDEN = frozenset({"PySide6", "shiboken6", "sqlalchemy", "alembic"})
 
 

@@ -95,6 +95,9 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
+from desktop_app.memory import gc_paused
+from desktop_app.store import Store
+from desktop_app.store.queries.interchange import desk_names, tickets_with_timelines
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -1033,8 +1036,6 @@ def parse_file(
     path: Path | str, kind: str | None = None, known: KnownNames | None = None
 ) -> ParsedImport:
     """Read a .csv or .json import file (see the module documentation)."""
-    from desktop_app.store.queue_read import gc_paused
-
     path = Path(path)
     fmt = _format_of(path)
     # Reading builds a record per row and keeps them all: pause the cyclic collector (see
@@ -1054,51 +1055,21 @@ def parse_file(
 # --------------------------------------------------------------------------- the store
 
 
-def known_names(store: Any) -> KnownNames:
+def known_names(store: Store) -> KnownNames:
     """What ``store`` already holds, read in one transaction."""
-    from sqlalchemy import select
-
-    from desktop_app.store.schema import (
-        CalendarRow,
-        ContactRow,
-        CustomerRow,
-        SiteRow,
-        TechnicianRow,
-        TicketRow,
-    )
-
-    # The store has no use-case call for "all names"; this read shares its session helper.
-    with store._read() as session:
-        customers = {
-            name: Tier(tier)
-            for _, name, tier in session.execute(
-                select(CustomerRow.id, CustomerRow.name, CustomerRow.tier)
-            )
-        }
-        owner = dict(session.execute(select(CustomerRow.id, CustomerRow.name)).all())
-        sites = {
-            (owner[cid], name)
-            for cid, name in session.execute(select(SiteRow.customer_id, SiteRow.name))
-        }
-        contacts = {
-            (owner[cid], name)
-            for cid, name in session.execute(select(ContactRow.customer_id, ContactRow.name))
-        }
-        technicians = dict(session.execute(select(TechnicianRow.name, TechnicianRow.id)).all())
-        tickets = set(session.scalars(select(TicketRow.number)))
-        calendars = set(session.scalars(select(CalendarRow.name)))
+    names = desk_names(store)
     return KnownNames(
-        customers=customers,
-        sites=sites,
-        contacts=contacts,
-        technicians=technicians,
-        tickets=tickets,
-        calendars=calendars,
+        customers=names.customers,
+        sites=names.sites,
+        contacts=names.contacts,
+        technicians=names.technicians,
+        tickets=names.tickets,
+        calendars=names.calendars,
     )
 
 
 def import_file(
-    store: Any,
+    store: Store,
     path: Path | str,
     *,
     kind: str | None = None,
@@ -1120,48 +1091,9 @@ def import_file(
     return ImportReport(parsed, written=True, summary=summary)
 
 
-def read_tickets(store: Any) -> list[DeskTicket]:
+def read_tickets(store: Store) -> list[DeskTicket]:
     """Every ticket in ``store`` with its timeline, references by name, in number order."""
-    from sqlalchemy import select
-
-    from desktop_app.store import convert
-    from desktop_app.store.schema import (
-        ContactRow,
-        CustomerRow,
-        SiteRow,
-        TechnicianRow,
-        TicketEventRow,
-        TicketRow,
-    )
-
-    # One pass over tickets and one over events: no query per ticket.
-    with store._read() as session:
-        customers = dict(session.execute(select(CustomerRow.id, CustomerRow.name)).all())
-        sites = dict(session.execute(select(SiteRow.id, SiteRow.name)).all())
-        contacts = dict(session.execute(select(ContactRow.id, ContactRow.name)).all())
-        technicians = dict(session.execute(select(TechnicianRow.id, TechnicianRow.name)).all())
-        events: dict[int, list[TicketEvent]] = {}
-        for row in session.scalars(
-            select(TicketEventRow).order_by(
-                TicketEventRow.ticket_id, TicketEventRow.at, TicketEventRow.id
-            )
-        ):
-            events.setdefault(row.ticket_id, []).append(convert.event_from_row(row))
-        result = []
-        for row in session.scalars(select(TicketRow).order_by(TicketRow.number)):
-            ticket = convert.ticket_from_row(row, tuple(events.get(row.id, ())))
-            result.append(
-                DeskTicket(
-                    ticket,
-                    customer=customers[row.customer_id],
-                    site=sites.get(row.site_id) if row.site_id is not None else None,
-                    contact=contacts.get(row.contact_id) if row.contact_id is not None else None,
-                    assignee=technicians.get(row.assignee_id)
-                    if row.assignee_id is not None
-                    else None,
-                )
-            )
-    return result
+    return tickets_with_timelines(store)
 
 
 # --------------------------------------------------------------------------- export
@@ -1260,7 +1192,7 @@ def export_tickets_json(
     return len(items)
 
 
-def export_file(store: Any, path: Path | str, fmt: str | None = None) -> int:
+def export_file(store: Store, path: Path | str, fmt: str | None = None) -> int:
     """Export every ticket of ``store`` with its events to ``path``; returns the count."""
     path = Path(path)
     fmt = _format_of(path, fmt)
