@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """Base class of the desk's own errors."""
@@ -27,8 +30,10 @@ class ConflictError(DomainError):
         ticket_number: str,
         expected_version: int,
         actual_version: int,
+        *,
         changed_by: str | None = None,
         changed_at: str | None = None,
+        ticket_id: int | None = None,
     ) -> None:
         who = f" by {changed_by}" if changed_by else ""
         when = f" at {changed_at}" if changed_at else ""
@@ -41,7 +46,74 @@ class ConflictError(DomainError):
         self.expected_version = expected_version
         self.actual_version = actual_version
         self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.ticket_id = ticket_id
+
+    def stale_tickets(self) -> tuple[StaleTicket, ...]:
+        """Every ticket found changed (one for this error)."""
+        return (
+            StaleTicket(
+                self.ticket_number,
+                self.expected_version,
+                self.actual_version,
+                self.changed_by,
+                self.changed_at,
+                self.ticket_id,
+            ),
+        )
 
 
 class PermissionDeniedError(DomainError):
     """The acting person's role does not allow the action."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaleTicket:
+    """One ticket that changed since the caller read it."""
+
+    number: str
+    expected_version: int
+    actual_version: int
+    changed_by: str | None
+    changed_at: str | None
+    ticket_id: int | None = None
+
+    def describe(self) -> str:
+        parts = [f"by {self.changed_by}" if self.changed_by else "", self.changed_at or ""]
+        detail = " at ".join(p for p in parts if p)
+        return f"{self.number} ({detail})" if detail else self.number
+
+
+class StaleTicketsError(ConflictError):
+    """Some tickets changed since the caller read them; nothing was written.
+
+    ``stale`` lists every one of them (a :class:`ConflictError` names only one).
+    """
+
+    def __init__(self, stale: Sequence[StaleTicket]) -> None:
+        if not stale:
+            raise ValueError("StaleTicketsError needs at least one stale ticket.")
+        first = stale[0]
+        names = ", ".join(s.describe() for s in stale)
+        if len(stale) == 1:
+            what = f"Ticket {names} changed after you picked it up."
+        else:
+            what = f"{len(stale)} tickets changed after you picked them up: {names}."
+        DomainError.__init__(
+            self,
+            f"{what} Nothing was assigned; look at their latest state and try again.",
+        )
+        self.ticket_number = first.number
+        self.expected_version = first.expected_version
+        self.actual_version = first.actual_version
+        self.changed_by = first.changed_by
+        self.changed_at = first.changed_at
+        self.ticket_id = first.ticket_id
+        self.stale = tuple(stale)
+
+    def stale_tickets(self) -> tuple[StaleTicket, ...]:
+        return self.stale
+
+    @property
+    def numbers(self) -> list[str]:
+        return [s.number for s in self.stale]

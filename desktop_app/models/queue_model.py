@@ -24,7 +24,7 @@ from __future__ import annotations
 import gc
 import time
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import IntEnum
@@ -515,6 +515,15 @@ class QueueModel(QAbstractTableModel):
         self._relayout(self._filtered(self._all))
         self._last_tick = self._now()
         self.countsChanged.emit()
+
+    def apply_entries(self, entries: Mapping[int, QueueEntry | None]) -> None:
+        """Tickets changed: each moves, arrives or leaves (``None``: no longer open) by
+        its own row; the selection and the scroll position stay."""
+        for ticket_id, entry in entries.items():
+            if entry is None:
+                self.remove(ticket_id)
+            else:
+                self.upsert(entry)
 
     def upsert(self, entry: QueueEntry) -> None:
         """A ticket changed (or arrived): move, insert, update or remove its one row."""

@@ -6,10 +6,16 @@ race each other. Results come back to the GUI thread through queued signals and 
 handed to the callback given with the job; the callbacks run on the GUI thread, so they
 may touch models and widgets. The job itself never does.
 
-On top of the generic :meth:`DeskService.submit`, the service speaks the queue's
-language: :meth:`load_queue` answers with ``queueLoaded(list[QueueEntry])``; every write
-made through :meth:`act` re-reads the ticket and answers with ``ticketChanged(QueueEntry)``
-or ``ticketClosed(ticket_id)`` so the queue moves exactly one row.
+Writes are commands (:mod:`desktop_app.domain.commands`): :meth:`DeskService.execute` applies
+one on the database thread. Whatever a job wrote through the store (a command, an import,
+the escalation of a breach) comes back as one ``changed(DeskChange)`` signal: the store's
+change set, with the queue entries of the tickets it names read in the same job, so the
+queue, the board, the panes and the alerts each take what concerns them. The caller never
+says which rows to re-read.
+
+A command that meets a newer version of its ticket is retried once the desk sees that every
+version in between was its own (two quick actions in a row, an undo after a later change of
+one's own); a change made by anyone else stays a conflict that names them.
 
 Stopping never hangs: :meth:`DeskService.stop` waits a bounded time for the queued jobs
 and the store to close. A thread that does not finish (a hung database server, a long
@@ -21,13 +27,16 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal, Slot
 
-from desktop_app.domain import Customer, Technician
+from desktop_app.domain import ConflictError, Customer, Technician
+from desktop_app.domain.changes import ChangeSet, Outcome
+from desktop_app.domain.commands import Command, rebase
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.store import Store
 
@@ -55,6 +64,53 @@ class DeskSummary:
     @property
     def empty(self) -> bool:
         return not self.technicians and not self.customers
+
+
+@dataclass(frozen=True, slots=True)
+class DeskChange:
+    """What a job changed, for the screens: the store's change set and, read in the same
+    job, each changed ticket as the queue shows it (``None``: it left the open queue).
+    ``local``: made at this desk (else read from another desk's changes)."""
+
+    changes: ChangeSet
+    entries: Mapping[int, QueueEntry | None] = field(default_factory=dict)
+    local: bool = True
+
+    @property
+    def ticket_ids(self) -> frozenset[int]:
+        return self.changes.ticket_ids
+
+    @property
+    def everything(self) -> bool:
+        return self.changes.everything
+
+
+class OwnVersions:
+    """The ticket versions this desk's own commands produced (database thread only).
+
+    A command that expected version 5 of a ticket now at 7 may go ahead when 6 and 7 were
+    both this desk's own writes: nothing the person has not seen happened in between."""
+
+    def __init__(self) -> None:
+        self._produced: dict[int, set[int]] = {}
+
+    def record(self, outcome: Outcome) -> None:
+        for ticket_id, ticket in outcome.after.items():
+            self._produced.setdefault(ticket_id, set()).add(ticket.version)
+
+    def rebase(self, command: Command, conflict: ConflictError) -> Command | None:
+        """``command`` for the versions the desk itself moved the tickets to, or ``None``
+        when anyone else changed one of them."""
+        versions: dict[int, int] = {}
+        for stale in conflict.stale_tickets():
+            if stale.ticket_id is None or stale.actual_version <= stale.expected_version:
+                return None
+            ours = self._produced.get(stale.ticket_id, set())
+            between = range(stale.expected_version + 1, stale.actual_version + 1)
+            if not all(v in ours for v in between):
+                return None
+            versions[stale.ticket_id] = stale.actual_version
+        return rebase(command, versions, new_id=False) if versions else None
 
 
 def _read_summary(store: Store) -> DeskSummary:
@@ -92,8 +148,8 @@ class PendingJob:
 class _Worker(QObject):
     """Lives on the database thread; owns the store from opening to closing."""
 
-    finished = Signal(int, object)
-    failed = Signal(int, object)
+    finished = Signal(int, object, object)  # token, result, DeskChange | None
+    failed = Signal(int, object, object)  # token, exception, DeskChange | None
     opened = Signal(object)  # the store's description (backend, url) once open
     openFailed = Signal(object)
     closed = Signal()
@@ -106,6 +162,8 @@ class _Worker(QObject):
         # the last one it finished (jobs run in token order)
         self.running_token: int | None = None
         self.last_done = 0
+        self.own_versions = OwnVersions()  # touched by jobs only (this thread)
+        self.store_now: Callable[[], datetime] | None = None  # the open store's clock
 
     @Slot()
     def open(self) -> None:
@@ -115,26 +173,44 @@ class _Worker(QObject):
             log.exception("Opening the desk's database failed")
             self.openFailed.emit(exc)
             return
+        self.store_now = self._store.now
         self.opened.emit(self._store.url)
 
     @Slot(int, object)
     def run(self, token: int, job: Job) -> None:
-        if self._store is None:
+        store = self._store
+        if store is None:
             self.failed.emit(
                 token,
                 RuntimeError("The desk's database is not open; restart Technician Queue."),
+                None,
             )
             return
         self.running_token = token
         try:
-            result = job(self._store)
+            result = job(store)
         except Exception as exc:
-            self.failed.emit(token, exc)
+            self.failed.emit(token, exc, self._changes(store))
             return
         finally:
             self.running_token = None
             self.last_done = token
-        self.finished.emit(token, result)
+        self.finished.emit(token, result, self._changes(store))
+
+    @staticmethod
+    def _changes(store: Store) -> DeskChange | None:
+        """What the job wrote, with the queue entries of the tickets it changed."""
+        changes = store.drain_changes()
+        if changes.empty:
+            return None
+        if changes.everything or not changes.ticket_ids:
+            return DeskChange(changes)
+        try:
+            entries = store.queue_entries(changes.ticket_ids)
+        except Exception:  # the write landed; the screens catch up on their next read
+            log.exception("Reading the changed tickets back failed")
+            return DeskChange(changes)
+        return DeskChange(changes, entries)
 
     @Slot()
     def close(self) -> None:
@@ -150,8 +226,7 @@ class DeskService(QObject):
     opened = Signal(str)
     openFailed = Signal(object)
     queueLoaded = Signal(list)
-    ticketChanged = Signal(object)  # QueueEntry
-    ticketClosed = Signal(int)
+    changed = Signal(object)  # DeskChange: what a job (or another desk) changed
     actionFailed = Signal(str, object)  # what was being done, the exception
     busyChanged = Signal(bool)
     jobAnswered = Signal()  # a job's answer (result or error) reached the GUI thread
@@ -167,8 +242,10 @@ class DeskService(QObject):
         parent: QObject | None = None,
         *,
         stop_wait_ms: int = STOP_WAIT_MS,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._clock = clock
         if stop_wait_ms < 0:
             raise ValueError(
                 f"stop_wait_ms must be 0 or more milliseconds, not {stop_wait_ms}; "
@@ -325,47 +402,69 @@ class DeskService(QObject):
         """Fill the desk with the demo data set (customers, technicians, tickets)."""
         return self.submit(_load_demo_desk, on_done, on_error, label="Loading the demo desk")
 
-    def act(
+    def now(self) -> datetime:
+        """The instant a command made now happens at (aware UTC): the given clock, else
+        the store's (one clock for the desk and its database)."""
+        if self._clock is not None:
+            return self._clock()
+        store_now = self._worker.store_now
+        return store_now() if store_now is not None else _utc_now()
+
+    def execute(
         self,
-        label: str,
-        write: Callable[[Store], Any],
-        ticket_ids: Iterable[int],
-        on_done: Callable[[Any], None] | None = None,
+        command: Command,
+        on_done: Callable[[Outcome], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         *,
-        reads_only: bool = False,
+        label: str = "",
     ) -> int:
-        """Run one user action (one transaction in the store), then re-read the tickets it
-        touched so the queue updates their rows. ``label`` says what was being done, for
-        error messages ("Assigning TQ-10423 to Priya") and for quitting while it runs.
-        ``reads_only``: ``write`` changes nothing (a re-read)."""
-        ids = list(ticket_ids)
+        """Apply ``command`` on the database thread (one transaction); ``changed`` reports
+        what it changed, then ``on_done(outcome)`` runs. ``label`` says what was being done
+        ("Resolving TQ-10423"), for errors and for quitting while it runs."""
+        worker = self._worker
 
-        def job(store: Store) -> tuple[Any, list[tuple[int, QueueEntry | None]]]:
-            result = write(store)
-            return result, [(tid, store.queue_entry(tid)) for tid in ids]
-
-        def done(outcome: tuple[Any, list[tuple[int, QueueEntry | None]]]) -> None:
-            result, entries = outcome
-            for tid, entry in entries:
-                if entry is None:
-                    self.ticketClosed.emit(tid)
-                else:
-                    self.ticketChanged.emit(entry)
-            if on_done is not None:
-                on_done(result)
+        def job(store: Store) -> Outcome:
+            current = command
+            for _attempt in range(3):
+                try:
+                    outcome = store.apply(current)
+                except ConflictError as exc:
+                    retry = worker.own_versions.rebase(current, exc)
+                    if retry is None:
+                        raise
+                    current = retry
+                    continue
+                worker.own_versions.record(outcome)
+                return outcome
+            return store.apply(current)
 
         def failed(exc: BaseException) -> None:
             if on_error is not None:
                 on_error(exc)
             else:
-                self.actionFailed.emit(label, exc)
+                self.actionFailed.emit(label or "A change", exc)
 
-        return self.submit(job, done, failed, label=label, reads_only=reads_only)
+        return self.submit(job, on_done, failed, label=label or command.name)
 
     def refresh_tickets(self, ticket_ids: Iterable[int]) -> int:
-        """Re-read tickets changed elsewhere (another window, the monitor, an import)."""
-        return self.act("Refreshing tickets", lambda store: None, ticket_ids, reads_only=True)
+        """Read tickets again (a conflict showed someone else changed them): ``changed``
+        carries them as they are now."""
+        ids = sorted(set(ticket_ids))
+
+        def job(store: Store) -> DeskChange:
+            return DeskChange(ChangeSet(), store.queue_entries(ids), local=False)
+
+        return self.submit(
+            job,
+            self._report_refresh,
+            lambda exc: log.warning("Reading tickets %s again failed: %s", ids, exc),
+            label="Reading tickets again",
+            reads_only=True,
+        )
+
+    def _report_refresh(self, change: DeskChange) -> None:
+        if change.entries:
+            self.changed.emit(change)
 
     # ------------------------------------------------------------------ results
 
@@ -373,28 +472,32 @@ class DeskService(QObject):
     def _on_opened(self, url: str) -> None:
         self.opened.emit(url)
 
-    @Slot(int, object)
-    def _on_finished(self, token: int, result: object) -> None:
+    @Slot(int, object, object)
+    def _on_finished(self, token: int, result: object, change: object) -> None:
         pending = self._pending.pop(token, None)
         if pending is None:
             log.info("An answer came after quitting gave up on it (job %d); ignored", token)
             return
         if not self._pending:
             self.busyChanged.emit(False)
+        if isinstance(change, DeskChange):
+            self.changed.emit(change)
         try:
             if pending.on_done is not None:
                 pending.on_done(result)
         finally:
             self.jobAnswered.emit()
 
-    @Slot(int, object)
-    def _on_failed(self, token: int, exc: object) -> None:
+    @Slot(int, object, object)
+    def _on_failed(self, token: int, exc: object, change: object) -> None:
         pending = self._pending.pop(token, None)
         if pending is None:
             log.info("An error came after quitting gave up on job %d; ignored: %s", token, exc)
             return
         if not self._pending:
             self.busyChanged.emit(False)
+        if isinstance(change, DeskChange):
+            self.changed.emit(change)  # what the job wrote before it failed still counts
         error = exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
         try:
             if not pending.reads_only:
@@ -407,4 +510,15 @@ class DeskService(QObject):
             self.jobAnswered.emit()
 
 
-__all__ = ["STOP_WAIT_MS", "DeskService", "DeskSummary", "PendingJob"]
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = [
+    "STOP_WAIT_MS",
+    "DeskChange",
+    "DeskService",
+    "DeskSummary",
+    "OwnVersions",
+    "PendingJob",
+]

@@ -1,14 +1,14 @@
 """Escalation when an SLA clock breaches, as the ticket's policy says.
 
 On a breach (:meth:`Escalation.breached`, connected to the monitor) one database job
-(:func:`handle_breach`, run through :meth:`DeskService.act` so the queue row follows):
+(:func:`handle_breach`; the desk service reports what it changed, so the queue row follows):
 
-1. puts the breach on the ticket's timeline with an audit row (``Store.record_breach``).
+1. puts the breach on the ticket's timeline with an audit row (a ``RecordBreach`` command).
    That event is also the "handled" mark: a breach whose event is on the timeline already
    is left alone, so a restart, a second desktop or a repeated signal never escalates twice;
 2. raises the escalation level by one, up to the policy's highest level
    (``SlaPolicy.escalation``), optionally handing the ticket to that level's escalation
-   owner, in one audited action (``Store.escalate``) whose timeline text says a customer
+   owner, in one audited ``Escalate`` command whose timeline text says a customer
    update is due when the level asks for one ("keep the client in the loop");
 3. answers with a :class:`BreachOutcome`; the service then notifies the dispatchers (an
    ``escalation`` notification) and the assignee (``customer_update`` notification).
@@ -16,7 +16,7 @@ On a breach (:meth:`Escalation.breached`, connected to the monitor) one database
 Warnings need no store work: the notifier records them and :class:`DeskAudience` pops them
 up on the assignee's desk (and the dispatchers').
 
-The store job is plain Python over :class:`~desktop_app.store.Store`'s public use cases.
+The store job is plain Python over :class:`~desktop_app.store.Store`'s commands and reads.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from desktop_app.domain import (
     Technician,
     TicketEvent,
 )
+from desktop_app.domain.commands import Escalate, RecordBreach
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.clock import Clock, SystemClock
 from desktop_app.services.desk import DeskService
@@ -160,7 +161,8 @@ def handle_breach(
     levels: tuple[EscalationLevel, ...] = ()
     if entry is not None and entry.policy_name:
         levels = store.policy_book().policy(entry.policy_name).escalation
-    store.record_breach(ticket_id, metric, at)  # the handled mark comes first: at most once
+    # the handled mark comes first: at most once
+    store.apply(RecordBreach(actor_id=None, at=at, ticket_id=ticket_id, metric=metric))
 
     team = store.technicians(active_only=True)
     by_id = {t.id: t for t in team}
@@ -183,14 +185,18 @@ def handle_breach(
             try:
                 # The desk escalates, not a person: the store's system actor (None), as for
                 # record_breach, so the audit row does not name whoever happened to be signed in.
-                escalated = store.escalate(
-                    None,  # type: ignore[arg-type]
-                    ticket_id,
-                    version,
-                    level=new_level,
-                    reassign_to_id=owner if owner != ticket.assignee_id else None,
-                    text=_breach_text(metric, at, new_level, actions.customer_update_due),
+                applied = store.apply(
+                    Escalate(
+                        actor_id=None,
+                        at=store.now(),
+                        ticket_id=ticket_id,
+                        version=version,
+                        level=new_level,
+                        reassign_to_id=owner if owner != ticket.assignee_id else None,
+                        text=_breach_text(metric, at, new_level, actions.customer_update_due),
+                    )
                 )
+                escalated = applied.after[ticket_id]
             except ConflictError:
                 # Someone changed the ticket meanwhile: escalate the version they left.
                 current = store.ticket(ticket_id)
@@ -348,11 +354,8 @@ class Escalation(QObject):
 
         def done(outcomes: list[BreachOutcome]) -> None:
             self._in_flight.difference_update(items)
-            changed = [o.ticket_id for o in outcomes if o.handled]
             for outcome in outcomes:
                 self.handled.emit(outcome)
-            if changed:
-                self._service.refresh_tickets(changed)
             self._next_chunk()
 
         def failed(exc: BaseException) -> None:
@@ -380,12 +383,11 @@ class Escalation(QObject):
             log.warning("Escalating the breach of ticket %s failed: %s", ticket_id, exc)
             self.failed.emit(ticket_id, exc)
 
-        self._service.act(
-            f"Escalating the {metric.label} breach of ticket {ticket_id}",
+        self._service.submit(
             lambda store: handle_breach(store, ticket_id, metric, at),
-            [ticket_id],
             done,
             failed,
+            label=f"Escalating the {metric.label} breach of ticket {ticket_id}",
         )
 
     def _announce(self, outcome: BreachOutcome, *, pop_up: bool) -> None:

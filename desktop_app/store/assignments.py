@@ -1,61 +1,39 @@
-"""Bulk reassignment for the dispatch board: many tickets, one transaction, one audit row.
+"""Reassignment: one or many tickets, each to its own assignee, in one transaction.
 
-:meth:`Store.assign <desktop_app.store.repository.Store.assign>` sends tickets to one
-assignee and stops at the first stale ticket. The board needs two more things:
-
-* undo puts *each* ticket back to *its own* previous assignee, in one transaction;
-* a refused drop names *every* ticket that changed since the drag started, so the
-  dispatcher sees at once what to look at again.
-
-Both go through :func:`reassign`, which reads every ticket of the action in one query,
-checks versions, roles and assignees before writing anything, and then writes the new
-assignees, one ``assigned`` event per ticket and one audit row in the same format as
-``Store.assign`` (``{"assignee_id": {ticket number: id}}`` before and after).
-
-Roles (the same as the store's, narrowed as the board's issue asks): dispatchers and
-managers move anyone's tickets; a technician may take *unassigned* tickets for themself
-and hand their own tickets back to "Unassigned" (which is also how they undo a take).
+Every path that moves tickets between people ends here — *Take*, the board's drops,
+*Assign to…*, undo and redo of any of them — and asks the one rule in
+:mod:`desktop_app.domain.permissions`. The tickets are read in one query and checked (versions,
+rule, assignees) before anything is written; a refused move names *every* ticket that
+changed since the caller read it, so the dispatcher sees at once what to look at again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
 
 from desktop_app.domain import (
-    ConflictError,
     EventKind,
     NotFoundError,
     PermissionDeniedError,
-    Role,
     TicketEvent,
     ValidationError,
 )
-from desktop_app.domain.errors import DomainError
+from desktop_app.domain.commands import Move, Reassign
+from desktop_app.domain.permissions import assignment_refusal
 from desktop_app.store import convert
-from desktop_app.store.repository import Store
 from desktop_app.store.schema import TechnicianRow, TicketEventRow, TicketRow
+from desktop_app.store.uow import UnitOfWork
 
-ASSIGN_ACTION = "assign"
-RESTORE_ACTION = "restore_assignees"
-_LEADS = (Role.DISPATCHER.value, Role.MANAGER.value)
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """One ticket to reassign: the version the caller saw and where it goes."""
-
-    ticket_id: int
-    expected_version: int
-    assignee_id: int | None
+__all__ = ["Reassigned", "Reassignment", "reassign"]
 
 
 @dataclass(frozen=True, slots=True)
 class Reassigned:
-    """One ticket as the action left it (everything a reassignment changes)."""
+    """One ticket as the reassignment left it (everything a reassignment changes)."""
 
     ticket_id: int
     number: str
@@ -68,7 +46,7 @@ class Reassigned:
 
 @dataclass(frozen=True, slots=True)
 class Reassignment:
-    """What one action did: the tickets it moved, and those already where asked."""
+    """What one reassignment did: the tickets it moved, and those already where asked."""
 
     changed: tuple[Reassigned, ...]
     unchanged: tuple[int, ...] = ()
@@ -78,233 +56,115 @@ class Reassignment:
         return [r.ticket_id for r in self.changed]
 
 
-@dataclass(frozen=True, slots=True)
-class StaleTicket:
-    number: str
-    expected_version: int
-    actual_version: int
-    changed_by: str | None
-    changed_at: str | None
+def reassign(uow: UnitOfWork, cmd: Reassign) -> Reassignment:
+    """Apply the moves all or nothing."""
+    by_id: dict[int, Move] = {m.ticket_id: m for m in cmd.moves}
+    rows = uow.lock_tickets({tid: m.version for tid, m in by_id.items()})
+    to_move = [row for row in rows if row.assignee_id != by_id[row.id].assignee_id]
+    unchanged = tuple(row.id for row in rows if row.assignee_id == by_id[row.id].assignee_id)
+    targets = {by_id[row.id].assignee_id for row in to_move}
+    people = _people(uow, targets | {row.assignee_id for row in to_move})
+    _check_active(people, targets)
+    _check_rule(uow, to_move, by_id, people)
 
-    def describe(self) -> str:
-        parts = [f"by {self.changed_by}" if self.changed_by else "", self.changed_at or ""]
-        detail = " at ".join(p for p in parts if p)
-        return f"{self.number} ({detail})" if detail else self.number
-
-
-class StaleTicketsError(ConflictError):
-    """Some tickets changed since the caller read them; nothing was written.
-
-    ``stale`` lists every one of them (a :class:`ConflictError` names only one).
-    """
-
-    def __init__(self, stale: Sequence[StaleTicket]) -> None:
-        if not stale:
-            raise ValueError("StaleTicketsError needs at least one stale ticket.")
-        first = stale[0]
-        names = ", ".join(s.describe() for s in stale)
-        if len(stale) == 1:
-            what = f"Ticket {names} changed after you picked it up."
-        else:
-            what = f"{len(stale)} tickets changed after you picked them up: {names}."
-        DomainError.__init__(
-            self,
-            f"{what} Nothing was assigned; look at their latest state and try again.",
-        )
-        self.ticket_number = first.number
-        self.expected_version = first.expected_version
-        self.actual_version = first.actual_version
-        self.changed_by = first.changed_by
-        self.stale = tuple(stale)
-
-    @property
-    def numbers(self) -> list[str]:
-        return [s.number for s in self.stale]
-
-
-def assign_tickets(
-    store: Store,
-    actor_id: int,
-    tickets: Mapping[int, int],
-    assignee_id: int | None,
-) -> Reassignment:
-    """Send ``tickets`` (``{ticket_id: expected_version}``) to ``assignee_id`` (``None``:
-    unassign) in one transaction. Tickets already there are left alone (no new version)."""
-    return reassign(
-        store,
-        actor_id,
-        [Move(t, v, assignee_id) for t, v in tickets.items()],
-        action=ASSIGN_ACTION,
-    )
-
-
-def restore_assignees(
-    store: Store,
-    actor_id: int,
-    tickets: Mapping[int, tuple[int, int | None]],
-) -> Reassignment:
-    """Put each ticket (``{ticket_id: (expected_version, previous_assignee_id)}``) back to
-    its own previous assignee in one transaction: the undo of a drop."""
-    return reassign(
-        store,
-        actor_id,
-        [Move(t, v, a) for t, (v, a) in tickets.items()],
-        action=RESTORE_ACTION,
-    )
-
-
-def reassign(
-    store: Store, actor_id: int, moves: Sequence[Move], *, action: str = ASSIGN_ACTION
-) -> Reassignment:
-    """Apply ``moves`` all or nothing; see the module docstring for the rules."""
-    if not moves:
-        raise ValidationError("Select at least one ticket to assign.", "tickets")
-    by_id: dict[int, Move] = {}
-    for move in moves:
-        if move.ticket_id in by_id:
-            raise ValidationError(
-                f"Ticket id {move.ticket_id} appears twice in one assignment; "
-                "list each ticket once.",
-                "tickets",
-            )
-        by_id[move.ticket_id] = move
-    with store._write(actor_id, action) as act:
-        session = act.session
-        rows = list(
-            session.scalars(
-                select(TicketRow)
-                .where(TicketRow.id.in_(sorted(by_id)))
-                .order_by(TicketRow.id)
-                .with_for_update()
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    events: list[dict[str, Any]] = []
+    changed: list[Reassigned] = []
+    for row in to_move:
+        target = by_id[row.id].assignee_id
+        assignee = people.get(target) if target is not None else None
+        before[row.number] = row.assignee_id
+        after[row.number] = target
+        previous = row.assignee_id
+        row.assignee_id = target
+        if assignee is not None and row.escalation_level < 0:
+            row.escalation_level = 0
+        uow.touch(row)
+        events.append(
+            convert.event_to_columns(
+                TicketEvent(
+                    EventKind.ASSIGNED,
+                    cmd.at,
+                    uow.actor_name,
+                    text=assignee.name if assignee is not None else "unassigned",
+                    assignee_id=target,
+                ),
+                row.id,
             )
         )
-        found = {row.id: row for row in rows}
-        missing = [tid for tid in by_id if tid not in found]
-        if missing:
-            listed = ", ".join(str(t) for t in sorted(missing))
-            raise NotFoundError(
-                f"No ticket has id {listed} any more; reload the queue and try again."
-            )
-        stale = [
-            StaleTicket(
+        uow.ticket_changed(row)
+        changed.append(
+            Reassigned(
+                row.id,
                 row.number,
-                by_id[row.id].expected_version,
+                previous,
+                target,
+                assignee.name if assignee is not None else None,
                 row.version,
-                row.updated_by,
-                row.updated_at.isoformat(timespec="seconds") if row.updated_at else None,
+                row.escalation_level,
             )
-            for row in rows
-            if row.version != by_id[row.id].expected_version
-        ]
-        if stale:
-            raise StaleTicketsError(stale)
-        to_move = [row for row in rows if row.assignee_id != by_id[row.id].assignee_id]
-        unchanged = tuple(row.id for row in rows if row.assignee_id == by_id[row.id].assignee_id)
-        _check_roles(act.actor, act.actor_name, to_move, by_id)
-        assignees = _assignees(session, {by_id[row.id].assignee_id for row in to_move})
-
-        before: dict[str, Any] = {}
-        after: dict[str, Any] = {}
-        events: list[dict[str, Any]] = []
-        changed: list[Reassigned] = []
-        for row in to_move:
-            target = by_id[row.id].assignee_id
-            assignee = assignees.get(target) if target is not None else None
-            before[row.number] = row.assignee_id
-            after[row.number] = target
-            previous = row.assignee_id
-            row.assignee_id = target
-            if assignee is not None and row.escalation_level < 0:
-                row.escalation_level = 0
-            row.version += 1
-            row.updated_at = act.now
-            row.updated_by = act.actor_name
-            events.append(
-                convert.event_to_columns(
-                    TicketEvent(
-                        EventKind.ASSIGNED,
-                        act.now,
-                        act.actor_name,
-                        text=assignee.name if assignee is not None else "unassigned",
-                        assignee_id=target,
-                    ),
-                    row.id,
-                )
-            )
-            changed.append(
-                Reassigned(
-                    row.id,
-                    row.number,
-                    previous,
-                    target,
-                    assignee.name if assignee is not None else None,
-                    row.version,
-                    row.escalation_level,
-                )
-            )
-        if events:
-            session.execute(insert(TicketEventRow), events)
-        only = changed[0].ticket_id if len(changed) == 1 else None
-        act.record("ticket", only, {"assignee_id": before}, {"assignee_id": after})
-        return Reassignment(tuple(changed), unchanged)
+        )
+    if events:
+        uow.session.execute(insert(TicketEventRow), events)
+    only = changed[0].ticket_id if len(changed) == 1 else None
+    uow.record("ticket", only, {"assignee_id": before}, {"assignee_id": after})
+    return Reassignment(tuple(changed), unchanged)
 
 
-def _check_roles(
-    actor: TechnicianRow | None,
-    actor_name: str,
+def _check_rule(
+    uow: UnitOfWork,
     rows: Iterable[TicketRow],
-    moves: Mapping[int, Move],
+    moves: dict[int, Move],
+    people: dict[int, TechnicianRow],
 ) -> None:
-    if actor is not None and actor.role in _LEADS:
+    actor = uow.actor_record
+    refused: list[tuple[TicketRow, str]] = []
+    for row in rows:
+        target_id = moves[row.id].assignee_id
+        target = people.get(target_id) if target_id is not None else None
+        current = people.get(row.assignee_id) if row.assignee_id is not None else None
+        refusal = assignment_refusal(
+            actor,
+            row.assignee_id,
+            convert.technician_from_row(target) if target is not None else None,
+            ticket=row.number,
+            current_name=current.name if current is not None else None,
+        )
+        if refusal is not None:
+            refused.append((row, str(refusal)))
+    if not refused:
         return
-    refused = [
-        row
-        for row in rows
-        if actor is None
-        or not (
-            (row.assignee_id is None and moves[row.id].assignee_id == actor.id)
-            or (row.assignee_id == actor.id and moves[row.id].assignee_id is None)
-        )
-    ]
-    if refused:
-        numbers = ", ".join(row.number for row in refused[:10])
-        more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
-        raise PermissionDeniedError(
-            f"{actor_name} may not reassign {numbers}{more}: a technician may only take "
-            "unassigned tickets for themself (or hand their own back). Ask a dispatcher "
-            "or a manager to move the others."
-        )
+    if len(refused) == 1:
+        raise PermissionDeniedError(f"Nothing was assigned: {refused[0][1]}")
+    numbers = ", ".join(row.number for row, _ in refused[:10])
+    more = f" and {len(refused) - 10} more" if len(refused) > 10 else ""
+    raise PermissionDeniedError(
+        f"Nothing was assigned: {uow.actor_name} may not move {numbers}{more}. {refused[0][1]}"
+    )
 
 
-def _assignees(session: Any, ids: set[int | None]) -> dict[int, TechnicianRow]:
+def _people(uow: UnitOfWork, ids: set[int | None]) -> dict[int, TechnicianRow]:
     wanted = sorted(i for i in ids if i is not None)
     if not wanted:
         return {}
     rows = {
         row.id: row
-        for row in session.scalars(select(TechnicianRow).where(TechnicianRow.id.in_(wanted)))
+        for row in uow.session.scalars(select(TechnicianRow).where(TechnicianRow.id.in_(wanted)))
     }
     for technician_id in wanted:
-        row = rows.get(technician_id)
-        if row is None:
+        if technician_id not in rows:
             raise NotFoundError(f"No technician has id {technician_id}; reload the technicians.")
+    return rows
+
+
+def _check_active(people: dict[int, TechnicianRow], targets: Iterable[int | None]) -> None:
+    for target in targets:
+        if target is None:
+            continue
+        row = people[target]
         if not row.active:
             raise ValidationError(
                 f"{row.name} is inactive and cannot take tickets; pick an active technician.",
                 "assignee_id",
             )
-    return rows
-
-
-__all__ = [
-    "ASSIGN_ACTION",
-    "RESTORE_ACTION",
-    "Move",
-    "Reassigned",
-    "Reassignment",
-    "StaleTicket",
-    "StaleTicketsError",
-    "assign_tickets",
-    "reassign",
-    "restore_assignees",
-]

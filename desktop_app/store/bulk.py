@@ -34,7 +34,7 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
-from desktop_app.store import convert
+from desktop_app.store import catalog, convert
 from desktop_app.store.clocking import (
     PACKED_FIELDS,
     ClockEngine,
@@ -55,9 +55,10 @@ from desktop_app.store.schema import (
     TicketRow,
 )
 from desktop_app.store.types import NaiveDatetimeError, require_aware, to_utc_text
+from desktop_app.store.uow import ImportSummary
 
 if TYPE_CHECKING:
-    from desktop_app.store.repository import ImportSummary, Store
+    from desktop_app.store.repository import Store
 
 _BATCH = 5_000  # rows per executemany: bounded memory, few round trips
 
@@ -107,23 +108,24 @@ class DeskImporter:
         self.store = store
         self.now = require_aware(now, "import instant")
         self.contracts = ContractPolicies(())  # read once the import's contracts are stored
+        # number -> (id, customer id) of the tickets written, once run() is done
+        self.ticket_ids: dict[str, tuple[int, int]] = {}
 
     # ------------------------------------------------------------------------------------
 
     def run(self, desk: Desk) -> ImportSummary:
-        from desktop_app.store.repository import ImportSummary
-
         summary = ImportSummary()
         session = self.session
-        summary.calendars = self.store._save_calendars(session, desk.calendars)
-        summary.policies = self.store._save_policies(session, desk.policies)
-        engine = self.store._load_clock_engine(session)  # validates the policy set
+        summary.calendars = catalog.save_calendars(session, desk.calendars)
+        summary.policies = catalog.save_policies(session, desk.policies)
+        engine = catalog.load_clock_engine(session)  # validates the policy set
         calendar_names = {name for (name,) in session.execute(select(CalendarRow.name))}
 
         technicians = self._technicians(desk, summary)
         customers = self._customers(desk, summary, calendar_names, engine)
         ticket_ids = self._tickets(desk, summary, customers, technicians, engine)
         self._criticism(desk, summary, customers, technicians, ticket_ids)
+        self.ticket_ids = ticket_ids
         return summary
 
     # --- people -------------------------------------------------------------------------

@@ -36,7 +36,8 @@ from desktop_app.sla.reports import (
 )
 from desktop_app.store import convert
 from desktop_app.store.previews import contract_in_force
-from desktop_app.store.repository import Store, breaches_between, zone_or_utc
+from desktop_app.store.queries.customer import breaches_between, zone_or_utc
+from desktop_app.store.repository import Store
 from desktop_app.store.schema import (
     ContractRow,
     CustomerRow,

@@ -232,7 +232,10 @@ class AuditRow(Base):
     """Who changed what and when; ``before``/``after`` hold the changed fields only."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
+        Index("ux_audit_log_command_id", "command_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
@@ -243,6 +246,8 @@ class AuditRow(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[JsonDict | None]
     after: Mapped[JsonDict | None]
+    # the command this row records (revision 0005): applying it again writes nothing
+    command_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class NotificationRow(Base):

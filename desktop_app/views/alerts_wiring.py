@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from desktop_app.domain.commands import AddNotification, MarkNotificationsRead
 from desktop_app.domain.model import Notification
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import format_remaining
@@ -39,6 +40,7 @@ from desktop_app.services.alerts import (
     schedule_entries,
 )
 from desktop_app.services.clock import Clock, SystemClock
+from desktop_app.services.desk import DeskChange
 from desktop_app.services.escalation import DeskAudience, Escalation
 from desktop_app.services.monitor import SlaMonitor
 from desktop_app.services.notifier import (
@@ -163,8 +165,7 @@ class AlertsWiring(QObject):
         session.ready.connect(self._on_ready)
         session.technicianChanged.connect(self._on_technician_changed)
         self._service.queueLoaded.connect(self._on_queue_loaded)
-        self._service.ticketChanged.connect(self._on_ticket_changed)
-        self._service.ticketClosed.connect(self._on_ticket_closed)
+        self._service.changed.connect(self._on_changed)
         self.panel.ticketRequested.connect(self.open_ticket)
         self.panel.markedRead.connect(self._save_read)
         app = QApplication.instance()
@@ -269,6 +270,15 @@ class AlertsWiring(QObject):
             self._due.pop(entry.ticket_id, None)
 
     @Slot(object)
+    @Slot(object)
+    def _on_changed(self, change: DeskChange) -> None:
+        """Re-arm the monitor for exactly the tickets a write changed."""
+        for ticket_id, entry in change.entries.items():
+            if entry is None:
+                self._on_ticket_closed(ticket_id)
+            else:
+                self._on_ticket_changed(entry)
+
     def _on_ticket_changed(self, entry: QueueEntry) -> None:
         if not isinstance(entry, QueueEntry):
             return
@@ -321,9 +331,12 @@ class AlertsWiring(QObject):
             log.warning("A notification could not be saved (%s); listing it anyway", exc)
             self._listed(notification)
 
-        self._service.submit(
-            lambda store: store.add_notification(notification),
-            self._listed,
+        command = AddNotification(actor_id=None, at=self._service.now(), notification=notification)
+        self._service.execute(
+            command,
+            lambda outcome: self._listed(
+                outcome.result if isinstance(outcome.result, Notification) else notification
+            ),
             failed,
             label="Keeping a notification",
         )
@@ -337,9 +350,11 @@ class AlertsWiring(QObject):
         me = self._session.me
         if me is None or me.id is None or not ids or not self._service.is_running:
             return  # nobody to record it for: it stays read in this list only
-        actor = me.id
-        self._service.submit(
-            lambda store: store.mark_notifications_read(actor, ids),
+        command = MarkNotificationsRead(
+            actor_id=me.id, at=self._service.now(), notification_ids=tuple(ids)
+        )
+        self._service.execute(
+            command,
             None,
             lambda exc: log.warning("Marking notifications read failed: %s", exc),
             label="Marking notifications read",

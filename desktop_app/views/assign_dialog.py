@@ -54,6 +54,7 @@ class AssignDialog(QDialog):
         targets: Sequence[AssignTarget],
         *,
         what: str,
+        note: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -72,6 +73,12 @@ class AssignDialog(QDialog):
         self._list.setObjectName("assignList")
         self._list.setAlternatingRowColors(True)
         self._list.setUniformItemSizes(True)
+        # why some people are not offered (what the signed-in person may not do)
+        self.note_label = QLabel(note, self)
+        self.note_label.setObjectName("assignNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.note_label.setVisible(bool(note))
         self._hint = QLabel("☾ off shift now · Enter assigns · Esc cancels", self)
         self._hint.setObjectName("assignHint")
         self._hint.setStyleSheet("color: #627d98;")
@@ -85,6 +92,7 @@ class AssignDialog(QDialog):
         layout.addWidget(self._heading)
         layout.addWidget(self._filter)
         layout.addWidget(self._list, 1)
+        layout.addWidget(self.note_label)
         layout.addWidget(self._hint)
         layout.addWidget(self._buttons)
 

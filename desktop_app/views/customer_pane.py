@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import Metric, Sentiment
-from desktop_app.store.detail_views import CustomerView, SiteNow
+from desktop_app.services.queries import CustomerView, SiteNow
 from desktop_app.views.criticism import CriticismPanel, first_line
 from desktop_app.views.ticket_actions import METRIC_NAMES
 

@@ -17,14 +17,14 @@ import gc
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, Technician
-from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.changes import Entity
 from desktop_app.models.queue_model import (
     TICKET_ID_ROLE,
     PreparedQueue,
@@ -32,7 +32,9 @@ from desktop_app.models.queue_model import (
     QueueModel,
     prepare_queue,
 )
-from desktop_app.services.desk import DeskService, DeskSummary, PendingJob
+from desktop_app.services import queries
+from desktop_app.services.desk import DeskChange, DeskService, DeskSummary, PendingJob
+from desktop_app.services.undo import UndoHistory
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import (
     QueueKeys,
@@ -41,9 +43,6 @@ from desktop_app.views.queue_view import (
     configure_queue_view,
     keeping_view_anchored,
 )
-
-if TYPE_CHECKING:
-    from desktop_app.store import Store
 
 TECHNICIAN_KEY = "Desk/technicianId"
 # The first screenful, shown before the whole queue has loaded.
@@ -98,7 +97,7 @@ def _job_list(jobs: list[PendingJob]) -> str:
     return "\n".join(f"  • {job.describe()}" for job in jobs)
 
 
-def _whole_queue(store: Store) -> PreparedQueue:
+def _whole_queue(store: Any) -> PreparedQueue:
     """A database-thread job: every open ticket, prepared for the model.
 
     The records are built with the collector paused and live as long as the queue; left
@@ -107,7 +106,7 @@ def _whole_queue(store: Store) -> PreparedQueue:
     collector never looks at them again; they hold no cycles, so reference counting alone
     frees them when the queue is replaced.
     """
-    prepared = prepare_queue(store.load_queue())
+    prepared = prepare_queue(queries.open_queue(store))
     gc.freeze()
     return prepared
 
@@ -155,6 +154,9 @@ class DeskSession(QObject):
         self.keys = QueueKeys(window.queue_view)
         # One undo history for every action of the session (replies, assignments, drops).
         self.undo_stack = QUndoStack(self)
+        self.undo_history = UndoHistory(service, self.undo_stack, self._my_id, self)
+        self.undo_history.succeeded.connect(self._on_undo_done)
+        self.undo_history.failed.connect(self._on_undo_failed)
         self._add_undo_actions()
         self._selected: int | None = None  # the ticket last announced by ticketSelected
         window.queue_view.selectionModel().currentRowChanged.connect(self._on_current_changed)
@@ -180,8 +182,7 @@ class DeskSession(QObject):
         window.searchTextChanged.connect(self._on_search_typed)
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
-        service.ticketChanged.connect(self._on_ticket_changed)
-        service.ticketClosed.connect(self._on_ticket_closed)
+        service.changed.connect(self._on_changed)
         service.actionFailed.connect(self._on_action_failed)
 
         # Closing while a change is being saved: wait, then ask (see _may_close).
@@ -428,7 +429,7 @@ class DeskSession(QObject):
         # and warning instants are worked out on the database thread too: the GUI only
         # swaps in finished rows.
         self._service.submit(
-            lambda store: prepare_queue(store.load_queue_head(HEAD_ROWS)),
+            lambda store: prepare_queue(queries.queue_head(store, HEAD_ROWS)),
             self._on_head_loaded,
             self._on_load_error,
             label="Loading the first tickets",
@@ -472,12 +473,56 @@ class DeskSession(QObject):
     # ------------------------------------------------------------------ changes
 
     @Slot(object)
-    def _on_ticket_changed(self, entry: QueueEntry) -> None:
-        self._model.upsert(entry)
+    def _on_changed(self, change: DeskChange) -> None:
+        """A write (here or at another desk) changed the desk: move the rows it names;
+        re-read the people or the whole queue when those changed."""
+        if change.everything:
+            self.reload_desk()
+            return
+        if change.entries:
+            self._model.apply_entries(change.entries)
+        setup = change.changes.setup
+        customers_changed = any(
+            c.entity is Entity.CUSTOMER and c.kind == "import" for c in change.changes.changes
+        )
+        if Entity.TECHNICIAN in setup or customers_changed:
+            self._service.read_summary(self._on_people, lambda exc: None)
 
-    @Slot(int)
-    def _on_ticket_closed(self, ticket_id: int) -> None:
-        self._model.remove(ticket_id)
+    def _on_people(self, summary: DeskSummary) -> None:
+        self._set_technicians(summary.technicians)
+        self._window.set_customers([(c.name, c.id) for c in summary.customers])
+
+    def reload_desk(self) -> None:
+        """Read the people and the whole queue again (after a large import)."""
+        self._service.read_summary(self._on_people, lambda exc: None)
+        self._service.submit(
+            _whole_queue,
+            self._on_queue_loaded,
+            self._on_load_error,
+            label="Loading the queue",
+            reads_only=True,
+        )
+
+    def _my_id(self) -> int | None:
+        return self._me.id if self._me is not None else None
+
+    def technician_name(self, technician_id: int | None) -> str | None:
+        if technician_id is None:
+            return None
+        for technician in self._technicians:
+            if technician.id == technician_id:
+                return technician.name
+        return None
+
+    @Slot(str, object)
+    def _on_undo_done(self, label: str, _outcome: object) -> None:
+        self._window.statusBar().showMessage(label, 6000)
+
+    @Slot(str, object, object)
+    def _on_undo_failed(self, label: str, _command: object, exc: object) -> None:
+        # the pane or the board that owns the ticket shows the refusal where the person
+        # looks (see TicketActions and Dispatcher); the status bar says it too
+        self._window.statusBar().showMessage(f"{label}: not possible. {exc}", 10_000)
 
     @Slot(str, object)
     def _on_action_failed(self, label: str, exc: object) -> None:

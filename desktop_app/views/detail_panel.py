@@ -22,14 +22,11 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QTabWidget
 
 from desktop_app.domain import ConflictError, CriticismNote, Technician
-from desktop_app.domain.queue import QueueEntry
-from desktop_app.store import Store
-from desktop_app.store.detail_views import (
-    CustomerView,
-    TicketView,
-    load_customer_view,
-    load_ticket_view,
-)
+from desktop_app.domain.changes import Outcome
+from desktop_app.domain.commands import AddCriticism, EditCriticism, ResolveCriticism
+from desktop_app.services import queries
+from desktop_app.services.desk import DeskChange
+from desktop_app.services.queries import CustomerView, TicketView
 from desktop_app.views.criticism import CriticismDialog
 from desktop_app.views.customer_pane import CustomerPane
 from desktop_app.views.ticket_actions import TicketActions, TicketRef
@@ -85,8 +82,7 @@ class DetailPanel(QObject):
         session.ticketSelected.connect(self.show_ticket)
         session.keys.ticketActivated.connect(self.open_ticket)
         session.technicianChanged.connect(self._on_technician)
-        self._service.ticketChanged.connect(self._on_ticket_changed)
-        self._service.ticketClosed.connect(self._on_ticket_closed)
+        self._service.changed.connect(self._on_changed)
         self.actions.succeeded.connect(self._on_action_done)
         self.actions.failed.connect(self._on_action_failed)
         self.actions.reloadRequested.connect(self.reload)
@@ -181,15 +177,8 @@ class DetailPanel(QObject):
             self.ticket_pane.show_loading(number)
             self.customer_pane.show_loading()
 
-        def job(store: Store) -> tuple[TicketView, CustomerView]:
-            ticket_view = load_ticket_view(store, ticket_id)
-            customer_view = load_customer_view(
-                store, ticket_view.ticket.customer_id, ticket_view.at, context=ticket_view.context
-            )
-            return ticket_view, customer_view
-
         self._service.submit(
-            job,
+            queries.ticket_and_customer(ticket_id),
             lambda views: self._loaded(generation, views),
             lambda exc: self._load_failed(generation, exc),
             label=f"Reading {number or 'the ticket'}",
@@ -229,13 +218,18 @@ class DetailPanel(QObject):
     # ------------------------------------------------------------------ changes
 
     @Slot(object)
-    def _on_ticket_changed(self, entry: QueueEntry) -> None:
-        if entry.ticket_id == self._current:
-            self.reload()
-
-    @Slot(int)
-    def _on_ticket_closed(self, ticket_id: int) -> None:
-        if ticket_id == self._current:
+    def _on_changed(self, change: DeskChange) -> None:
+        """Read the panes again when a write touched the ticket or its customer."""
+        current = self._current
+        if current is None:
+            return
+        view = self.customer_view
+        customer = view.context.customer.id if view is not None else None
+        if (
+            current in change.ticket_ids
+            or current in change.entries
+            or (customer is not None and customer in change.changes.customer_ids)
+        ):
             self.reload()
 
     @Slot(object)
@@ -323,20 +317,19 @@ class DetailPanel(QObject):
         if me is None or me.id is None:
             dialog.show_error("Sign in as a technician first.")
             return
-        actor = me.id
         editing = note.id is not None
         label = "Editing a criticism note" if editing else "Adding a criticism note"
+        at = self._service.now()
+        command = (
+            EditCriticism(actor_id=me.id, at=at, note=note)
+            if editing
+            else AddCriticism(actor_id=me.id, at=at, note=note)
+        )
 
-        def write(store: Store) -> CriticismNote:
-            if editing:
-                return store.edit_criticism(actor, note)
-            return store.add_criticism(actor, note)
-
-        def done(saved: CriticismNote) -> None:
+        def done(outcome: Outcome) -> None:
             dialog.saved()
             self._tell_status(f"{label}: saved.")
-            self.criticismSaved.emit(saved)
-            self.reload()
+            self.criticismSaved.emit(outcome.result)
 
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(dialog) and dialog.isVisible():
@@ -348,32 +341,24 @@ class DetailPanel(QObject):
                 f"{exc}\n\nThe note was not saved. What you wrote, to add it again:\n\n{note.text}",
             )
 
-        # The customer's open tickets are re-read: their queue rows carry the badge.
-        self._service.act(label, write, self._customer_ticket_ids(), done, failed)
+        self._service.execute(command, done, failed, label=label)
 
     @Slot(object)
     def resolve_criticism(self, note: CriticismNote) -> None:
         me = self._session.me
         if me is None or me.id is None or note.id is None:
             return
-        actor, note_id = me.id, note.id
+        command = ResolveCriticism(actor_id=me.id, at=self._service.now(), note_id=note.id)
 
-        def done(saved: CriticismNote) -> None:
+        def done(outcome: Outcome) -> None:
             self._tell_status("Criticism note resolved.")
-            self.criticismSaved.emit(saved)
-            self.reload()
+            self.criticismSaved.emit(outcome.result)
 
         def failed(exc: BaseException) -> None:
             self.ticket_pane.show_banner(f"Resolving the criticism note failed: {exc}")
             self._session.tell("Resolving the criticism note failed", str(exc))
 
-        self._service.act(
-            "Resolving a criticism note",
-            lambda store: store.resolve_criticism(actor, note_id),
-            self._customer_ticket_ids(),
-            done,
-            failed,
-        )
+        self._service.execute(command, done, failed, label="Resolving a criticism note")
 
     def _alive(self) -> bool:
         """False once stopped or once the window (and with it the panes) is gone."""

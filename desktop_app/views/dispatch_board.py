@@ -9,12 +9,13 @@ Pieces, from the screen inwards:
   on screen; moved cards glow for a moment.
 * :class:`Dispatcher` — the assignment path every drop, menu entry and "Assign to…" takes:
   refusals that need no database (inactive technician, a ticket the board already knows
-  changed), the outage-off-shift question, then one job on the desk's database thread
-  (one transaction, one audit row) and one entry on the session's undo stack. Undo puts
-  each ticket back to its own previous assignee, again in one transaction.
+  changed, a move the signed-in person may not make), the outage-off-shift question, then
+  one ``Reassign`` command (one transaction, one audit row) and one entry on the session's
+  undo history. Undo puts each ticket back to its own previous assignee, again in one
+  transaction.
 * :class:`DispatchBoardPanel` — attaches all of it to a :class:`DeskSession`: a dock the
-  dispatcher can float onto a second screen, the Edit and View menu entries, and the live
-  feed (``ticketChanged`` / ``ticketClosed``) that keeps cards where they belong.
+  dispatcher can float onto a second screen, the Edit and View menu entries, and the desk's
+  ``changed`` feed that keeps cards where they belong.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QShowEvent,
-    QUndoCommand,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +74,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import ConflictError, PermissionDeniedError, Role, ValidationError
+from desktop_app.domain.changes import Outcome
+from desktop_app.domain.commands import Reassign
+from desktop_app.domain.errors import StaleTicketsError
+from desktop_app.domain.permissions import assignment_refusal, is_lead
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.board_model import (
     COUNTDOWN_ROLE,
@@ -94,13 +98,7 @@ from desktop_app.models.queue_model import (
 )
 from desktop_app.models.ticket_mime import TICKETS_MIME
 from desktop_app.paths import icon_file
-from desktop_app.store import Store
-from desktop_app.store.assignments import (
-    Reassignment,
-    StaleTicketsError,
-    assign_tickets,
-    restore_assignees,
-)
+from desktop_app.services.desk import DeskChange
 from desktop_app.views.assign_dialog import AssignDialog, AssignTarget
 from desktop_app.views.desk_session import DeskSession
 
@@ -830,70 +828,23 @@ class DispatchBoard(QWidget):
         return False
 
 
-# ---------------------------------------------------------------------------------- undo
-
-
-class AssignCommand(QUndoCommand):
-    """One drop on the undo stack. The drop itself already ran when this is pushed, so the
-    first ``redo`` (QUndoStack.push calls it) does nothing; later ones assign again."""
-
-    def __init__(
-        self,
-        dispatcher: Dispatcher,
-        label: str,
-        result: Reassignment,
-        assignee_id: int | None,
-        actor_id: int,
-    ) -> None:
-        super().__init__(label)
-        self.dispatcher = dispatcher
-        self.result = result
-        self.assignee_id = assignee_id
-        self.actor_id = actor_id
-        self.failed = False
-        self._pushed = False
-
-    @property
-    def previous(self) -> dict[int, int | None]:
-        return {r.ticket_id: r.previous_assignee_id for r in self.result.changed}
-
-    def redo(self) -> None:
-        if not self._pushed:
-            self._pushed = True
-            return
-        if self.failed:
-            self.setObsolete(True)  # the stack drops a command that can no longer apply
-            return
-        self.dispatcher.redo_command(self)
-
-    def undo(self) -> None:
-        if self.failed:
-            self.setObsolete(True)
-            return
-        self.dispatcher.undo_command(self)
-
-
 # ---------------------------------------------------------------------------------- assigning
 
 
 class Dispatcher(QObject):
-    """The assignment path: drops, "Assign to…", undo and redo all end here.
+    """The assignment path: drops, "Assign to…", the card menu; undo and redo go through
+    the session's undo history like every other command."""
 
-    ``_versions`` is the version each ticket had after this session's last board write.
-    Only the jobs read and write it, and they run one after another on the database
-    thread, so an undo queued right behind another undo expects the version the first one
-    produced, while a change made anywhere else still shows up as a conflict.
-    """
-
-    applied = Signal(object)  # Reassignment, once its cards moved
+    applied = Signal(object)  # Outcome, once its cards moved
     refused = Signal(str, str)  # title, message
 
     def __init__(self, session: DeskSession, board: BoardModel, parent: QObject | None = None):
         super().__init__(parent)
         self._session = session
         self._board = board
-        self._versions: dict[int, int] = {}
         self._dialog: AssignDialog | None = None
+        session.undo_history.failed.connect(self._on_history_failed)
+        session.undo_history.succeeded.connect(self._on_history_done)
 
     # ------------------------------------------------------------------ requests
 
@@ -930,89 +881,84 @@ class Dispatcher(QObject):
                 "up. Nothing was assigned; the board shows the latest state — drag again.",
             )
             return False
+        refusal = self._refusal(tickets, assignee_id)
+        if refusal is not None:
+            self._refuse("Not allowed", f"Nothing was assigned: {refusal}")
+            return False
         if not self._confirm_outages(tickets, assignee_id):
             return False
         numbers = [self._number(tid) for tid, _v in tickets]
         label = assign_label(numbers, name)
-        actor_id = me.id
-        expected = dict(tickets)
+        command = Reassign.to(dict(tickets), assignee_id, actor_id=me.id, at=session.service.now())
 
-        def job(store: Store) -> tuple[Reassignment, dict[int, int]]:
-            result = assign_tickets(store, actor_id, expected, assignee_id)
-            self._remember(result)
-            return result, expected
-
-        def done(outcome: tuple[Reassignment, dict[int, int]]) -> None:
-            result, before = outcome
-            self._apply(result, before)
-            if result.changed:
-                command = AssignCommand(self, label, result, assignee_id, actor_id)
-                session.undo_stack.push(command)
+        def done(outcome: Outcome) -> None:
+            self._board.highlight(sorted(outcome.after))
+            self.applied.emit(outcome)
+            if outcome.after:
+                session.undo_history.push(outcome, label)
                 self._status(f"{label}: done. Ctrl+Z undoes.")
             else:
                 self._status(f"Nothing to move: the tickets are already with {name or 'nobody'}.")
 
-        session.service.submit(
-            job, done, lambda exc: self._failed(label, exc, expected), label=label
+        session.service.execute(
+            command, done, lambda exc: self._failed(label, exc, dict(tickets)), label=label
         )
         self._status(f"{label}…")
         return True
 
-    def undo_command(self, command: AssignCommand) -> None:
-        previous = command.previous
-        actor_id = self._actor_id(command)
-        label = command.text()
+    @Slot(str, object, object)
+    def _on_history_failed(self, label: str, command: object, exc: BaseException) -> None:
+        """An undone or redone drop that could not apply (the pane of the ticket, or a
+        message, tells the person; the board says it in its own words too)."""
+        if not isinstance(command, Reassign):
+            return
+        title = f"{label}: not possible"
+        message = (
+            f"{exc}\n\nThis step was taken off the undo history; the tickets stay as they are."
+        )
+        self._status(f"{title}: {str(exc).splitlines()[0]}")
+        self.refused.emit(title, message)
 
-        def job(store: Store) -> tuple[Reassignment, dict[int, int]]:
-            expected = {t: self._versions.get(t, -1) for t in previous}
-            result = restore_assignees(
-                store, actor_id, {t: (expected[t], a) for t, a in previous.items()}
+    @Slot(str, object)
+    def _on_history_done(self, label: str, outcome: Outcome) -> None:
+        if isinstance(outcome.command, Reassign) and outcome.after:
+            self._board.highlight(sorted(outcome.after))
+            self.applied.emit(outcome)
+
+    def _refusal(self, tickets: Sequence[tuple[int, int]], assignee_id: int | None) -> str | None:
+        """Why the signed-in person may not make this move (the store's own rule)."""
+        me = self._session.me
+        target = self._board.technician(assignee_id) if assignee_id is not None else None
+        if assignee_id is not None and target is None and me is not None and me.id == assignee_id:
+            target = me
+        for ticket_id, _version in tickets:
+            entry = self._entry(ticket_id)
+            if entry is None:
+                continue
+            refusal = assignment_refusal(
+                me,
+                entry.assignee_id,
+                target,
+                ticket=entry.number,
+                current_name=entry.assignee_name,
             )
-            self._remember(result)
-            return result, expected
-
-        def done(outcome: tuple[Reassignment, dict[int, int]]) -> None:
-            self._apply(*outcome)
-            self._status(f"Undone: {label}")
-
-        def failed(exc: BaseException) -> None:
-            command.failed = True
-            self._failed(f"Undo {label}", exc, {t: -1 for t in previous}, undoing=True)
-
-        self._session.service.submit(job, done, failed, label=f"Undo {label}")
-
-    def redo_command(self, command: AssignCommand) -> None:
-        tickets = list(command.previous)
-        actor_id = self._actor_id(command)
-        target = command.assignee_id
-        label = command.text()
-
-        def job(store: Store) -> tuple[Reassignment, dict[int, int]]:
-            expected = {t: self._versions.get(t, -1) for t in tickets}
-            result = assign_tickets(store, actor_id, expected, target)
-            self._remember(result)
-            return result, expected
-
-        def done(outcome: tuple[Reassignment, dict[int, int]]) -> None:
-            self._apply(*outcome)
-            self._status(f"Redone: {label}")
-
-        def failed(exc: BaseException) -> None:
-            command.failed = True
-            self._failed(f"Redo {label}", exc, dict.fromkeys(tickets, -1), undoing=True)
-
-        self._session.service.submit(job, done, failed, label=f"Redo {label}")
+            if refusal is not None:
+                return str(refusal)
+        return None
 
     # ------------------------------------------------------------------ "Assign to…"
 
     def targets(self, tickets: Sequence[tuple[int, int]]) -> list[AssignTarget]:
-        """Where tickets may go: "Unassigned" and every active person, with workload
-        and shift; the column every ticket already sits in is marked."""
+        """Where the signed-in person may send the tickets: "Unassigned" and every active
+        person the rule allows, with workload and shift; the column every ticket already
+        sits in is marked."""
         holders = {self._holder(tid) for tid, _v in tickets}
         result = []
         for column in self._board.columns:
             info = column.info
             if not info.active:
+                continue
+            if info.assignee_id not in holders and self._refusal(tickets, info.assignee_id):
                 continue
             workload = self._board.workload(info.assignee_id)
             shift = self._board.shift(info.assignee_id)
@@ -1048,7 +994,14 @@ class Dispatcher(QObject):
         what = numbers[0] if len(numbers) == 1 else f"{len(numbers)} tickets"
         if self._dialog is not None:
             self._dialog.close()
-        dialog = AssignDialog(self.targets(tickets), what=what, parent=parent)
+        me = self._session.me
+        note = (
+            ""
+            if is_lead(me)
+            else "As a technician you may take unassigned tickets and hand yours back; "
+            "a dispatcher or manager moves tickets to anyone else."
+        )
+        dialog = AssignDialog(self.targets(tickets), what=what, note=note, parent=parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.targetChosen.connect(lambda target: self.request(tickets, target.assignee_id))
         dialog.destroyed.connect(self._forget_dialog)
@@ -1061,15 +1014,6 @@ class Dispatcher(QObject):
         self._dialog = None
 
     # ------------------------------------------------------------------ helpers
-
-    def _actor_id(self, command: AssignCommand) -> int:
-        me = self._session.me
-        return me.id if me is not None and me.id is not None else command.actor_id
-
-    def _remember(self, result: Reassignment) -> None:
-        # database thread only (see the class docstring)
-        for moved in result.changed:
-            self._versions[moved.ticket_id] = moved.version
 
     def _entry(self, ticket_id: int) -> QueueEntry | None:
         return self._board.entry(ticket_id) or self._session.model.entry(ticket_id)
@@ -1120,37 +1064,6 @@ class Dispatcher(QObject):
             f"{starts}.\n\n{what} attention now. Assign to {technician.name} anyway?",
         )
 
-    def _apply(self, result: Reassignment, expected: dict[int, int]) -> None:
-        """Move the cards and queue rows of what the store changed. An assignment changes
-        assignee, escalation floor and version only, so the entry the board holds (at the
-        version the write expected) is updated in place; anything else is re-read."""
-        service = self._session.service
-        reread: list[int] = []
-        with self._board.batch():
-            self._emit_changes(result, expected, reread)
-        if reread:
-            service.refresh_tickets(reread)
-        self._board.highlight(result.ticket_ids)
-        self.applied.emit(result)
-
-    def _emit_changes(
-        self, result: Reassignment, expected: dict[int, int], reread: list[int]
-    ) -> None:
-        service = self._session.service
-        for moved in result.changed:
-            entry = self._entry(moved.ticket_id)
-            if entry is None or entry.version != expected.get(moved.ticket_id, entry.version):
-                reread.append(moved.ticket_id)
-                continue
-            service.ticketChanged.emit(
-                entry._replace(
-                    assignee_id=moved.assignee_id,
-                    assignee_name=moved.assignee_name,
-                    version=moved.version,
-                    escalation_level=moved.escalation_level,
-                )
-            )
-
     def _failed(
         self,
         label: str,
@@ -1169,10 +1082,7 @@ class Dispatcher(QObject):
             title = "Cannot assign"
         else:
             title = f"{label} failed"
-        message = str(exc)
-        if undoing:
-            message += "\n\nThis step was taken off the undo history; the tickets stay as they are."
-        self._refuse(title, message)
+        self._refuse(title, str(exc))
         if isinstance(exc, ConflictError):
             # show the latest state of what others changed
             self._session.service.refresh_tickets(list(tickets))
@@ -1234,8 +1144,7 @@ class DispatchBoardPanel(QObject):
         self._filled = False
         self.dock.visibilityChanged.connect(self._on_dock_shown)
         session.ready.connect(self._on_ready)
-        session.service.ticketChanged.connect(self._on_ticket_changed)
-        session.service.ticketClosed.connect(self._on_ticket_closed)
+        session.service.changed.connect(self._on_changed)
 
     # ------------------------------------------------------------------ menus & actions
 
@@ -1339,14 +1248,20 @@ class DispatchBoardPanel(QObject):
             self._fill()
 
     @Slot(object)
-    def _on_ticket_changed(self, entry: QueueEntry) -> None:
-        if self._filled:
-            self.model.upsert(entry)
-
-    @Slot(int)
-    def _on_ticket_closed(self, ticket_id: int) -> None:
-        if self._filled:
-            self.model.remove(ticket_id)
+    def _on_changed(self, change: DeskChange) -> None:
+        """Cards move between columns as the desk's tickets change (here or elsewhere)."""
+        if change.everything and self._filled:
+            self._filled = False
+            self._ready = False  # the session's reload refills the board when it is ready
+            return
+        if not self._filled or not change.entries:
+            return
+        with self.model.batch():
+            for ticket_id, entry in change.entries.items():
+                if entry is None:
+                    self.model.remove(ticket_id)
+                else:
+                    self.model.upsert(entry)
 
     def stop(self) -> None:
         self.model.cancel_fill()
@@ -1376,7 +1291,6 @@ def attach_dispatch_board(session: DeskSession) -> DispatchBoardPanel:
 
 
 __all__ = [
-    "AssignCommand",
     "BoardColumnView",
     "BoardColumnWidget",
     "CardDelegate",

@@ -3,7 +3,7 @@
 A non-modal dialog with a month picker (the current month, "so far", and a year back) and a
 table, one row per customer, most service credit owed first, then most breaches. The report
 is read in one job on the desk service's database thread
-(:func:`desktop_app.store.reports.monthly_report`); the GUI thread only fills the table,
+(:func:`desktop_app.services.queries.monthly_report`); the GUI thread only fills the table,
 and an answer for a month the manager has already left is dropped. "Export CSV…" writes
 exactly the cells the table shows.
 """
@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import Metric
 from desktop_app.domain.queue import Attainment
+from desktop_app.services.queries import CustomerMonth, MonthlyReport, monthly_report
 from desktop_app.sla.reports import report_months
-from desktop_app.store.reports import CustomerMonth, MonthlyReport, monthly_report
 
 __all__ = [
     "COLUMNS",

@@ -1,16 +1,15 @@
 """What a technician can do to a ticket: actions with shortcuts, the queue's context menu,
 the priority/category change with its deadline preview, escalation, and undo.
 
-Every action goes through :meth:`DeskService.act` (one audited transaction; the queue moves
-the ticket's one row when it returns). Changes that can be taken back are pushed on the
-session's undo stack after they succeed; undoing one runs the inverse action through the
-service with the ticket's then-current version. A reply, a logged call or a note reached
+Every action builds a command (:mod:`desktop_app.domain.commands`) with the version of the
+ticket the technician is looking at and the instant it happens, and hands it to
+:meth:`DeskService.execute` (one audited transaction; the desk's ``changed`` signal moves the
+ticket's row and refreshes the panes). Changes that can be taken back go on the session's
+undo history (:mod:`desktop_app.services.undo`). A reply, a logged call or a note reached
 (or may have reached) the customer and cannot be unsent, so they are not undoable.
 
-The version an action sends is the newest the desk knows (from the queue, the ticket pane
-and earlier results) plus the actions on that ticket still in flight: two quick undos in a
-row do not trip over each other, while a change made by someone else still raises a
-conflict and overwrites nothing.
+Who may take a ticket is the one rule of :mod:`desktop_app.domain.permissions`; an action
+the signed-in person may not do is disabled, and its tooltip says why.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -48,22 +47,30 @@ from desktop_app.domain import (
     Ticket,
     TicketStatus,
 )
+from desktop_app.domain.changes import Outcome
+from desktop_app.domain.commands import (
+    AddEvent,
+    ChangeCategory,
+    ChangePriority,
+    Command,
+    Escalate,
+    Reassign,
+    Reopen,
+    Resolve,
+    Resume,
+    WaitOnCustomer,
+)
+from desktop_app.domain.permissions import assignment_refusal, may_assign
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import format_remaining
-from desktop_app.store import Store
-from desktop_app.store.previews import (
-    DeadlinePreview,
-    known_categories,
-    preview_category,
-    preview_priority,
-)
+from desktop_app.services import queries
+from desktop_app.services.queries import DeadlinePreview
 
 __all__ = [
     "CONVERSATION_LABELS",
     "ChangeDialog",
     "EscalateDialog",
     "TicketActions",
-    "TicketCommand",
     "TicketRef",
 ]
 
@@ -148,46 +155,18 @@ class SessionLike(Protocol):
     def me(self) -> Technician | None: ...
 
 
-Write = Callable[[Store, int], Any]
+class _TakenOff(Exception):
+    """A refusal of an undo or redo, with what became of the step."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(
+            f"{cause}\n\nThis step was taken off the undo history; the ticket stays as it is."
+        )
+        self.cause = cause
 
 
-class TicketCommand(QUndoCommand):
-    """An action already done through the service; undo/redo replay it through the service.
-
-    The first ``redo()`` (called by ``QUndoStack.push``) does nothing: the action ran before
-    it was pushed. A replay that fails leaves the stack where the desk really is.
-    """
-
-    def __init__(
-        self,
-        actions: TicketActions,
-        text: str,
-        ticket_id: int,
-        forward: Write,
-        backward: Write,
-    ) -> None:
-        super().__init__(text)
-        self._actions = actions
-        self.ticket_id = ticket_id
-        self._forward = forward
-        self._backward = backward
-        self._skip = True  # pushed after the action already ran
-
-    def redo(self) -> None:
-        if self._skip:
-            self._skip = False
-            return
-        self._actions._replay(self, self._forward, undoing=False)
-
-    def undo(self) -> None:
-        if self._skip:
-            self._skip = False
-            return
-        self._actions._replay(self, self._backward, undoing=True)
-
-    def skip_next(self) -> None:
-        """The next undo()/redo() only moves the stack's index (used after a failed replay)."""
-        self._skip = True
+def _ticket_ids(command: Command) -> list[int]:
+    return list(command.expected_versions())
 
 
 def _zone(technician: Technician | None) -> tzinfo:
@@ -464,11 +443,8 @@ class TicketActions(QObject):
         super().__init__(parent if parent is not None else session)
         self._session = session
         self._service = session.service
-        self._versions: dict[int, int] = {}
-        self._in_flight: dict[int, int] = {}
         self._target: TicketRef | None = None
         self.dialog: QDialog | None = None  # the open change/escalate dialog (tests use it)
-        self._service.ticketChanged.connect(self._on_ticket_changed)
         self.actions: dict[str, QAction] = {}
         window = session.window
         specs = [
@@ -513,6 +489,9 @@ class TicketActions(QObject):
         for key, trigger in triggers.items():
             self.actions[key].triggered.connect(trigger)
         self.menu = self._add_menu(window)
+        history = session.undo_history
+        history.succeeded.connect(self._on_history_done)
+        history.failed.connect(self._on_history_failed)
         view = window.queue_view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._queue_menu)
@@ -581,31 +560,31 @@ class TicketActions(QObject):
         menu = self.context_menu()
         menu.popup(view.viewport().mapToGlobal(pos))
 
-    # ------------------------------------------------------------------ target & versions
+    # ------------------------------------------------------------------ target
 
     def set_target(self, ref: TicketRef | None) -> None:
         self._target = ref
-        if ref is not None:
-            self.note_version(ref.ticket_id, ref.version)
         self.update_enabled()
 
     def target(self) -> TicketRef | None:
         return self._target
 
-    def note_version(self, ticket_id: int, version: int) -> None:
-        self._versions[ticket_id] = max(version, self._versions.get(ticket_id, 0))
-
-    def next_version(self, ticket_id: int, fallback: int) -> int:
-        """The version the next action on the ticket will find (see the module docstring)."""
-        known = max(self._versions.get(ticket_id, 0), fallback)
-        return known + self._in_flight.get(ticket_id, 0)
-
-    @Slot(object)
-    def _on_ticket_changed(self, entry: QueueEntry) -> None:
-        self.note_version(entry.ticket_id, entry.version)
-
     def zone(self) -> tzinfo:
         return _zone(self._session.me)
+
+    def take_refusal(self, ref: TicketRef | None = None) -> str | None:
+        """Why the signed-in person may not take the ticket (``None``: they may)."""
+        ref = ref or self._target
+        me = self._session.me
+        if ref is None or me is None:
+            return "Sign in and pick a ticket first."
+        if ref.assignee_id == me.id:
+            return f"{ref.number} is yours already."
+        holder = self._session.technician_name(ref.assignee_id)
+        refusal = assignment_refusal(
+            me, ref.assignee_id, me, ticket=ref.number, current_name=holder
+        )
+        return str(refusal) if refusal is not None else None
 
     def update_enabled(self) -> None:
         ref = self._target
@@ -613,6 +592,7 @@ class TicketActions(QObject):
         usable = ref is not None and me is not None
         is_open = ref is not None and ref.status.is_open
         waiting = ref is not None and ref.status is TicketStatus.WAITING_ON_CUSTOMER
+        take_refusal = self.take_refusal() if usable and is_open else None
         enabled = {
             "reply": usable and is_open,
             "call": usable and is_open,
@@ -623,19 +603,36 @@ class TicketActions(QObject):
             "priority": usable and is_open,
             "category": usable and is_open,
             "escalate": usable and is_open,
-            "take": usable
-            and is_open
-            and ref is not None
-            and me is not None
-            and ref.assignee_id != me.id,
+            "take": usable and is_open and take_refusal is None,
             "resolve": usable and is_open,
             "reopen": usable and not is_open,
             "reload": ref is not None,
         }
         for key, on in enabled.items():
             self.actions[key].setEnabled(bool(on))
+        take = self.actions["take"]
+        base = "Assign the ticket to yourself (Ctrl+T)"
+        take.setToolTip(f"{base}\n{take_refusal}" if take_refusal and usable else base)
 
-    # ------------------------------------------------------------------ running actions
+    # ------------------------------------------------------------------ undo and redo
+
+    @Slot(str, object)
+    def _on_history_done(self, label: str, outcome: Outcome) -> None:
+        for ticket_id in _ticket_ids(outcome.command):
+            self.succeeded.emit(label, ticket_id)
+
+    @Slot(str, object, object)
+    def _on_history_failed(self, label: str, command: Command, exc: BaseException) -> None:
+        ids = _ticket_ids(command)
+        self.failed.emit(
+            f"{label}: not possible",
+            ids[0] if ids else -1,
+            _TakenOff(exc) if not isinstance(exc, ConflictError) else exc,
+        )
+        if isinstance(exc, ConflictError):
+            self._service.refresh_tickets(ids)
+
+    # ------------------------------------------------------------------ running commands
 
     def _me_id(self) -> int | None:
         me = self._session.me
@@ -645,77 +642,39 @@ class TicketActions(QObject):
         self,
         label: str,
         ref: TicketRef,
-        forward: Write,
-        backward: Write | None = None,
+        command: Command,
         *,
         undo_text: str | None = None,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[Outcome], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> int:
-        """Run ``forward(store, version)`` for ``ref`` through the service; push an undo
-        command with ``backward`` when it succeeds."""
+        """Apply ``command`` through the service; put it on the undo history (as
+        ``undo_text``) when it succeeds and can be taken back."""
         tid = ref.ticket_id
-        version = self.next_version(tid, ref.version)
-        self._in_flight[tid] = self._in_flight.get(tid, 0) + 1
 
-        def done(result: Any) -> None:
-            self._landed(tid, result)
-            if backward is not None:
-                command = TicketCommand(self, undo_text or label, tid, forward, backward)
-                self._session.undo_stack.push(command)
+        def done(outcome: Outcome) -> None:
+            if undo_text is not None:
+                self._session.undo_history.push(outcome, undo_text)
             self.succeeded.emit(label, tid)
             if on_done is not None:
-                on_done(result)
+                on_done(outcome)
 
         def failed(exc: BaseException) -> None:
-            self._landed(tid, None)
             if on_error is not None:
                 on_error(exc)
             self.failed.emit(label, tid, exc)
             if isinstance(exc, ConflictError):
                 self._service.refresh_tickets([tid])
 
-        return int(
-            self._service.act(label, lambda store: forward(store, version), [tid], done, failed)
-        )
+        return int(self._service.execute(command, done, failed, label=label))
 
-    def _landed(self, ticket_id: int, result: Any) -> None:
-        left = self._in_flight.get(ticket_id, 1) - 1
-        if left > 0:
-            self._in_flight[ticket_id] = left
-        else:
-            self._in_flight.pop(ticket_id, None)
-        if isinstance(result, Ticket) and result.id is not None:
-            self.note_version(result.id, result.version)
-        elif isinstance(result, list):
-            for ticket in result:
-                if isinstance(ticket, Ticket) and ticket.id is not None:
-                    self.note_version(ticket.id, ticket.version)
-
-    def _replay(self, command: TicketCommand, write: Write, *, undoing: bool) -> None:
-        tid = command.ticket_id
-        version = self.next_version(tid, 0)
-        self._in_flight[tid] = self._in_flight.get(tid, 0) + 1
-        label = f"{'Undo' if undoing else 'Redo'}: {command.text()}"
-        stack = self._session.undo_stack
-
-        def done(result: Any) -> None:
-            self._landed(tid, result)
-            self.succeeded.emit(label, tid)
-
-        def failed(exc: BaseException) -> None:
-            self._landed(tid, None)
-            # Put the stack back where the desk is: the replay did not happen.
-            command.skip_next()
-            if undoing:
-                stack.redo()
-            else:
-                stack.undo()
-            self.failed.emit(label, tid, exc)
-            if isinstance(exc, ConflictError):
-                self._service.refresh_tickets([tid])
-
-        self._service.act(label, lambda store: write(store, version), [tid], done, failed)
+    def _common(self, ref: TicketRef) -> dict[str, Any]:
+        return {
+            "actor_id": self._me_id(),
+            "at": self._service.now(),
+            "ticket_id": ref.ticket_id,
+            "version": ref.version,
+        }
 
     # ------------------------------------------------------------------ the actions
 
@@ -731,57 +690,56 @@ class TicketActions(QObject):
         if ref is None or me is None:
             return None
         label = f"{CONVERSATION_LABELS[kind]} on {ref.number}"
-
-        def forward(store: Store, version: int) -> Ticket:
-            return store.add_event(me, ref.ticket_id, version, kind, text)
-
-        return self.perform(label, ref, forward, on_done=on_done, on_error=on_error)
+        try:
+            command = AddEvent(**self._common(ref), kind=kind, text=text)
+        except ValueError as exc:  # refused before it is sent: nothing to wait for
+            if on_error is not None:
+                on_error(exc)
+            self.failed.emit(label, ref.ticket_id, exc)
+            return None
+        return self.perform(label, ref, command, on_done=on_done, on_error=on_error)
 
     def wait_on_customer(self) -> int | None:
-        ref, me = self._target, self._me_id()
-        if ref is None or me is None:
+        ref = self._target
+        if ref is None or self._me_id() is None:
             return None
         return self.perform(
             f"Waiting on the customer for {ref.number}",
             ref,
-            lambda store, v: store.wait_on_customer(me, ref.ticket_id, v),
-            lambda store, v: store.resume(me, ref.ticket_id, v),
+            WaitOnCustomer(**self._common(ref)),
             undo_text=f"wait on customer ({ref.number})",
         )
 
     def resume(self) -> int | None:
-        ref, me = self._target, self._me_id()
-        if ref is None or me is None:
+        ref = self._target
+        if ref is None or self._me_id() is None:
             return None
         return self.perform(
             f"Resuming {ref.number}",
             ref,
-            lambda store, v: store.resume(me, ref.ticket_id, v),
-            lambda store, v: store.wait_on_customer(me, ref.ticket_id, v),
+            Resume(**self._common(ref)),
             undo_text=f"resume ({ref.number})",
         )
 
     def resolve(self) -> int | None:
-        ref, me = self._target, self._me_id()
-        if ref is None or me is None:
+        ref = self._target
+        if ref is None or self._me_id() is None:
             return None
         return self.perform(
             f"Resolving {ref.number}",
             ref,
-            lambda store, v: store.resolve(me, ref.ticket_id, v),
-            lambda store, v: store.reopen(me, ref.ticket_id, v, "Resolution undone"),
+            Resolve(**self._common(ref)),
             undo_text=f"resolve {ref.number}",
         )
 
     def reopen(self) -> int | None:
-        ref, me = self._target, self._me_id()
-        if ref is None or me is None:
+        ref = self._target
+        if ref is None or self._me_id() is None:
             return None
         return self.perform(
             f"Reopening {ref.number}",
             ref,
-            lambda store, v: store.reopen(me, ref.ticket_id, v),
-            lambda store, v: store.resolve(me, ref.ticket_id, v, "Reopening undone"),
+            Reopen(**self._common(ref)),
             undo_text=f"reopen {ref.number}",
         )
 
@@ -790,14 +748,12 @@ class TicketActions(QObject):
         ref, me = self._target, self._me_id()
         if ref is None or me is None:
             return None
-        previous = ref.assignee_id
-        return self.perform(
-            f"Taking {ref.number}",
-            ref,
-            lambda store, v: store.assign(me, {ref.ticket_id: v}, me),
-            lambda store, v: store.assign(me, {ref.ticket_id: v}, previous),
-            undo_text=f"take {ref.number}",
-        )
+        refusal = self.take_refusal(ref)
+        if refusal is not None:
+            self._session.window.statusBar().showMessage(refusal, 8000)
+            return None
+        command = Reassign.to({ref.ticket_id: ref.version}, me, actor_id=me, at=self._service.now())
+        return self.perform(f"Taking {ref.number}", ref, command, undo_text=f"take {ref.number}")
 
     def request_preview(
         self,
@@ -808,17 +764,11 @@ class TicketActions(QObject):
         on_error: Callable[[BaseException], None],
     ) -> int:
         """Compute the deadlines under a new priority or category in a job."""
-        if what == "priority":
-            priority = Priority(value)
-
-            def job(store: Store) -> DeadlinePreview:
-                return preview_priority(store, ticket_id, priority)
-
-        else:
-
-            def job(store: Store) -> DeadlinePreview:
-                return preview_category(store, ticket_id, value)
-
+        job = (
+            queries.priority_preview(ticket_id, Priority(value))
+            if what == "priority"
+            else queries.category_preview(ticket_id, value)
+        )
         return int(
             self._service.submit(
                 job, on_done, on_error, label="Previewing deadlines", reads_only=True
@@ -835,7 +785,7 @@ class TicketActions(QObject):
         dialog.finished.connect(lambda _r: self._forget(dialog))
         if what == "category":
             self._service.submit(
-                known_categories,
+                queries.categories(),
                 dialog.set_categories,
                 lambda exc: None,
                 label="Reading categories",
@@ -850,8 +800,8 @@ class TicketActions(QObject):
 
     def change(self, dialog: ChangeDialog) -> None:
         """Apply the change the dialog previewed; it closes when the service confirms."""
-        ref, me = dialog.ref, self._me_id()
-        if me is None or dialog.preview is None:
+        ref = dialog.ref
+        if self._me_id() is None or dialog.preview is None:
             return
         value = dialog.value()
         dialog.ok_button.setEnabled(False)
@@ -863,34 +813,34 @@ class TicketActions(QObject):
         def refused(exc: BaseException) -> None:
             dialog.show_error(str(exc))
 
+        command: Command
         if dialog.what == "priority":
             new, old = Priority(value), ref.priority
-            self.perform(
-                f"Changing the priority of {ref.number} to {new.label}",
-                ref,
-                lambda store, v: store.change_priority(me, ref.ticket_id, v, new),
-                lambda store, v: store.change_priority(me, ref.ticket_id, v, old),
-                undo_text=f"priority of {ref.number}: {old.label} → {new.label}",
-                on_done=closed,
-                on_error=refused,
-            )
+            command = ChangePriority(**self._common(ref), priority=new)
+            label = f"Changing the priority of {ref.number} to {new.label}"
+            undo_text = f"priority of {ref.number}: {old.label} → {new.label}"
         else:
-            new_cat, old_cat = value, ref.category
-            self.perform(
-                f"Changing the category of {ref.number} to {new_cat}",
-                ref,
-                lambda store, v: store.change_category(me, ref.ticket_id, v, new_cat),
-                lambda store, v: store.change_category(me, ref.ticket_id, v, old_cat),
-                undo_text=f"category of {ref.number}: {old_cat} → {new_cat}",
-                on_done=closed,
-                on_error=refused,
-            )
+            command = ChangeCategory(**self._common(ref), category=value)
+            label = f"Changing the category of {ref.number} to {value}"
+            undo_text = f"category of {ref.number}: {ref.category} → {value}"
+        self.perform(label, ref, command, undo_text=undo_text, on_done=closed, on_error=refused)
+
+    def escalation_targets(self, ref: TicketRef) -> list[Technician]:
+        """The people the signed-in person may hand the ticket to when escalating."""
+        me = self._session.me
+        return [
+            t
+            for t in self._session.technicians
+            if t.active
+            and t.id != ref.assignee_id
+            and may_assign(me, ref.assignee_id, t, handover=True)
+        ]
 
     def open_escalate(self) -> EscalateDialog | None:
         ref = self._target
         if ref is None or self._session.me is None:
             return None
-        dialog = EscalateDialog(self, ref, self._session.technicians, self._session.window)
+        dialog = EscalateDialog(self, ref, self.escalation_targets(ref), self._session.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.finished.connect(lambda _r: self._forget(dialog))
@@ -898,17 +848,19 @@ class TicketActions(QObject):
         return dialog
 
     def escalate(self, dialog: EscalateDialog) -> None:
-        """Escalation is not undoable: the store only ever raises the level, and the
-        people notified by it cannot be un-notified."""
-        ref, me = dialog.ref, self._me_id()
-        if me is None:
+        """Escalation is not undoable: the people notified by it cannot be un-notified."""
+        ref = dialog.ref
+        if self._me_id() is None:
             return
-        senior = dialog.reassign_to()
-        text = dialog.note_edit.text().strip()
+        command = Escalate(
+            **self._common(ref),
+            reassign_to_id=dialog.reassign_to(),
+            text=dialog.note_edit.text().strip(),
+        )
         self.perform(
             f"Escalating {ref.number}",
             ref,
-            lambda store, v: store.escalate(me, ref.ticket_id, v, reassign_to_id=senior, text=text),
+            command,
             on_done=lambda _r: dialog.accept() if shiboken6.isValid(dialog) else None,
             on_error=lambda exc: dialog.show_error(str(exc)),
         )

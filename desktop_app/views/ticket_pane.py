@@ -34,8 +34,8 @@ from desktop_app.domain import ClockState, EventKind, Metric
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.models.timeline_model import TimelineModel
 from desktop_app.paths import icon_file
+from desktop_app.services.queries import TicketView
 from desktop_app.sla import Clock
-from desktop_app.store.detail_views import TicketView
 from desktop_app.views.ticket_actions import (
     CONVERSATION_LABELS,
     METRIC_NAMES,

@@ -52,10 +52,10 @@ from desktop_app.models.queue_model import QueueModel, prepare_queue
 from desktop_app.models.ticket_mime import encode_tickets
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
-from desktop_app.store.assignments import assign_tickets
 from desktop_app.views.desk_session import DeskSession
 from desktop_app.views.dispatch_board import DispatchBoard, DispatchBoardPanel, state_icons
 from desktop_app.views.main_window import MainWindow
+from support import writes
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "10000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
@@ -115,16 +115,18 @@ def test_store_drop_of_100_tickets_against_single_assigns(store: Store) -> None:
     target = next(t for t in people if t.role is Role.MANAGER)  # holds no demo ticket
     batches = _batches(store, 3 * ROUNDS)
     bulk = [
-        _timed(lambda b=b: assign_tickets(store, lead.id, b, target.id)) for b in batches[:ROUNDS]
+        _timed(lambda b=b: writes.assign_tickets(store, lead.id, b, target.id))
+        for b in batches[:ROUNDS]
     ]
 
     def one_by_one(batch: dict[int, int]) -> None:
         for ticket_id, version in batch.items():
-            store.assign(lead.id, {ticket_id: version}, target.id)
+            writes.assign(store, lead.id, {ticket_id: version}, target.id)
 
     singles = [_timed(lambda b=b: one_by_one(b)) for b in batches[ROUNDS : 2 * ROUNDS]]
     store_bulk = [
-        _timed(lambda b=b: store.assign(lead.id, b, target.id)) for b in batches[2 * ROUNDS :]
+        _timed(lambda b=b: writes.assign(store, lead.id, b, target.id))
+        for b in batches[2 * ROUNDS :]
     ]
     reread_sample = list(batches[0])
     reread = [_timed(lambda: [store.queue_entry(t) for t in reread_sample])]

@@ -45,6 +45,7 @@ from desktop_app.domain import (
     Tier,
 )
 from desktop_app.store import open_store
+from support import writes
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))
 WRITES = 200
@@ -228,23 +229,23 @@ def test_bench_store(tmp_path: Path) -> None:
     for ticket_id, first_version in targets:
         version = first_version
         while len(cold_store.ticket(ticket_id).events) < TIMELINE - 1:
-            version = cold_store.add_event(
-                writer, ticket_id, version, kinds[version % 2], f"warm-up {version}"
+            version = writes.add_event(
+                cold_store, writer, ticket_id, version, kinds[version % 2], f"warm-up {version}"
             ).version
         versions[ticket_id] = version
     timelines = [len(cold_store.ticket(ticket_id).events) + 1 for ticket_id, _ in targets]
     write_timings = []
     for n, (ticket_id, _) in enumerate(targets):
         start = time.perf_counter()
-        versions[ticket_id] = cold_store.add_event(
-            writer, ticket_id, versions[ticket_id], kinds[n % 2], f"msg {n}"
+        versions[ticket_id] = writes.add_event(
+            cold_store, writer, ticket_id, versions[ticket_id], kinds[n % 2], f"msg {n}"
         ).version
         write_timings.append(time.perf_counter() - start)
     note_timings = []
     for n, (ticket_id, _) in enumerate(targets):
         start = time.perf_counter()
-        versions[ticket_id] = cold_store.add_event(
-            writer, ticket_id, versions[ticket_id], EventKind.INTERNAL_NOTE, f"note {n}"
+        versions[ticket_id] = writes.add_event(
+            cold_store, writer, ticket_id, versions[ticket_id], EventKind.INTERNAL_NOTE, f"note {n}"
         ).version
         note_timings.append(time.perf_counter() - start)
     cold_store.close()

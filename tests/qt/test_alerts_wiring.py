@@ -20,11 +20,13 @@ from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from desktop_app.domain import EventKind, Metric, Priority, Role
+from desktop_app.domain.changes import ChangeSet
+from desktop_app.domain.commands import Resolve
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import QueueModel
 from desktop_app.services.alerts import schedule_entries
 from desktop_app.services.clock import FakeClock
-from desktop_app.services.desk import DeskService
+from desktop_app.services.desk import DeskChange, DeskService
 from desktop_app.services.escalation import customer_update_due
 from desktop_app.services.monitor import SlaMonitor
 from desktop_app.services.notifier import Channel, Delivery
@@ -33,6 +35,7 @@ from desktop_app.store import Store, open_store
 from desktop_app.views.alerts_wiring import AlertsWiring
 from desktop_app.views.desk_session import TECHNICIAN_KEY, DeskSession
 from desktop_app.views.main_window import MainWindow
+from support import writes
 from support.demo_desks import unhandled_demo_desk
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -266,20 +269,21 @@ def test_a_new_ticket_is_announced_and_a_resolved_one_goes_quiet(
     customer_id = desk.model.entry_at(0).customer_id
 
     created: list[Any] = []
-    desk.service.submit(
-        lambda s: s.create_ticket(
-            actor,
-            customer_id=customer_id,
-            subject="Mail server refuses connections",
-            category="outage",
-            priority=Priority.CRITICAL,
-        ),
-        created.append,
-    )
+    # the store's change set names the new ticket: it arrives without anyone asking
+    with qtbot.waitSignal(desk.wiring.monitor.ticket_arrived, timeout=WAIT_MS):
+        desk.service.submit(
+            lambda s: writes.create_ticket(
+                s,
+                actor,
+                customer_id=customer_id,
+                subject="Mail server refuses connections",
+                category="outage",
+                priority=Priority.CRITICAL,
+            ),
+            created.append,
+        )
     qtbot.waitUntil(lambda: bool(created), timeout=WAIT_MS)
     tid = created[0].id
-    with qtbot.waitSignal(desk.wiring.monitor.ticket_arrived, timeout=WAIT_MS):
-        desk.service.refresh_tickets([tid])
     settle(qtbot, desk)
     arrival = desk.wiring.panel.model.notification_at(0)
     assert arrival.kind == "arrival" and arrival.ticket_id == tid
@@ -293,8 +297,15 @@ def test_a_new_ticket_is_announced_and_a_resolved_one_goes_quiet(
         settle(qtbot, desk)
 
     ticket = created[0]
-    with qtbot.waitSignal(desk.service.ticketClosed, timeout=WAIT_MS):
-        desk.service.act("Resolving", lambda s: s.resolve(actor, tid, ticket.version), [tid])
+    with qtbot.waitSignal(
+        desk.service.changed,
+        timeout=WAIT_MS,
+        check_params_cb=lambda change: change.entries.get(tid, 0) is None,
+    ):
+        desk.service.execute(
+            Resolve(actor_id=actor, at=clock.now(), ticket_id=tid, version=ticket.version),
+            label="Resolving",
+        )
     settle(qtbot, desk)
     clock.set_wall(max(e.at for e in armed) + timedelta(minutes=1))
     outcomes: list[Any] = []
@@ -453,7 +464,7 @@ def test_a_breach_already_on_the_timeline_is_not_announced_again(
                     and clock_state.due_at
                     and clock_state.due_at <= clock.now()
                 ):
-                    store.record_breach(entry.ticket_id, metric, clock_state.due_at)
+                    writes.record_breach(store, entry.ticket_id, metric, clock_state.due_at)
         recorded = store.recorded_breaches()
     finally:
         store.close()
@@ -520,7 +531,8 @@ def test_a_ticket_closed_while_the_alerts_are_planned_again_stays_quiet(
     other = next(i for i in range(combo.count()) if me is None or combo.itemData(i) != me.id)
     with qtbot.waitSignal(desk.wiring.planned, timeout=WAIT_MS):
         combo.setCurrentIndex(other)  # the new plan is being read...
-        desk.service.ticketClosed.emit(entry.ticket_id)  # ...when the ticket is resolved
+        # ...when the ticket is resolved
+        desk.service.changed.emit(DeskChange(ChangeSet(), {entry.ticket_id: None}, local=False))
     settle(qtbot, desk)
 
     clock.set_wall(warning.at + timedelta(seconds=1))

@@ -9,7 +9,9 @@ from typing import Any
 from PySide6.QtCore import QDate
 
 from desktop_app.domain import CriticismNote, FeedbackSource, Sentiment, ValidationError
+from desktop_app.domain.commands import AddCriticism
 from desktop_app.models.criticism_model import NOTE_ROLE, CriticismModel, sort_notes
+from desktop_app.store.apply import HANDLERS
 from desktop_app.views.criticism import CriticismDialog
 from support.detail_desk import NOW, WAIT, Desk, show
 
@@ -185,7 +187,7 @@ def test_a_refusal_after_the_dialog_was_closed_still_says_so_with_the_words(
     def refuse(*_args: Any, **_kwargs: Any) -> CriticismNote:
         raise ValidationError("The customer's contract has ended; ask a manager to renew it.")
 
-    monkeypatch.setattr(type(desk.store), "add_criticism", refuse)
+    monkeypatch.setitem(HANDLERS, AddCriticism, refuse)
     dialog = open_dialog(qtbot, desk, customer_without_complaints(desk))
     words = "Waited two days for a call back about the broken scanner."
     dialog.text_edit.setPlainText(words)

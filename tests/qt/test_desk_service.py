@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from desktop_app.demo import generate_demo_desk
 from desktop_app.domain import ConflictError, Role
+from desktop_app.domain.commands import Reassign
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
@@ -72,13 +73,15 @@ def test_an_action_reports_the_changed_ticket(qtbot: Any, service: DeskService) 
         service.submit(lambda store: store.technicians(), techs.extend)
     dispatcher = next(t for t in techs if t.role is Role.DISPATCHER)
     worker = next(t for t in techs if t.role is Role.TECHNICIAN and t.id != entry.assignee_id)
-    with qtbot.waitSignal(service.ticketChanged, timeout=10_000) as changed:
-        service.act(
-            "Assigning",
-            lambda store: store.assign(dispatcher.id, {entry.ticket_id: entry.version}, worker.id),
-            [entry.ticket_id],
-        )
-    updated = changed.args[0]
+    command = Reassign.to(
+        {entry.ticket_id: entry.version}, worker.id, actor_id=dispatcher.id, at=service.now()
+    )
+    with qtbot.waitSignal(service.changed, timeout=10_000) as changed:
+        service.execute(command, label="Assigning")
+    change = changed.args[0]
+    # the store said what changed; nobody named the ticket to read back
+    assert change.ticket_ids == {entry.ticket_id}
+    updated = change.entries[entry.ticket_id]
     assert updated.ticket_id == entry.ticket_id
     assert updated.assignee_id == worker.id
     assert updated.version == entry.version + 1
@@ -93,12 +96,9 @@ def test_a_failed_action_reports_what_was_being_done(qtbot: Any, service: DeskSe
         service.submit(lambda store: store.technicians(), techs.extend)
     dispatcher = next(t for t in techs if t.role is Role.DISPATCHER)
     stale = {entry.ticket_id: entry.version - 1}
+    command = Reassign.to(stale, None, actor_id=dispatcher.id, at=service.now())
     with qtbot.waitSignal(service.actionFailed, timeout=10_000) as failed:
-        service.act(
-            f"Assigning {entry.number}",
-            lambda store: store.assign(dispatcher.id, stale, None),
-            [entry.ticket_id],
-        )
+        service.execute(command, label=f"Assigning {entry.number}")
     label, exc = failed.args
     assert label == f"Assigning {entry.number}"
     assert isinstance(exc, ConflictError)
@@ -166,7 +166,7 @@ def test_stop_gives_up_on_a_hung_job_and_names_it(
     with qtbot.waitSignal(desk.opened, timeout=10_000):
         desk.start()
     answered: list[object] = []
-    desk.act("Assigning TQ-10423 to Priya", gate.job(), [], answered.append)
+    desk.submit(gate.job(), answered.append, label="Assigning TQ-10423 to Priya")
     desk.submit(lambda store: None, answered.append, label="Keeping a notification")
     qtbot.waitUntil(gate.started.is_set, timeout=10_000)
 
@@ -225,13 +225,13 @@ def test_unsaved_changes_are_the_jobs_that_may_write(
     qtbot: Any, service: DeskService, gate: Gate
 ) -> None:
     service.submit(gate.job(), label="Reading TQ-10001", reads_only=True)
-    service.act("Replying to TQ-10002", lambda store: None, [])
+    service.submit(lambda store: None, label="Replying to TQ-10002")
     service.refresh_tickets([1])
     qtbot.waitUntil(gate.started.is_set, timeout=10_000)
     assert [(j.label, j.running) for j in service.pending_jobs()] == [
         ("Reading TQ-10001", True),
         ("Replying to TQ-10002", False),
-        ("Refreshing tickets", False),
+        ("Reading tickets again", False),
     ]
     assert [j.label for j in service.unsaved_changes()] == ["Replying to TQ-10002"]
     with qtbot.waitSignal(service.busyChanged, timeout=10_000, check_params_cb=lambda b: not b):

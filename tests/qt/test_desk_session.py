@@ -17,13 +17,16 @@ from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
 import desktop_app.demo as demo_module
 from desktop_app.domain import ConflictError, Role
+from desktop_app.domain.changes import ChangeSet
+from desktop_app.domain.commands import Reassign
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import TICKET_ID_ROLE, QueueModel
-from desktop_app.services.desk import DeskService
+from desktop_app.services.desk import DeskChange, DeskService
 from desktop_app.store import Store, open_store
 from desktop_app.views.desk_session import TECHNICIAN_KEY, DeskSession
 from desktop_app.views.detail_panel import DetailPanel
 from desktop_app.views.main_window import MainWindow
+from support import writes
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
@@ -174,12 +177,11 @@ def test_a_change_made_through_the_service_moves_its_row(
     assert me is not None
     target = next(t for t in session.technicians if t.id != entry.assignee_id)
     service = session._service
-    with qtbot.waitSignal(service.ticketChanged, timeout=30_000):
-        service.act(
-            "Assigning",
-            lambda store: store.assign(me.id, {entry.ticket_id: entry.version}, target.id),
-            [entry.ticket_id],
-        )
+    command = Reassign.to(
+        {entry.ticket_id: entry.version}, target.id, actor_id=me.id, at=service.now()
+    )
+    with qtbot.waitSignal(service.changed, timeout=30_000):
+        service.execute(command, label="Assigning")
     updated = model.entry(entry.ticket_id)
     assert updated is not None and updated.assignee_id == target.id
 
@@ -346,24 +348,27 @@ def test_the_whole_queue_keeps_what_the_technician_chose_on_the_first_screenful(
         dispatcher = next(t for t in other.technicians() if t.role is Role.DISPATCHER)
         worker = next(t for t in other.technicians() if t.role is Role.TECHNICIAN)
         version = other.ticket(closed_elsewhere).version
-        other.resolve(dispatcher.id, closed_elsewhere, version, "fixed on site")
-        other.assign(
-            dispatcher.id, {changed_elsewhere: other.ticket(changed_elsewhere).version}, worker.id
+        writes.resolve(other, dispatcher.id, closed_elsewhere, version, "fixed on site")
+        writes.assign(
+            other,
+            dispatcher.id,
+            {changed_elsewhere: other.ticket(changed_elsewhere).version},
+            worker.id,
         )
         changed = other.queue_entry(changed_elsewhere)
     finally:
         other.close()
     assert changed is not None
-    service.ticketClosed.emit(closed_elsewhere)
-    service.ticketChanged.emit(changed)
+    service.changed.emit(
+        DeskChange(ChangeSet(), {closed_elsewhere: None, changed_elsewhere: changed}, local=False)
+    )
     # and this desk itself changes a ticket: that write waits behind the whole queue
     mine = head[0]
     expected = model.entry(mine)
     assert expected is not None
-    service.act(
-        "Assigning",
-        lambda store: store.assign(dispatcher.id, {mine: expected.version}, worker.id),
-        [mine],
+    service.execute(
+        Reassign.to({mine: expected.version}, worker.id, actor_id=dispatcher.id, at=NOW),
+        label="Assigning",
     )
 
     with qtbot.waitSignals(
@@ -434,7 +439,7 @@ def test_closing_while_a_change_is_saved_waits_for_it_then_closes(
         qtbot, filled_url, tmp_settings, dialogs, grace_ms=10
     )
     running.append(session)
-    service.act("Replying to TQ-10007", lambda store: gate.hold(), [])
+    service.submit(lambda store: gate.hold(), label="Replying to TQ-10007")
     service.submit(lambda store: None, label="Reading TQ-10008", reads_only=True)
     qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
 
@@ -471,9 +476,9 @@ def test_a_change_that_fails_while_closing_keeps_the_window_open(
 
     def refused(store: Any) -> None:
         gate.hold()
-        raise ConflictError("TQ-10007", 3, 4, "Dana Dispatcher")
+        raise ConflictError("TQ-10007", 3, 4, changed_by="Dana Dispatcher")
 
-    service.act("Replying to TQ-10007", refused, [])
+    service.submit(refused, label="Replying to TQ-10007")
     qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
     assert window.close() is False
     with qtbot.waitSignal(service.jobAnswered, timeout=30_000):
@@ -492,7 +497,7 @@ def test_choosing_wait_asks_again_only_when_closed_again(
         qtbot, filled_url, tmp_settings, dialogs, grace_ms=10
     )
     running.append(session)
-    service.act("Replying to TQ-10007", lambda store: gate.hold(), [])
+    service.submit(lambda store: gate.hold(), label="Replying to TQ-10007")
     qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
     assert window.close() is False
     qtbot.waitUntil(lambda: session.close_question is not None, timeout=10_000)
@@ -522,7 +527,7 @@ def test_quit_anyway_closes_at_once_and_stopping_does_not_hang(
     session, window, service = _guarded_session(
         qtbot, filled_url, tmp_settings, dialogs, grace_ms=600_000
     )
-    service.act("Assigning TQ-10003 to Priya", lambda store: gate.hold(), [])
+    service.submit(lambda store: gate.hold(), label="Assigning TQ-10003 to Priya")
     qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
     assert window.close() is False
     assert session.close_question is None
@@ -550,7 +555,7 @@ def test_a_change_lost_on_a_quit_nobody_was_asked_about_is_reported(
     session, _window, service = _guarded_session(
         qtbot, filled_url, tmp_settings, dialogs, grace_ms=10
     )
-    service.act("Pausing TQ-10012", lambda store: gate.hold(), [])
+    service.submit(lambda store: gate.hold(), label="Pausing TQ-10012")
     service.submit(lambda store: None, label="Reading TQ-10013", reads_only=True)
     qtbot.waitUntil(gate.reached.is_set, timeout=30_000)
 

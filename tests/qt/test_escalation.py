@@ -29,6 +29,7 @@ from desktop_app.services.escalation import (
     level_for,
 )
 from desktop_app.store import Store, open_store
+from support import writes
 from support.demo_desks import unhandled_demo_desk
 from support.queue_entries import entry as queue_entry
 
@@ -130,7 +131,7 @@ def test_at_the_policy_top_level_the_breach_is_recorded_but_the_level_stays(
         current = store.ticket(entry.ticket_id)
         if current.escalation_level >= top:
             break
-        store.escalate(dispatcher, entry.ticket_id, current.version)
+        writes.escalate(store, dispatcher, entry.ticket_id, current.version)
     outcome = handle_breach(store, entry.ticket_id, metric, at)
     assert outcome.handled and not outcome.raised and outcome.level_after == top
     events = store.ticket_detail(entry.ticket_id).ticket.events
@@ -141,7 +142,7 @@ def test_a_ticket_resolved_meanwhile_is_not_escalated(store: Store) -> None:
     entry, metric, at = breached_clock(store)
     me = next(t for t in store.technicians() if t.role is Role.DISPATCHER)
     assert me.id is not None
-    store.resolve(me.id, entry.ticket_id, entry.version, "Fixed on site")
+    writes.resolve(store, me.id, entry.ticket_id, entry.version, "Fixed on site")
     outcome = handle_breach(store, entry.ticket_id, metric, at)
     assert not outcome.handled and outcome.skipped == "ticket closed"
     assert store.ticket(entry.ticket_id).escalation_level == entry.escalation_level

@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
             never.wait()
 
         desk.session.ready.connect(
-            lambda: desk.service.act("Assigning TQ-10001 to Priya", hang, [])
+            lambda: desk.service.submit(hang, label="Assigning TQ-10001 to Priya")
         )
         return desk
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu
 from desktop_app.domain import ClockState, EventKind, Metric, Priority, TicketStatus
 from desktop_app.store.previews import preview_priority
 from desktop_app.views.ticket_actions import ChangeDialog, EscalateDialog
+from support import writes
 from support.detail_desk import NOW, WAIT, Desk, audit_actions, find, kinds, settle, show
 
 # --------------------------------------------------------------------------- conversation
@@ -213,7 +214,11 @@ def test_resolving_removes_the_row_and_undo_reopens_it(qtbot: Any, desk: Desk) -
     assert desk.model.entry(tid) is None and desk.model.total() == total - 1
     assert desk.store.ticket(tid).status is TicketStatus.RESOLVED
     assert audit_actions(desk, tid)[0] == "resolve"
-    with qtbot.waitSignal(desk.session.service.ticketChanged, timeout=WAIT):
+    with qtbot.waitSignal(
+        desk.session.service.changed,
+        timeout=WAIT,
+        check_params_cb=lambda change: change.entries.get(tid) is not None,
+    ):
         desk.session.undo_stack.undo()
     assert desk.store.ticket(tid).status is TicketStatus.OPEN
     assert desk.model.entry(tid) is not None and desk.model.total() == total
@@ -257,8 +262,8 @@ def test_a_conflict_says_who_changed_the_ticket_reloads_and_keeps_the_text(
     ticket = desk.store.ticket(tid)
     other = next(t for t in desk.session.technicians if t.name == "Lena Hoffmann")
     assert other.id is not None
-    desk.store.add_event(
-        other.id, tid, ticket.version, EventKind.INTERNAL_NOTE, "Called the vendor."
+    writes.add_event(
+        desk.store, other.id, tid, ticket.version, EventKind.INTERNAL_NOTE, "Called the vendor."
     )
     pane = desk.panel.ticket_pane
     pane.compose(EventKind.PUBLIC_REPLY)
@@ -283,7 +288,7 @@ def test_a_conflict_says_who_changed_the_ticket_reloads_and_keeps_the_text(
     assert kinds(desk, tid)[-1] is EventKind.PUBLIC_REPLY
 
 
-def test_an_undo_that_conflicts_leaves_the_history_where_the_desk_is(
+def test_an_undo_that_conflicts_is_refused_with_who_changed_the_ticket(
     qtbot: Any, desk: Desk
 ) -> None:
     tid = find(desk, lambda e: e.status is TicketStatus.OPEN)
@@ -292,13 +297,17 @@ def test_an_undo_that_conflicts_leaves_the_history_where_the_desk_is(
     ticket = desk.store.ticket(tid)
     other = next(t for t in desk.session.technicians if t.name == "Lena Hoffmann")
     assert other.id is not None
-    desk.store.add_event(other.id, tid, ticket.version, EventKind.INTERNAL_NOTE, "Vendor called")
+    writes.add_event(
+        desk.store, other.id, tid, ticket.version, EventKind.INTERNAL_NOTE, "Vendor called"
+    )
     stack = desk.session.undo_stack
     with qtbot.waitSignal(desk.panel.actions.failed, timeout=WAIT):
         stack.undo()
-    assert stack.index() == 1 and stack.canUndo()  # the wait is still done
+    # refused with who changed it; the wait stays done, and the step that can no longer
+    # apply leaves the history (one undo for the ticket menu and the board alike)
     assert desk.store.ticket(tid).status is TicketStatus.WAITING_ON_CUSTOMER
     assert "Lena Hoffmann" in desk.panel.ticket_pane.banner.text()
+    assert stack.count() == 0 and not stack.canUndo()
 
 
 # --------------------------------------------------------------------------- menus and keys

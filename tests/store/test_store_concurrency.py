@@ -10,6 +10,7 @@ from store_support import DeskIds, FakeClock, People
 
 from desktop_app.domain import ConflictError, EventKind, Priority, Ticket
 from desktop_app.store import Store, open_store
+from support import writes
 
 
 @pytest.fixture
@@ -21,7 +22,8 @@ def second_store(store: Store, db_url: str, clock: FakeClock) -> Iterator[Store]
 
 
 def _ticket(store: Store, people: People, ids: DeskIds) -> Ticket:
-    ticket = store.create_ticket(
+    ticket = writes.create_ticket(
+        store,
         people.alice,
         customer_id=ids.acme,
         subject="VPN down",
@@ -40,10 +42,15 @@ def test_stale_version_raises_conflict_naming_ticket_and_person(
     assert ticket.id is not None
     seen_by_bob = second_store.ticket(ticket.id)
 
-    store.change_priority(people.alice, ticket.id, ticket.version, Priority.HIGH)
+    writes.change_priority(store, people.alice, ticket.id, ticket.version, Priority.HIGH)
     with pytest.raises(ConflictError) as caught:
-        second_store.add_event(
-            people.bob, ticket.id, seen_by_bob.version, EventKind.PUBLIC_REPLY, "Rebooting"
+        writes.add_event(
+            second_store,
+            people.bob,
+            ticket.id,
+            seen_by_bob.version,
+            EventKind.PUBLIC_REPLY,
+            "Rebooting",
         )
 
     error = caught.value
@@ -58,8 +65,8 @@ def test_stale_version_raises_conflict_naming_ticket_and_person(
         "create_ticket",
     ]
     # Reloading and retrying works.
-    retried = second_store.add_event(
-        people.bob, ticket.id, after.version, EventKind.PUBLIC_REPLY, "Rebooting"
+    retried = writes.add_event(
+        second_store, people.bob, ticket.id, after.version, EventKind.PUBLIC_REPLY, "Rebooting"
     )
     assert retried.version == 3
 
@@ -83,11 +90,17 @@ def test_simultaneous_writers_one_wins_one_conflicts(
     writers = [
         threading.Thread(
             target=run,
-            args=("alice", lambda: store.assign(people.alice, {ticket_id: 1}, people.alice)[0]),
+            args=(
+                "alice",
+                lambda: writes.assign(store, people.alice, {ticket_id: 1}, people.alice)[0],
+            ),
         ),
         threading.Thread(
             target=run,
-            args=("bob", lambda: second_store.assign(people.bob, {ticket_id: 1}, people.bob)[0]),
+            args=(
+                "bob",
+                lambda: writes.assign(second_store, people.bob, {ticket_id: 1}, people.bob)[0],
+            ),
         ),
     ]
     for writer in writers:

@@ -20,6 +20,7 @@ from store_support import FakeClock, small_desk
 
 from desktop_app.domain import EventKind, Priority
 from desktop_app.store import open_store
+from support import writes
 
 WRITES = 1_000
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
 from desktop_app.domain import EventKind
+from desktop_app.domain.commands import AddEvent
 from desktop_app.store import open_store
 
 url, ticket_id, actor_id, writes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -34,7 +36,16 @@ store = open_store(url, upgrade=False)
 version = store.ticket(ticket_id).version
 print("ready", flush=True)
 for n in range(writes):
-    note = store.add_event(actor_id, ticket_id, version, EventKind.INTERNAL_NOTE, f"note {n}")
+    note = store.apply(
+        AddEvent(
+            actor_id=actor_id,
+            at=store.now(),
+            ticket_id=ticket_id,
+            version=version,
+            kind=EventKind.INTERNAL_NOTE,
+            text=f"note {n}",
+        )
+    ).result
     version = note.version
     print(n, flush=True)
 print("done", flush=True)
@@ -53,8 +64,13 @@ def test_killed_writer_loses_no_committed_write(tmp_path: Path, seed: int) -> No
     alice = next(t.id for t in store.technicians() if t.name == "Alice Tech")
     acme = next(c.id for c in store.customers() if c.name == "Acme Corp")
     assert alice is not None and acme is not None
-    ticket = store.create_ticket(
-        alice, customer_id=acme, subject="Crash me", category="hardware", priority=Priority.LOW
+    ticket = writes.create_ticket(
+        store,
+        alice,
+        customer_id=acme,
+        subject="Crash me",
+        category="hardware",
+        priority=Priority.LOW,
     )
     assert ticket.id is not None
     store.close()

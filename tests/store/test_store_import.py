@@ -34,6 +34,7 @@ from desktop_app.domain import (
 from desktop_app.store import Store
 from desktop_app.store.bulk import DeskImporter, _utc_text
 from desktop_app.store.types import NaiveDatetimeError, to_utc_text
+from support import writes
 
 
 def _ticket(number: str, clock: FakeClock, **kwargs: object) -> Ticket:
@@ -328,5 +329,7 @@ def test_an_imported_ticket_runs_under_the_contract_in_force_the_day_it_was_open
     for number in ("K-1", "K-2"):
         ticket = empty_store.ticket_by_number(number)
         assert alice is not None and ticket.id is not None
-        empty_store.add_event(alice, ticket.id, ticket.version, EventKind.INTERNAL_NOTE, "Seen")
+        writes.add_event(
+            empty_store, alice, ticket.id, ticket.version, EventKind.INTERNAL_NOTE, "Seen"
+        )
     assert (resolution_target("K-1"), resolution_target("K-2")) == (last_year, this_year)

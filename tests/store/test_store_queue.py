@@ -24,6 +24,7 @@ from desktop_app.store import Store, open_store
 from desktop_app.store.clocking import pack_clocks
 from desktop_app.store.previews import ticket_terms
 from desktop_app.store.queue_read import decode_clocks, utc_text
+from support import writes
 
 
 def _tickets(count: int, clock: FakeClock) -> list[DeskTicket]:
@@ -114,9 +115,11 @@ def test_the_queue_shows_the_clocks_the_ticket_pane_shows(
     queue = empty_store.load_queue(clock.now)
     clock.advance(minutes=20)
     first, second, third = queue[0], queue[1], queue[2]
-    empty_store.add_event(alice, first.ticket_id, first.version, EventKind.PUBLIC_REPLY, "On it")
-    empty_store.wait_on_customer(alice, second.ticket_id, second.version, "Need the logs")
-    empty_store.change_priority(alice, third.ticket_id, third.version, Priority.CRITICAL)
+    writes.add_event(
+        empty_store, alice, first.ticket_id, first.version, EventKind.PUBLIC_REPLY, "On it"
+    )
+    writes.wait_on_customer(empty_store, alice, second.ticket_id, second.version, "Need the logs")
+    writes.change_priority(empty_store, alice, third.ticket_id, third.version, Priority.CRITICAL)
     clock.advance(minutes=5)
 
     entries = empty_store.load_queue(clock.now)
@@ -223,7 +226,8 @@ def test_a_ticket_runs_under_the_contract_in_force_the_day_it_was_opened(
     opened = {}
     for day in (date(2025, 2, 27), date(2025, 3, 3)):
         clock.now = datetime.combine(day, time(15, 0), tzinfo=UTC)
-        opened[day] = empty_store.create_ticket(
+        opened[day] = writes.create_ticket(
+            empty_store,
             alice,
             customer_id=acme,
             subject=f"Printer down since {day}",

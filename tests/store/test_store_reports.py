@@ -24,6 +24,7 @@ from desktop_app.store import Store
 from desktop_app.store.detail_views import load_customer_view
 from desktop_app.store.reports import CustomerMonth, MonthlyReport, monthly_report
 from desktop_app.store.schema import TicketRow
+from support import writes
 
 REPORT_AT = datetime(2025, 3, 3, 20, 10, tzinfo=UTC)
 MARCH, FEBRUARY = date(2025, 3, 1), date(2025, 2, 1)
@@ -39,7 +40,7 @@ class Desk:
 
 
 def _open(store: Store, desk: Desk, customer: int, category: str, priority: Priority) -> Ticket:
-    return store.create_ticket(
+    return writes.create_ticket(store,
         desk.alice, customer_id=customer, subject=f"{category} trouble", category=category,
         priority=priority,
     )  # fmt: skip
@@ -47,12 +48,14 @@ def _open(store: Store, desk: Desk, customer: int, category: str, priority: Prio
 
 def _reply(store: Store, desk: Desk, ticket: Ticket) -> Ticket:
     assert ticket.id is not None
-    return store.add_event(desk.alice, ticket.id, ticket.version, EventKind.PUBLIC_REPLY, "On it")
+    return writes.add_event(
+        store, desk.alice, ticket.id, ticket.version, EventKind.PUBLIC_REPLY, "On it"
+    )
 
 
 def _resolve(store: Store, desk: Desk, ticket: Ticket) -> Ticket:
     assert ticket.id is not None
-    return store.resolve(desk.alice, ticket.id, ticket.version, "Fixed")
+    return writes.resolve(store, desk.alice, ticket.id, ticket.version, "Fixed")
 
 
 @pytest.fixture
@@ -226,9 +229,13 @@ def test_breaches_recorded_on_the_timeline_count_once_as_on_the_customer_pane(
     same breach."""
     entries = {e.category: e.ticket_id for e in store.load_queue()}
     printer, vpn = entries["printer"], entries["network"]
-    store.record_breach(printer, Metric.FIRST_RESPONSE, datetime(2025, 3, 3, 15, tzinfo=UTC))
-    store.record_breach(vpn, Metric.NEXT_UPDATE, datetime(2025, 3, 3, 19, tzinfo=UTC))
-    store.record_breach(vpn, Metric.NEXT_UPDATE, datetime(2025, 2, 20, tzinfo=UTC))  # February
+    writes.record_breach(
+        store, printer, Metric.FIRST_RESPONSE, datetime(2025, 3, 3, 15, tzinfo=UTC)
+    )
+    writes.record_breach(store, vpn, Metric.NEXT_UPDATE, datetime(2025, 3, 3, 19, tzinfo=UTC))
+    writes.record_breach(
+        store, vpn, Metric.NEXT_UPDATE, datetime(2025, 2, 20, tzinfo=UTC)
+    )  # February
 
     acme = _rows(monthly_report(store, MARCH))["Acme Corp"]
     assert dict(acme.breaches) == {
