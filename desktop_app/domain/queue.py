@@ -37,6 +37,33 @@ class BusinessTime(Protocol):
     def add_business_time(self, start: datetime, duration: timedelta) -> datetime: ...
 
 
+class ComputedClock(Protocol):
+    """What the stored shape takes from a computed clock (``sla.Clock`` has these)."""
+
+    @property
+    def metric(self) -> Metric: ...
+    @property
+    def state(self) -> ClockState: ...
+    @property
+    def target(self) -> timedelta: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def elapsed(self) -> timedelta: ...
+    @property
+    def breached_at(self) -> datetime | None: ...
+    @property
+    def met_at(self) -> datetime | None: ...
+    @property
+    def as_of(self) -> datetime: ...
+    @property
+    def running(self) -> bool: ...
+    @property
+    def paused(self) -> bool: ...
+
+
 class StoredClock(NamedTuple):
     """One SLA clock of a ticket as stored: state and deadline as of ``as_of``.
 
@@ -56,6 +83,23 @@ class StoredClock(NamedTuple):
     met_at: datetime | None
     as_of: datetime
     paused: bool = False  # waiting on the customer (a breached clock can be paused too)
+
+    @classmethod
+    def of(cls, clock: ComputedClock) -> StoredClock:
+        """The stored shape of a clock the SLA engine computed (``sla.Clock``): its deadline
+        is kept only while it runs (a paused or met clock has none to count down to)."""
+        return cls(
+            clock.metric,
+            clock.state,
+            clock.target,
+            clock.started_at,
+            clock.due_at if clock.running else None,
+            clock.elapsed,
+            clock.breached_at,
+            clock.met_at,
+            clock.as_of,
+            clock.paused,
+        )
 
     @property
     def counting(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
     CalendarSpec,
+    ClockState,
     Metric,
     Priority,
     SlaPolicy,
@@ -25,6 +26,7 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
+from desktop_app.domain.queue import StoredClock
 from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks
 from desktop_app.sla.policy import PolicyBook
 from desktop_app.store.schema import ContractRow
@@ -174,23 +176,53 @@ class ClockEngine:
         return ComputedClocks(rows=rows, next_due_at=min(dues) if dues else None, terms=terms)
 
 
+# One shape for a clock: the fields of StoredClock, as ticket_clocks columns (durations in
+# seconds). clock_row writes it, stored_clock_from_columns and decode_clocks (queue_read,
+# from the packed copy) read it back.
+_COLUMN_OF = {"target": "target_seconds", "elapsed": "elapsed_seconds"}
+CLOCK_COLUMNS = tuple(_COLUMN_OF.get(name, name) for name in StoredClock._fields)
+
+
 def clock_row(clock: Clock) -> dict[str, Any]:
+    """A computed clock as its ``ticket_clocks`` row (without the ticket id)."""
+    return stored_clock_columns(StoredClock.of(clock))
+
+
+def stored_clock_columns(clock: StoredClock) -> dict[str, Any]:
     return {
         "metric": clock.metric.value,
         "state": clock.state.value,
         "target_seconds": clock.target.total_seconds(),
         "started_at": clock.started_at,
-        "due_at": clock.due_at if clock.running else None,
+        "due_at": clock.due_at,
         "elapsed_seconds": clock.elapsed.total_seconds(),
         "breached_at": clock.breached_at,
         "met_at": clock.met_at,
-        "paused": clock.paused,
         "as_of": clock.as_of,
+        "paused": clock.paused,
     }
+
+
+def stored_clock_from_columns(row: Any) -> StoredClock:
+    """A ``ticket_clocks`` row (any object with the column attributes) as a clock."""
+    return StoredClock(
+        Metric(row.metric),
+        ClockState(row.state),
+        timedelta(seconds=row.target_seconds),
+        row.started_at,
+        row.due_at,
+        timedelta(seconds=row.elapsed_seconds),
+        row.breached_at,
+        row.met_at,
+        row.as_of,
+        bool(row.paused),
+    )
 
 
 # --- the queue's copy of a ticket's clocks ------------------------------------------------
 
+# The same columns in the packed copy's order (paused before as_of, as stored since
+# revision 0003).
 PACKED_FIELDS = (
     "metric",
     "state",
@@ -203,6 +235,8 @@ PACKED_FIELDS = (
     "paused",
     "as_of",
 )
+if sorted(PACKED_FIELDS) != sorted(CLOCK_COLUMNS):  # pragma: no cover - a developer's slip
+    raise RuntimeError("The packed clock fields and the clock columns disagree.")
 
 
 def pack_clocks(

@@ -12,7 +12,6 @@ from typing import Any
 
 from desktop_app.domain import (
     CalendarSpec,
-    ClockState,
     Contact,
     Contract,
     CriticismNote,
@@ -34,7 +33,7 @@ from desktop_app.domain import (
     Tier,
     WarningRule,
 )
-from desktop_app.domain.queue import AuditEntry, StoredClock
+from desktop_app.domain.queue import AuditEntry
 
 # --- calendars and policies (JSON columns) ----------------------------------------------
 
@@ -283,21 +282,6 @@ def changed_fields(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
-
-
-def clock_from_row(row: Any) -> StoredClock:
-    return StoredClock(
-        metric=Metric(row.metric),
-        state=ClockState(row.state),
-        target=timedelta(seconds=row.target_seconds),
-        started_at=row.started_at,
-        due_at=row.due_at,
-        elapsed=timedelta(seconds=row.elapsed_seconds),
-        breached_at=row.breached_at,
-        met_at=row.met_at,
-        as_of=row.as_of,
-        paused=bool(row.paused),
-    )
 
 
 # --- criticism, notifications, audit ------------------------------------------------------

@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session
 
 from desktop_app.domain import ClockState, Metric, Priority, Sentiment, TicketStatus, Tier
 from desktop_app.domain.queue import QueueEntry, StoredClock
-from desktop_app.store.clocking import METRIC_ORDER, ClockEngine, ClockInputs, ContractPolicies
+from desktop_app.store.clocking import (
+    METRIC_ORDER,
+    PACKED_FIELDS,
+    ClockEngine,
+    ClockInputs,
+    ContractPolicies,
+)
 from desktop_app.store.schema import (
     CriticismNoteRow,
     CustomerRow,
@@ -81,7 +87,7 @@ class _AsOf(dict[str, datetime]):
 
 _seconds = _Seconds()
 _as_of = _AsOf()
-_FIELDS = 10  # fields of one packed clock (clocking.PACKED_FIELDS)
+_FIELDS = len(PACKED_FIELDS)  # fields of one packed clock
 
 
 def decode_clocks(

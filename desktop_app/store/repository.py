@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, insert
+from sqlalchemy import Dialect, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -131,11 +131,17 @@ class Store:
     def apply(self, command: Command) -> Outcome:
         """Apply one command in one transaction; see the module docstring."""
         handler = handler_for(command)
-        if self._applied(command.command_id):
-            return self._replayed(command)
         try:
             with self.writing(command.actor_id, command.audit_name, command) as uow:
+                # in the same transaction: a command that landed before is not applied again
+                landed = uow.session.scalar(
+                    select(AuditRow.id).where(AuditRow.command_id == command.command_id)
+                )
+                if landed is not None:
+                    raise _AlreadyApplied
                 result = handler(uow, command)
+        except _AlreadyApplied:
+            return self._replayed(command)
         except IntegrityError:
             # the same command committed meanwhile by another connection: it landed once
             if self._applied(command.command_id):
@@ -295,6 +301,10 @@ class Store:
         changes = uow.change_set(everything=not listed)
         self._journal.append(changes)
         return summary
+
+
+class _AlreadyApplied(Exception):
+    """Leaves the write transaction of a command that landed before (nothing written)."""
 
 
 def _actor(session: Session, actor_id: int | None) -> TechnicianRow | None:

@@ -45,6 +45,7 @@ from desktop_app.domain import (
     Tier,
 )
 from desktop_app.store import open_store
+from desktop_app.store.queries.queue import queue_sql
 from support import writes
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))
@@ -211,7 +212,7 @@ def test_bench_store(tmp_path: Path) -> None:
         warm_runs.append(time.perf_counter() - start)
         del queue
     warm = min(warm_runs)
-    raw_fetch = _raw_fetch_seconds(path, cold_store._queue_sql())
+    raw_fetch = _raw_fetch_seconds(path, queue_sql(cold_store))
     raw_joined = _raw_fetch_seconds(path, _JOINED_QUERY)
 
     # Audited writes as a desk makes them: spread over many tickets whose timelines hold

@@ -23,7 +23,7 @@ from desktop_app.store.types import require_aware
 if TYPE_CHECKING:
     from desktop_app.store.repository import Store
 
-__all__ = ["OPEN_STATUSES", "load_queue", "load_queue_head", "queue_entries"]
+__all__ = ["OPEN_STATUSES", "load_queue", "load_queue_head", "queue_entries", "queue_sql"]
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if s.is_open)
 _QUEUE_CHUNK = 4096  # rows fetched and built at a time when the queue loads
@@ -72,7 +72,7 @@ def _queue(
     now = require_aware(now, "queue instant") if now is not None else store.now()
     engine = store.clock_engine()
     backend = store.backend
-    sql = _queue_sql(store, ticket_ids)
+    sql = queue_sql(store, ticket_ids)
     with gc_paused():
         entries: list[QueueEntry] = []
         order: list[str] = []  # SQLite: each entry's sort key (see _sqlite_queue_order)
@@ -97,7 +97,7 @@ def _queue(
     return entries
 
 
-def _queue_sql(store: Store, ticket_ids: Sequence[int] | None = None) -> str:
+def queue_sql(store: Store, ticket_ids: Sequence[int] | None = None) -> str:
     """The queue's one ticket query, as SQL for the driver (literal values only)."""
     t = TicketRow.__table__.c
     backend = store.backend

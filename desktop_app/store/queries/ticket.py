@@ -10,6 +10,7 @@ from sqlalchemy import select
 from desktop_app.domain import EventKind, Metric, NotFoundError, Ticket
 from desktop_app.domain.queue import StoredClock, TicketDetail
 from desktop_app.store import convert
+from desktop_app.store.clocking import stored_clock_from_columns
 from desktop_app.store.queries.queue import OPEN_STATUSES
 from desktop_app.store.recompute import timeline
 from desktop_app.store.schema import (
@@ -75,7 +76,7 @@ def ticket_detail(store: Store, ticket_id: int) -> TicketDetail:
             site=convert.site_from_row(site) if site is not None else None,
             contact=convert.contact_from_row(contact) if contact is not None else None,
             assignee=convert.technician_from_row(assignee) if assignee is not None else None,
-            clocks=clock_map(convert.clock_from_row(c) for c in clocks),
+            clocks=clock_map(stored_clock_from_columns(c) for c in clocks),
             criticism=tuple(convert.criticism_from_row(n) for n in notes),
             last_changed_by=row.updated_by,
         )
