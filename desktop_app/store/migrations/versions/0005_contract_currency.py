@@ -62,9 +62,7 @@ def upgrade() -> None:
             sa.Column("attainment_target", sa.Float(), nullable=False, server_default="0")
         )
     connection = op.get_bind()
-    sites = sa.table(
-        "sites", sa.column("id"), sa.column("customer_id"), sa.column("timezone")
-    )
+    sites = sa.table("sites", sa.column("id"), sa.column("customer_id"), sa.column("timezone"))
     contracts = sa.table(
         "contracts", sa.column("id"), sa.column("customer_id"), sa.column("currency")
     )
