@@ -47,6 +47,7 @@ __all__ = [
     "ReportFacts",
     "Statement",
     "Trend",
+    "TrendBook",
     "TrendMonth",
     "availability",
     "customer_months",
@@ -450,6 +451,20 @@ class Trend:
         for month in self.months:
             totals.update(month.categories)
         return tuple(c for c, _n in sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class TrendBook:
+    """The trends of the whole desk and of every customer over the same months, read at
+    once so that picking another customer reads nothing."""
+
+    months: tuple[date, ...]  # oldest first
+    at: datetime
+    desk: Trend
+    customers: Mapping[int, Trend]  # by customer id, in name order
+
+    def for_customer(self, customer_id: int | None) -> Trend:
+        return self.desk if customer_id is None else self.customers[customer_id]
 
 
 def _weighted(pairs: Sequence[tuple[float, int]]) -> float | None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -37,7 +35,7 @@ from desktop_app.sla.reports import (
     MonthlyReport,
     ReportFacts,
     Statement,
-    Trend,
+    TrendBook,
     customer_months,
     month_bounds,
     months_ending,
@@ -66,7 +64,6 @@ from desktop_app.store.schema import (
 
 __all__ = [
     "OUTAGE_CATEGORY",
-    "TrendBook",
     "customer_statement",
     "find_customer",
     "monthly_report",
@@ -182,20 +179,6 @@ def monthly_report(store: Store, month: date, now: datetime | None = None) -> Mo
     at = now if now is not None else store.now()
     first = month.replace(day=1)
     return MonthlyReport(first, at, _months(store, [first], at)[first])
-
-
-@dataclass(frozen=True, slots=True)
-class TrendBook:
-    """The trends of the whole desk and of every customer over the same months, read at
-    once so that picking another customer reads nothing."""
-
-    months: tuple[date, ...]  # oldest first
-    at: datetime
-    desk: Trend
-    customers: Mapping[int, Trend]  # by customer id, in name order
-
-    def for_customer(self, customer_id: int | None) -> Trend:
-        return self.desk if customer_id is None else self.customers[customer_id]
 
 
 def trend_book(
