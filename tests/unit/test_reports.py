@@ -152,7 +152,7 @@ def test_a_trend_sums_customers_and_keeps_currencies_apart() -> None:
                 attainment_target=95.0,
                 **terms,
             ),
-        ),  # fmt: skip
+        ),
         2: (
             Contract(
                 2,
@@ -164,7 +164,7 @@ def test_a_trend_sums_customers_and_keeps_currencies_apart() -> None:
                 attainment_target=80.0,
                 **terms,
             ),
-        ),  # fmt: skip
+        ),
     }
     feb, mar = datetime(2026, 2, 10, 15, tzinfo=UTC), datetime(2026, 3, 10, 15, tzinfo=UTC)
     facts = ReportFacts(
@@ -178,7 +178,7 @@ def test_a_trend_sums_customers_and_keeps_currencies_apart() -> None:
             (1, "printer", 10, Metric.FIRST_RESPONSE, mar),
             (2, "email", 11, Metric.RESOLUTION, mar),
             (2, "email", 12, Metric.RESOLUTION, feb),
-        ],  # fmt: skip
+        ],
         outages=[],
     )
     months = customer_months(facts, [date(2026, 2, 1), date(2026, 3, 1)])
