@@ -34,10 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_app.app import LaunchOptions, build_desk, create_application, stop_desk
     from desktop_app.views.report_dialog import TECHNICIANS_TAB, TRENDS_TAB, ReportAction
 
-    def wait_for(signal: object, ms: int = 120_000) -> None:
+    def wait_for(signal: object, ms: int = 120_000, start: object = None) -> None:
         loop = QEventLoop()
         signal.connect(loop.quit)  # type: ignore[attr-defined]
         QTimer.singleShot(ms, loop.quit)
+        if callable(start):
+            start()
         loop.exec()
 
     def settle(ms: int = 400) -> None:
@@ -54,14 +56,14 @@ def main(argv: list[str] | None = None) -> int:
             LaunchOptions(database=args.database, demo=args.demo), QSettings(), settings_dir
         )
         desk.window.show()
-        wait_for(desk.session.ready)
+        wait_for(desk.session.ready, start=desk.session.start)
         action = next(a for a in desk.attachments if isinstance(a, ReportAction))
         dialog = action.open()
         dialog.resize(1240, 760)
+        wait_for(dialog.reportShown, 60_000)
         if not QTest.qWaitForWindowExposed(dialog, 10_000):
             print("The report window was not shown; is there a display?", file=sys.stderr)
             return 1
-        wait_for(dialog.reportShown)
         settle()
         saved = []
         if args.all:

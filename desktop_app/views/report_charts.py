@@ -179,7 +179,15 @@ def _month_name(month: TrendMonth) -> str:
 
 def _month_axis(chart: QChart, trend: Trend, style: ChartStyle) -> QBarCategoryAxis:
     axis = QBarCategoryAxis()
-    axis.append([_month_label(m.month, m.so_far) for m in trend.months])
+    # the year only where it starts (and on the first month): twelve labels must fit
+    axis.append(
+        [
+            _month_label(m.month, m.so_far)
+            if i == 0 or m.month.month == 1
+            else f"{m.month:%b}{'*' if m.so_far else ''}"
+            for i, m in enumerate(trend.months)
+        ]
+    )
     so_far = any(m.so_far for m in trend.months)
     _style_axis(axis, "Month (* so far)" if so_far else "Month", style)
     chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
@@ -289,7 +297,7 @@ def breaches_chart(trend: Trend, style: ChartStyle) -> QChart:
     series = QStackedBarSeries()
     groups: list[tuple[str, list[str]]] = [(c, [c]) for c in named]
     if rest:
-        groups.append((f"other ({len(rest)} categories)", rest))
+        groups.append(("other", rest))
     top = 0
     for index, (label, members) in enumerate(groups):
         bars = QBarSet(label)
@@ -306,7 +314,7 @@ def breaches_chart(trend: Trend, style: ChartStyle) -> QChart:
     for month in trend.months:
         top = max(top, month.breached)
     months = _month_axis(chart, trend, style)
-    axis = _value_axis(chart, "Breached metrics (count)", 0, _nice_top(top), style)
+    axis = _value_axis(chart, "Breached metrics", 0, _nice_top(top), style)
     axis.setLabelFormat("%d")
     _attach(chart, series, months, axis)
     if not groups:
@@ -357,7 +365,7 @@ def credit_chart(trend: Trend, style: ChartStyle) -> QChart:
         _bar_tips(bars)
         series.append(bars)
     months = _month_axis(chart, trend, style)
-    unit = currencies[0] if len(currencies) == 1 else "in each contract's currency"
+    unit = currencies[0] if len(currencies) == 1 else "each currency"
     axis = _value_axis(chart, f"Service credit ({unit})", 0, _nice_top(top), style)
     axis.setLabelFormat("%.0f")
     _attach(chart, series, months, axis)

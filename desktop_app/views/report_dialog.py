@@ -407,6 +407,9 @@ class ReportDialog(QDialog):
         self.load_view = _chart_view(splitter, "loadChart")
         splitter.addWidget(self.technician_table)
         splitter.addWidget(self.load_view)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # by name until told otherwise
         layout.addWidget(splitter, 1)
         note = QLabel(
             "Each technician's month runs in their own time zone. What happened on a ticket "
