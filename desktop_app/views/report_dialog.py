@@ -405,6 +405,7 @@ class ReportDialog(QDialog):
             item.setToolTip(tip)
             self.technician_table.setHorizontalHeaderItem(TECHNICIAN_COLUMNS.index(column), item)
         self.load_view = _chart_view(splitter, "loadChart")
+        self.load_view.setMinimumHeight(320)  # the days and counts stay readable
         splitter.addWidget(self.technician_table)
         splitter.addWidget(self.load_view)
         splitter.setStretchFactor(0, 2)
