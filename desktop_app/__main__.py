@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
             "commands (run without a window; see `desktop-app COMMAND --help`):\n"
             "  import FILE    load customers, sites, contacts or tickets from FILE\n"
             "  export FILE    write the desk's tickets with their timelines to FILE\n"
-            "  demo           fill the database with the demo desk\n\n"
+            "  demo           fill the database with the demo desk\n"
+            "  report         the monthly SLA report (CSV) or a customer's statement (PDF)\n\n"
             "environment:\n"
             "  DESKTOP_APP_DATABASE_URL  database URL used when --database is not given"
         ),

@@ -10,6 +10,14 @@
 ``desktop-app demo [--scale N] [--seed S]``
     Fills the database with the demo desk (12 customers, 8 technicians, ~3,300 tickets);
     ``--scale N`` writes N open tickets and no closed ones, for benchmarks.
+``desktop-app report monthly --month 2026-11 --out FILE.csv [--raw]``
+    Writes every customer's SLA month as CSV numbers (what the report window exports).
+``desktop-app report statement --customer NAME --month 2026-11 --out FILE.pdf``
+    Writes one customer's monthly SLA statement as a PDF (drawn offscreen, no display
+    needed). A month-end job runs both for the month that has just ended.
+
+CSV cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) are
+written with a leading quote unless ``--raw`` is given (``export`` and ``report monthly``).
 
 Every command takes ``--database URL`` (a SQLAlchemy URL, or a path to a SQLite file);
 without it the desk's own database is used (``DESKTOP_APP_DATABASE_URL``, the settings
@@ -17,7 +25,8 @@ file, then the SQLite file in the user data folder).
 
 Exit status: 0 done; 1 bad records or data the database refused (with ``--skip-bad``: the
 good records were written, but some were not); 2 usage: unknown option, missing file,
-unsupported format or database URL.
+unsupported format or database URL, an unknown customer or month, an output file that
+cannot be written.
 """
 
 from __future__ import annotations
@@ -42,10 +51,16 @@ class _UsageError(Exception):
     """Bad command line or unusable file or database; exit status 2."""
 
 
+_RAW_HELP = (
+    "write cells exactly as stored (default: a cell that starts like a spreadsheet formula, "
+    "=, +, -, @, gets a leading quote so it cannot run)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Technician Queue command line: import, export and demo data.",
+        description="Technician Queue command line: import, export, demo data and reports.",
     )
     parser.add_argument("--database", dest="global_database", metavar="URL", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -87,6 +102,34 @@ def _parser() -> argparse.ArgumentParser:
     exporting.add_argument(
         "--format", choices=("csv", "json"), help="default: from the file's extension"
     )
+    exporting.add_argument("--raw", action="store_true", help=_RAW_HELP)
+
+    report = commands.add_parser(
+        "report",
+        help="write the monthly SLA report (CSV) or a customer's statement (PDF)",
+        description="Write SLA reports for a month, e.g. from a month-end job.",
+    )
+    reports = report.add_subparsers(dest="report", required=True, metavar="REPORT")
+    monthly = reports.add_parser(
+        "monthly",
+        parents=[database],
+        help="every customer's SLA month as CSV",
+        description="Write every customer's SLA month (attainment, breaches, service "
+        "credit, availability) as CSV numbers.",
+    )
+    monthly.add_argument("--month", required=True, help="YEAR-MONTH, e.g. 2026-11")
+    monthly.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
+    monthly.add_argument("--raw", action="store_true", help=_RAW_HELP)
+    statement = reports.add_parser(
+        "statement",
+        parents=[database],
+        help="one customer's monthly SLA statement as PDF",
+        description="Write one customer's monthly SLA statement (contract, attainment, "
+        "breached tickets, availability, service credit, six months of charts) as a PDF.",
+    )
+    statement.add_argument("--customer", required=True, metavar="NAME", help="the customer's name")
+    statement.add_argument("--month", required=True, help="YEAR-MONTH, e.g. 2026-11")
+    statement.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
 
     demo = commands.add_parser(
         "demo",
@@ -145,7 +188,11 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
                 err=err,
             )
         if args.command == "export":
-            return _export(args.file, args.format, database, out)
+            return _export(args.file, args.format, database, out, raw=args.raw)
+        if args.command == "report":
+            if args.report == "monthly":
+                return _report_monthly(args.month, args.out, database, out, raw=args.raw)
+            return _report_statement(args.customer, args.month, args.out, database, out)
         return _demo(args.scale, args.seed, database, out, err)
     except _UsageError as exc:
         print(f"{PROG} {args.command}: {exc}", file=err)
@@ -209,7 +256,9 @@ def _import(
     return EXIT_OK
 
 
-def _export(path: Path, fmt: str | None, database: str | None, out: TextIO) -> int:
+def _export(
+    path: Path, fmt: str | None, database: str | None, out: TextIO, *, raw: bool = False
+) -> int:
     from desktop_app.interchange.files import export_file
 
     if fmt is None and path.suffix.lower() not in (".csv", ".json"):
@@ -221,7 +270,7 @@ def _export(path: Path, fmt: str | None, database: str | None, out: TextIO) -> i
         raise _UsageError(f"{path.parent}: no such folder; create it first.")
     store = _open(database)
     try:
-        count = export_file(store, path, fmt)
+        count = export_file(store, path, fmt, raw=raw)
     except ValidationError as exc:
         raise _UsageError(str(exc)) from exc
     finally:
@@ -259,3 +308,90 @@ def _demo(scale: int | None, seed: int, database: str | None, out: TextIO, err: 
         file=out,
     )
     return EXIT_OK
+
+
+def _month(text: str) -> Any:
+    from desktop_app.sla.reports import parse_month
+
+    try:
+        return parse_month(text)
+    except ValidationError as exc:
+        raise _UsageError(f"--month: {exc}") from exc
+
+
+def _report_monthly(
+    month_text: str, path: Path, database: str | None, out: TextIO, *, raw: bool
+) -> int:
+    from desktop_app.interchange.report_csv import ExportError, write_monthly_csv
+    from desktop_app.store.queries.reports import monthly_report
+
+    month = _month(month_text)
+    if path.suffix.lower() != ".csv":
+        raise _UsageError(f"{path}: the monthly report is CSV; name the file .csv.")
+    store = _open(database)
+    try:
+        report = monthly_report(store, month)
+    finally:
+        store.close()
+    try:
+        write_monthly_csv(report, path, raw=raw)
+    except ExportError as exc:
+        raise _UsageError(str(exc)) from exc
+    so_far = " (the month so far)" if report.so_far else ""
+    print(
+        f"Wrote the SLA report for {month:%B %Y}{so_far}: {len(report.rows)} customers to {path}.",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _report_statement(
+    customer: str, month_text: str, path: Path, database: str | None, out: TextIO
+) -> int:
+    from desktop_app.domain import NotFoundError
+    from desktop_app.interchange.report_csv import ExportError, check_target
+    from desktop_app.store.queries.reports import customer_statement, find_customer
+
+    month = _month(month_text)
+    if path.suffix.lower() != ".pdf":
+        raise _UsageError(f"{path}: the statement is a PDF; name the file .pdf.")
+    try:
+        check_target(path)  # before the read: a month-end job learns of a bad path at once
+    except ExportError as exc:
+        raise _UsageError(str(exc)) from exc
+    store = _open(database)
+    try:
+        try:
+            statement = customer_statement(store, find_customer(store, customer), month)
+        except NotFoundError as exc:
+            raise _UsageError(str(exc)) from exc
+    finally:
+        store.close()
+    _drawing_application()
+    from desktop_app.views.statement_pdf import write_statement_pdf
+
+    try:
+        write_statement_pdf(statement, path)
+    except ExportError as exc:
+        raise _UsageError(str(exc)) from exc
+    quiet = (
+        " It was a quiet month: the statement says there is nothing to report." * statement.empty
+    )
+    print(
+        f"Wrote the SLA statement of {statement.customer.name} for {month:%B %Y} to {path}."
+        + quiet,
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _drawing_application() -> Any:
+    """A QApplication to draw the statement's charts with, offscreen: a month-end job has
+    no display, and nothing is shown anyway."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    return app if app is not None else QApplication([PROG])

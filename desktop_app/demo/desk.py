@@ -284,6 +284,10 @@ _CONTRACT_TERMS = {
     Tier.SILVER: (100.0, 99.5, 3400.0, 5.0, 20.0),
     Tier.BRONZE: (40.0, 99.0, 1250.0, 2.5, 10.0),
 }
+# tier -> share of SLA clocks promised in time each month, percent
+_ATTAINMENT_TARGETS = {Tier.PLATINUM: 98.0, Tier.GOLD: 95.0, Tier.SILVER: 90.0, Tier.BRONZE: 85.0}
+# each customer is billed in its region's currency
+_CURRENCIES = {"America/Toronto": "CAD", "Europe/Berlin": "EUR", "Australia/Sydney": "AUD"}
 
 
 # --------------------------------------------------------------------------- ticket wording
@@ -602,6 +606,8 @@ def _customers(rng: random.Random, now: datetime) -> tuple[list[DeskCustomer], l
             monthly_fee=fee,
             credit_percent_per_breach=credit,
             credit_cap_percent=cap,
+            currency=_CURRENCIES[seed.zone],
+            attainment_target=_ATTAINMENT_TARGETS[seed.tier],
         )
         desk_customers.append(
             DeskCustomer(

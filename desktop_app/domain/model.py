@@ -124,6 +124,9 @@ class Contract:
     monthly_fee: float = 0.0
     credit_percent_per_breach: float = 0.0  # service credit, % of the monthly fee
     credit_cap_percent: float = 0.0  # monthly cap, % of the monthly fee
+    currency: str = "EUR"  # ISO 4217 code of the fee and the service credits
+    # share of SLA clocks to be met in time each month, percent; 0: the contract sets none
+    attainment_target: float = 0.0
     id: int | None = None
 
 

@@ -95,6 +95,7 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
+from desktop_app.interchange.cells import spreadsheet_safe, spreadsheet_text
 from desktop_app.memory import gc_paused
 from desktop_app.store import Store
 from desktop_app.store.queries.interchange import desk_names, tickets_with_timelines
@@ -774,7 +775,10 @@ def parse_csv(
             if len(cells) != width:
                 yield start, f"has {len(cells)} cells, the header has {width}"
                 continue
-            yield start, cells
+            if "'" in joined:  # a cell a spreadsheet-safe export quoted
+                yield start, [spreadsheet_text(cell) for cell in cells]
+            else:
+                yield start, cells
 
     records: Iterable[_Record]
     if kind != "tickets" or not event_columns:
@@ -1142,13 +1146,19 @@ def export_tickets_csv(
     tickets: Iterable[DeskTicket],
     stream: IO[str],
     technician_names: Mapping[int, str] | None = None,
+    *,
+    raw: bool = False,
 ) -> int:
     """Write one row per event; returns the number of tickets.
 
     The first row of a ticket carries all its columns, the following rows only its number
-    (the importer reads both this and fully repeated rows)."""
+    (the importer reads both this and fully repeated rows). Cells that a spreadsheet would
+    run as a formula are quoted (:func:`~desktop_app.interchange.cells.spreadsheet_safe`;
+    the importer takes the quote off again) unless ``raw``."""
     names = technician_names or {}
-    writer = csv.writer(stream, lineterminator="\n")
+    writer: Any = csv.writer(stream, lineterminator="\n")
+    if not raw:
+        writer = _SafeWriter(writer)
     writer.writerow((*TICKET_COLUMNS, *EVENT_COLUMNS))
     count = 0
     blank = ("",) * len(EVENT_COLUMNS)
@@ -1163,6 +1173,18 @@ def export_tickets_csv(
             columns = ticket if index == 0 else (ticket[0], *continued)
             writer.writerow((*columns, *_event_fields(event, names).values()))
     return count
+
+
+class _SafeWriter:
+    """A csv writer whose text cells go through ``spreadsheet_safe``."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow(
+            [spreadsheet_safe(cell) if isinstance(cell, str) else cell for cell in row]
+        )
 
 
 def export_tickets_json(
@@ -1192,13 +1214,16 @@ def export_tickets_json(
     return len(items)
 
 
-def export_file(store: Store, path: Path | str, fmt: str | None = None) -> int:
-    """Export every ticket of ``store`` with its events to ``path``; returns the count."""
+def export_file(
+    store: Store, path: Path | str, fmt: str | None = None, *, raw: bool = False
+) -> int:
+    """Export every ticket of ``store`` with its events to ``path``; returns the count.
+    CSV cells are spreadsheet-safe unless ``raw`` (see :func:`export_tickets_csv`)."""
     path = Path(path)
     fmt = _format_of(path, fmt)
     names = {t.id: t.name for t in store.technicians() if t.id is not None}
     tickets = read_tickets(store)
     with path.open("w", encoding="utf-8", newline="") as stream:
         if fmt == "csv":
-            return export_tickets_csv(tickets, stream, names)
+            return export_tickets_csv(tickets, stream, names, raw=raw)
         return export_tickets_json(tickets, stream, names)

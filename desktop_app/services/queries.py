@@ -26,20 +26,16 @@ from desktop_app.store.previews import (
     preview_category,
     preview_priority,
 )
-from desktop_app.store.reports import CustomerMonth, MonthlyReport, monthly_report
 
 __all__ = [
     "ContractStatus",
-    "CustomerMonth",
     "CustomerView",
     "DeadlinePreview",
-    "MonthlyReport",
     "SiteNow",
     "TicketView",
     "categories",
     "category_preview",
     "customer_view",
-    "monthly_report",
     "open_queue",
     "priority_preview",
     "queue_head",

@@ -7,12 +7,31 @@ up to ``credit_cap_percent`` % a month; a cap of 0 means the contract sets none.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
 from desktop_app.domain import Contract, ValidationError
 
-__all__ = ["ServiceCredit", "billing_month", "service_credit"]
+__all__ = ["ServiceCredit", "billing_month", "check_currency", "money", "service_credit"]
+
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def check_currency(code: str, what: str = "currency") -> str:
+    """``code`` when it is an ISO 4217 currency code (three capital letters, e.g. EUR)."""
+    if not isinstance(code, str) or not _CURRENCY_CODE.fullmatch(code):
+        raise ValidationError(
+            f"{what} {code!r} is not a currency code; give the three capital letters of "
+            "ISO 4217, e.g. EUR, USD, CAD or AUD.",
+            field="currency",
+        )
+    return code
+
+
+def money(amount: float, currency: str) -> str:
+    """An amount as the desk shows it: ``"CAD 1,234.50"``."""
+    return f"{currency} {amount:,.2f}"
 
 
 @dataclass(frozen=True, slots=True)

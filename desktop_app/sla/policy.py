@@ -22,14 +22,15 @@ gives the zone. Built :class:`BusinessCalendar` objects are cached per (calendar
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 from desktop_app.domain import (
     OFFICE_HOURS,
     CalendarSpec,
+    Contract,
     EscalationLevel,
     Metric,
     Priority,
@@ -47,6 +48,8 @@ __all__ = [
     "AppliedPolicy",
     "PolicyBook",
     "SelectionRule",
+    "contract_in_force",
+    "contract_rank",
     "recommended_calendars",
     "recommended_policies",
 ]
@@ -548,3 +551,22 @@ def recommended_policies() -> list[SlaPolicy]:
             escalation=(EscalationLevel(1), EscalationLevel(2), EscalationLevel(3)),
         ),
     ]
+
+
+def contract_rank(
+    starts_on: date, ends_on: date, contract_id: int, on: date
+) -> tuple[bool, date, int]:
+    """How a customer's contract ranks for a ticket opened ``on``: the one in force that
+    day wins, the latest-starting of those (then the newest), else the latest of all. The
+    one rule for the queue, the writes, the import, the ticket pane's previews and the
+    reports."""
+    return (starts_on <= on <= ends_on, starts_on, contract_id)
+
+
+def contract_in_force(contracts: Sequence[Contract], on: date) -> Contract | None:
+    """The contract in force ``on`` (the latest-starting one), else the latest of all."""
+    return max(
+        contracts,
+        key=lambda c: contract_rank(c.starts_on, c.ends_on, c.id or 0, on),
+        default=None,
+    )

@@ -34,6 +34,7 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
+from desktop_app.sla.credits import check_currency
 from desktop_app.store import catalog, convert
 from desktop_app.store.clocking import (
     PACKED_FIELDS,
@@ -223,6 +224,13 @@ class DeskImporter:
                         f"{where}: a contract ends ({contract.ends_on}) before it starts "
                         f"({contract.starts_on}); swap the dates.",
                         "ends_on",
+                    )
+                check_currency(contract.currency, f"{where}: the contract's currency")
+                if not 0 <= contract.attainment_target <= 100:
+                    raise ValidationError(
+                        f"{where}: an attainment target of {contract.attainment_target:g} % "
+                        "is not a share of clocks; give 0 (none) to 100.",
+                        "attainment_target",
                     )
             if customer.name not in refs:
                 new_customers.append(

@@ -28,21 +28,12 @@ from desktop_app.domain import (
 )
 from desktop_app.domain.queue import StoredClock
 from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks
-from desktop_app.sla.policy import PolicyBook
+from desktop_app.sla.policy import PolicyBook, contract_rank
 from desktop_app.store.schema import ContractRow
 from desktop_app.store.types import to_utc_text
 
 # The order of the clocks everywhere (rows, packed summaries, the ticket pane).
 METRIC_ORDER = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
-
-
-def contract_rank(
-    starts_on: date, ends_on: date, contract_id: int, on: date
-) -> tuple[bool, date, int]:
-    """How a customer's contract ranks for a ticket opened ``on``: the one in force that
-    day wins, the latest-starting of those (then the newest), else the latest of all. The
-    one rule for the queue, the writes, the import and the ticket pane's previews."""
-    return (starts_on <= on <= ends_on, starts_on, contract_id)
 
 
 class ContractPolicies:

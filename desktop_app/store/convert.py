@@ -175,6 +175,7 @@ CONTRACT_FIELDS = (
     "monthly_fee",
     "credit_percent_per_breach",
     "credit_cap_percent",
+    "attainment_target",
 )
 
 
@@ -188,6 +189,7 @@ def contract_to_columns(contract: Contract, customer_id: int) -> dict[str, Any]:
     }
     for name in CONTRACT_FIELDS:
         columns[name] = float(getattr(contract, name))
+    columns["currency"] = contract.currency
     return columns
 
 
@@ -204,6 +206,8 @@ def contract_from_row(row: Any) -> Contract:
         monthly_fee=row.monthly_fee,
         credit_percent_per_breach=row.credit_percent_per_breach,
         credit_cap_percent=row.credit_cap_percent,
+        currency=row.currency,
+        attainment_target=row.attainment_target,
         id=row.id,
     )
 

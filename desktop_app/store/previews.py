@@ -28,7 +28,8 @@ from desktop_app.domain import (
 )
 from desktop_app.domain.queue import CustomerContext
 from desktop_app.sla import AppliedPolicy, Clock, compute_clocks
-from desktop_app.store.clocking import ClockInputs, contract_rank
+from desktop_app.sla.policy import contract_rank
+from desktop_app.store.clocking import ClockInputs
 from desktop_app.store.repository import Store
 
 __all__ = [

@@ -136,6 +136,9 @@ class ContractRow(Base):
     monthly_fee: Mapped[float] = mapped_column(Float, default=0.0)
     credit_percent_per_breach: Mapped[float] = mapped_column(Float, default=0.0)
     credit_cap_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    # revision 0005: the currency of the fee and credits, and the attainment promised
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    attainment_target: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class TicketRow(Base):
@@ -246,7 +249,7 @@ class AuditRow(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[JsonDict | None]
     after: Mapped[JsonDict | None]
-    # the command this row records (revision 0005): applying it again writes nothing
+    # the command this row records (revision 0006): applying it again writes nothing
     command_id: Mapped[str | None] = mapped_column(String(32))
 
 

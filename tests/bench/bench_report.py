@@ -1,4 +1,5 @@
-"""Benchmark: the monthly SLA report on a desk of 100,000 tickets.
+"""Benchmark: the monthly SLA report, the twelve-month trends and the technicians' month on
+a desk of 100,000 tickets.
 
 The desk is a SQLite file filled by the demo generator (``BENCH_TICKETS`` closed tickets
 spread over the past months, plus 1,000 open ones). Timed, each five times:
@@ -9,6 +10,13 @@ spread over the past months, plus 1,000 open ones). Timed, each five times:
   ``sqlite3`` module, no Python work on them;
 * baseline (per customer): ``Store.customer_context`` for every customer, what the
   customer pane reads for one customer (its month's breach count among other things).
+* ``trend_book`` for the twelve months to the current one (the trends tab: the desk and
+  every customer), with the number of queries it sends; baseline: ``monthly_report``
+  twelve times, one month at a time (what a per-month read would cost);
+* ``technician_report`` for the current month.
+
+The demo history spans about three months, so the twelve-month window holds every ticket:
+the trend reads all 101,000.
 
 Run: ``.venv/bin/python -m pytest tests/bench/bench_report.py -s -o addopts=""``
 """
@@ -23,8 +31,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import event
+
 from desktop_app.demo import generate_demo_desk
+from desktop_app.sla.reports import months_ending
 from desktop_app.store import open_store
+from desktop_app.store.queries.reports import technician_report, trend_book
 from desktop_app.store.reports import monthly_report
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "100000"))
@@ -93,4 +105,28 @@ def test_monthly_report(tmp_path: Path) -> None:
         "baseline: customer_context for every customer",
         _times(lambda: [store.customer_context(c.id or 0) for c in customers]),
     )
+
+    months = months_ending(this_month, 12)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store._engine, "before_cursor_execute", count)
+    book = trend_book(store, this_month)
+    event.remove(store._engine, "before_cursor_execute", count)
+    decided = sum(m.first_response.met + m.first_response.breached for m in book.desk.months)
+    print(
+        f" trends, {months[0]:%b %Y} to {months[-1]:%b %Y}: {len(book.customers)} customers, "
+        f"{decided:,} first responses decided, {len(statements)} queries"
+    )
+    _show(
+        "trend_book (12 months, desk + every customer)",
+        _times(lambda: trend_book(store, this_month)),
+    )
+    _show(
+        "baseline: monthly_report for each of 12 months",
+        _times(lambda: [monthly_report(store, m) for m in months]),
+    )
+    _show("technician_report (this month)", _times(lambda: technician_report(store, this_month)))
     store.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,99 @@ def test_demo_twice_is_refused_without_writing(database: str) -> None:
     code, _, err = run("demo", "--database", database, "--scale", "25")
     assert code == 1
     assert "nothing was written" in err
+
+
+def _this_month() -> str:
+    return f"{datetime.now(UTC):%Y-%m}"
+
+
+def test_report_monthly_writes_the_month_as_numbers(database: str, tmp_path: Path) -> None:
+    target = tmp_path / "month.csv"
+    code, out, err = run(
+        "report", "monthly", "--database", database, "--month", _this_month(), "--out", str(target)
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith("Wrote the SLA report for ") and f"12 customers to {target}" in out
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 12
+    for row in rows:
+        assert row["Currency"] in {"AUD", "CAD", "EUR"}
+        float(row["Service credit"])  # a number, not "5 % · 500.00"
+        int(row["Breached metrics"])
+
+
+def test_report_statement_writes_a_pdf_with_the_customer_month_and_credit(
+    database: str, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from desktop_app.sla.reports import parse_month
+    from desktop_app.store.queries.reports import monthly_report
+
+    store = open_store(f"sqlite:///{database}")
+    try:
+        row = monthly_report(store, parse_month(_this_month())).rows[0]
+    finally:
+        store.close()
+    assert row.credit is not None and row.currency is not None
+    target = tmp_path / "statement.pdf"
+    code, out, err = run(
+        "report", "statement", "--database", database, "--customer", row.customer.name.upper(),
+        "--month", _this_month(), "--out", str(target),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Wrote the SLA statement of {row.customer.name} for ")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(target).pages)
+    assert f"SLA statement — {row.customer.name}" in text
+    assert f"{datetime.now(UTC):%B %Y}" in text
+    assert f"Service credit owed: {row.currency} {row.credit.amount:,.2f}" in text
+
+
+def test_an_empty_month_is_a_statement_that_says_so(database: str, tmp_path: Path) -> None:
+    target = tmp_path / "quiet.pdf"
+    code, out, err = run(
+        "report", "statement", "--database", database, "--customer", "Spreeblick Verlag",
+        "--month", "2020-01", "--out", str(target),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "quiet month" in out and target.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["statement", "--customer", "Spreeblik", "--month", "2026-11"],
+            "There is no customer called 'Spreeblik'. Did you mean 'Spreeblick Verlag'?",
+        ),
+        (
+            ["statement", "--customer", "Spreeblick Verlag", "--month", "November"],
+            "--month: 'November' is not a month; write it as YEAR-MONTH, e.g. 2026-11.",
+        ),
+        (["monthly", "--month", "2026-13"], "'2026-13' is not a month"),
+    ],
+)
+def test_report_input_errors_say_what_is_wrong(
+    database: str, tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    suffix = ".pdf" if arguments[0] == "statement" else ".csv"
+    target = tmp_path / f"out{suffix}"
+    code, out, err = run("report", *arguments, "--database", database, "--out", str(target))
+    assert (code, out) == (2, "")
+    assert message in err
+    assert not target.exists()
+
+
+def test_an_unwritable_report_path_names_the_path_and_why(database: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    for kind, name in (("monthly", "m.csv"), ("statement", "s.pdf")):
+        target = blocker / name
+        extra = ["--customer", "Spreeblick Verlag"] if kind == "statement" else []
+        code, _out, err = run(
+            "report", kind, *extra, "--database", database, "--month", "2026-11",
+            "--out", str(target),
+        )  # fmt: skip
+        assert code == 2
+        assert f"Cannot write {target}: {blocker} is a file, not a folder." in err

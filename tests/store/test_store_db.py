@@ -437,6 +437,82 @@ def test_notifications_recorded_before_recipients_stay_visible_to_everyone(
         store.close()
 
 
+def test_existing_contracts_get_their_regions_currency_and_no_attainment_target(
+    db_url: str,
+) -> None:
+    engine = make_engine(db_url)
+    upgrade_schema(engine, "0004")
+    zones = {
+        1: "America/Toronto",
+        2: "Europe/Berlin",
+        3: "Australia/Sydney",
+        4: "America/Chicago",
+        5: None,  # no site
+    }
+    # the tables as revision 0004 has them (no currency, no attainment target)
+    contracts = table(
+        "contracts",
+        *(column(name) for name in ("id", "customer_id", "policy", "tier", "support_hours")),
+        *(column(name) for name in ("hours_used", "availability_target", "monthly_fee")),
+        *(column(name) for name in ("credit_percent_per_breach", "credit_cap_percent")),
+        column("starts_on"),
+        column("ends_on"),
+    )
+    with engine.begin() as conn:
+        for customer_id, zone in zones.items():
+            conn.execute(
+                insert(CustomerRow.__table__),
+                {"id": customer_id, "name": f"Customer {customer_id}", "tier": "gold", "notes": ""},
+            )
+            if zone is not None:
+                conn.execute(
+                    insert(SiteRow.__table__),
+                    {
+                        "id": customer_id,
+                        "customer_id": customer_id,
+                        "name": "Office",
+                        "timezone": zone,
+                        "calendar": "Office hours",
+                    },
+                )
+            conn.execute(
+                insert(contracts),
+                {
+                    "id": customer_id,
+                    "customer_id": customer_id,
+                    "policy": "Gold",
+                    "tier": "gold",
+                    "starts_on": date(2025, 1, 1),
+                    "ends_on": date(2026, 12, 31),
+                    "support_hours": 0.0,
+                    "hours_used": 0.0,
+                    "availability_target": 99.9,
+                    "monthly_fee": 1000.0,
+                    "credit_percent_per_breach": 2.0,
+                    "credit_cap_percent": 10.0,
+                },
+            )
+    upgrade_schema(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+    store = open_store(db_url, upgrade=False)
+    try:
+        found = {
+            c.customer_id: (c.currency, c.attainment_target, c.monthly_fee)
+            for customer_id in zones
+            for c in store.customer_context(customer_id).contracts
+        }
+    finally:
+        store.close()
+    assert found == {
+        1: ("CAD", 0.0, 1000.0),
+        2: ("EUR", 0.0, 1000.0),
+        3: ("AUD", 0.0, 1000.0),
+        4: ("USD", 0.0, 1000.0),
+        5: ("EUR", 0.0, 1000.0),
+    }
+
+
 def test_open_store_backs_up_only_when_an_upgrade_is_needed(tmp_path: Path) -> None:
     path = tmp_path / "desk.sqlite3"
     store = open_store(f"sqlite:///{path}")

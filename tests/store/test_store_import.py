@@ -333,3 +333,20 @@ def test_an_imported_ticket_runs_under_the_contract_in_force_the_day_it_was_open
             empty_store, alice, ticket.id, ticket.version, EventKind.INTERNAL_NOTE, "Seen"
         )
     assert (resolution_target("K-1"), resolution_target("K-2")) == (last_year, this_year)
+
+
+def test_a_contract_keeps_its_currency_and_an_unknown_currency_is_refused(
+    empty_store: Store,
+) -> None:
+    desk = small_desk()
+    [contract] = desk.customers[0].contracts
+    desk.customers[0].contracts[0] = replace(contract, currency="eur")
+    with pytest.raises(ValidationError, match=r"'eur' is not a currency code.*EUR, USD"):
+        empty_store.import_desk(desk)
+    assert empty_store.customers() == []  # nothing half-written
+
+    desk.customers[0].contracts[0] = replace(contract, currency="CAD", attainment_target=95)
+    empty_store.import_desk(desk)
+    acme = next(c for c in empty_store.customers() if c.name == "Acme Corp")
+    [stored] = empty_store.customer_context(acme.id or 0).contracts
+    assert (stored.currency, stored.attainment_target) == ("CAD", 95.0)

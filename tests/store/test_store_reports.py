@@ -18,10 +18,20 @@ import pytest
 from sqlalchemy import event, update
 from store_support import FakeClock, People
 
-from desktop_app.domain import Customer, DeskCustomer, EventKind, Metric, Priority, Ticket, Tier
+from desktop_app.domain import (
+    Customer,
+    DeskCustomer,
+    EventKind,
+    Metric,
+    NotFoundError,
+    Priority,
+    Ticket,
+    Tier,
+)
 from desktop_app.domain import Desk as DeskData
 from desktop_app.store import Store
 from desktop_app.store.detail_views import load_customer_view
+from desktop_app.store.queries.reports import customer_statement, find_customer, trend_book
 from desktop_app.store.reports import CustomerMonth, MonthlyReport, monthly_report
 from desktop_app.store.schema import TicketRow
 from support import writes
@@ -247,3 +257,44 @@ def test_breaches_recorded_on_the_timeline_count_once_as_on_the_customer_pane(
     assert acme.breached == view.context.month_breaches == 7
     assert acme.credit == view.credit
     assert _rows(monthly_report(store, FEBRUARY))["Acme Corp"].breached == 1
+
+
+def test_twelve_months_of_trends_cost_the_queries_of_one_month(store: Store, desk: Desk) -> None:
+    with _counting(store) as one_month:
+        report = monthly_report(store, MARCH)
+    with _counting(store) as twelve:
+        book = trend_book(store, MARCH)
+    assert len(twelve) == len(one_month) <= 8
+    assert book.months[0] == date(2024, 4, 1) and book.months[-1] == MARCH
+    march = book.desk.months[-1]
+    assert march.breached == sum(row.breached for row in report.rows)
+    assert march.first_response.breached == sum(r.first_response.breached for r in report.rows)
+    acme = book.customers[desk.acme].months[-1]
+    assert acme.credits == {"EUR": 500.0}
+    assert acme.categories == {"printer": 6}
+    assert book.customers[desk.globex].months[-2].opened == 1  # February in Berlin
+
+
+def test_a_statement_lists_each_breached_ticket_with_its_business_overrun(
+    store: Store, desk: Desk
+) -> None:
+    statement = customer_statement(store, desk.acme, MARCH)
+    assert statement.customer.name == "Acme Corp" and statement.so_far
+    assert [m.month for m in statement.trend.months][-1] == MARCH
+    assert len(statement.trend.months) == 6
+    assert statement.figures.credit is not None and statement.figures.credit.amount == 500.0
+    assert statement.policy is not None and statement.policy.name == "Gold"
+    assert len(statement.breached_tickets) == 6 == statement.figures.breached
+    for breach in statement.breached_tickets:
+        assert breach.metric is Metric.FIRST_RESPONSE and breach.category == "printer"
+        # due 10:00 in Toronto, answered 11:00: one business hour over
+        assert breach.overrun_seconds == 3600 and not breach.running
+    assert not statement.empty
+    quiet = customer_statement(store, desk.acme, date(2024, 1, 1))
+    assert quiet.empty and quiet.breached_tickets == ()
+
+
+def test_a_customer_is_found_by_name_or_told_the_closest(store: Store, desk: Desk) -> None:
+    assert find_customer(store, "  acme corp ") == desk.acme
+    with pytest.raises(NotFoundError, match="Did you mean 'Acme Corp'"):
+        find_customer(store, "Acme Crop")

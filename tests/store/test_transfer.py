@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -411,3 +413,31 @@ def test_json_export_nests_events_in_each_ticket() -> None:
     assert first["events"][0]["kind"] == "created"
     assert first["created_at"].endswith("Z")
     assert len(first["events"]) == len(desk.tickets[0].ticket.events)
+
+
+def test_a_formula_in_a_ticket_is_exported_inert_and_imported_back_unchanged() -> None:
+    known = KnownNames(
+        customers={"Fjord Fisheries AS": Tier.GOLD, "Prairie Grain Co-op": Tier.BRONZE},
+        sites={
+            ("Fjord Fisheries AS", "Harbour warehouse"),
+            ("Prairie Grain Co-op", "Regina elevator"),
+        },
+        contacts={
+            ("Fjord Fisheries AS", "Ingrid Solberg"),
+            ("Prairie Grain Co-op", "Dale Kowalski"),
+        },
+    )
+    parsed = parse_file(SAMPLES / "tickets.csv", known=known)
+    first = parsed.desk.tickets[0]
+    evil = '=HYPERLINK("http://x","open me")'
+    tickets = [replace(first, ticket=replace(first.ticket, subject=evil)), *parsed.desk.tickets[1:]]
+    safe, raw = io.StringIO(), io.StringIO()
+    export_tickets_csv(tickets, safe)
+    export_tickets_csv(tickets, raw, raw=True)
+    assert f"'{evil}" not in raw.getvalue()
+    safe_subjects = [row["subject"] for row in csv.DictReader(io.StringIO(safe.getvalue()))]
+    assert safe_subjects[0] == f"'{evil}"  # a spreadsheet shows the text, runs nothing
+    again = parse_csv(safe.getvalue(), known=known)
+    assert again.errors == []
+    assert again.desk.tickets[0].ticket.subject == evil
+    assert [t.ticket.number for t in again.desk.tickets] == [t.ticket.number for t in tickets]

@@ -130,3 +130,68 @@ def test_the_picker_offers_this_month_and_a_year_back_in_the_zone() -> None:
     assert report_months(new_year_in_berlin)[0] == date(2025, 12, 1)  # still December in UTC
     with pytest.raises(ValidationError, match="months back"):
         report_months(new_year_in_berlin, back=-1)
+
+
+def test_a_trend_sums_customers_and_keeps_currencies_apart() -> None:
+    from desktop_app.domain import Contract, Customer, Metric, Tier
+    from desktop_app.sla.reports import ReportFacts, customer_months, trend
+
+    at = datetime(2026, 3, 20, tzinfo=UTC)
+    gold = Customer("Acme", Tier.GOLD, id=1)
+    silver = Customer("Globex", Tier.SILVER, id=2)
+    terms = {"monthly_fee": 1000.0, "credit_percent_per_breach": 5.0, "credit_cap_percent": 20.0}
+    contracts = {
+        1: (
+            Contract(
+                1,
+                "Gold",
+                Tier.GOLD,
+                date(2025, 1, 1),
+                date(2027, 1, 1),
+                currency="CAD",
+                attainment_target=95.0,
+                **terms,
+            ),
+        ),
+        2: (
+            Contract(
+                2,
+                "Silver",
+                Tier.SILVER,
+                date(2025, 1, 1),
+                date(2027, 1, 1),
+                currency="EUR",
+                attainment_target=80.0,
+                **terms,
+            ),
+        ),
+    }
+    feb, mar = datetime(2026, 2, 10, 15, tzinfo=UTC), datetime(2026, 3, 10, 15, tzinfo=UTC)
+    facts = ReportFacts(
+        at=at,
+        customers=(gold, silver),
+        zones={1: "America/Toronto", 2: "Europe/Berlin"},
+        contracts=contracts,
+        opened=[(1, feb), (2, mar)],
+        met=[(1, Metric.FIRST_RESPONSE, mar)] * 3 + [(2, Metric.FIRST_RESPONSE, mar)],
+        breaches=[
+            (1, "printer", 10, Metric.FIRST_RESPONSE, mar),
+            (2, "email", 11, Metric.RESOLUTION, mar),
+            (2, "email", 12, Metric.RESOLUTION, feb),
+        ],
+        outages=[],
+    )
+    months = customer_months(facts, [date(2026, 2, 1), date(2026, 3, 1)])
+    desk = trend(months, at)
+    february, march = desk.months
+    assert not february.so_far and march.so_far
+    assert (march.first_response.met, march.first_response.breached) == (4, 1)
+    assert march.categories == {"printer": 1, "email": 1}
+    assert march.credits == {"CAD": 50.0, "EUR": 50.0}  # never added across currencies
+    # Acme decided 4 clocks (target 95), Globex 2 (target 80)
+    assert march.attainment_target == (4 * 95 + 2 * 80) / 6
+    assert february.opened == 1 and february.breached == 1
+    acme = trend(months, at, 1)
+    assert acme.customer == gold
+    assert [m.attainment_target for m in acme.months] == [95.0, 95.0]
+    assert acme.months[-1].credits == {"CAD": 50.0}

@@ -5,8 +5,8 @@ the server received the commit, may send it again): ``audit_log.command_id`` is 
 the desk can tell that a command landed already and never applies it twice. Rows written
 before keep no id.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
