@@ -13,16 +13,27 @@ What it holds:
 - 12 customers, 3 per tier, spread over America/Toronto, Europe/Berlin and Australia/Sydney,
   each with 1-3 sites, 2-4 contacts and a contract (a few end within weeks, a few have used
   almost all their support hours);
-- 8 technicians: 5 technicians, 2 dispatchers and 1 manager over the three zones;
+- 8 technicians: 5 technicians, 2 dispatchers and 1 manager over the three zones; Chloe
+  Nguyen covers Sydney alone and carries about twice the open tickets of anyone else;
 - ``closed_tickets`` resolved or closed tickets over the last ~90 days and ``open_tickets``
-  open ones whose clocks are spread over the states the queue shows: some breached, many
-  close to breach, some waiting on the customer, the rest comfortable;
+  open ones, as a well-run desk with some trouble has them: about one clock in a hundred
+  ends late, most open tickets are on track, some at risk (past a warning threshold), a few
+  breached, a fifth waiting on the customer. The large accounts raise the most tickets, so
+  most customers' service credit stays well under the contract's cap; one customer,
+  :data:`STRUGGLING_CUSTOMER`, is the exception: late clocks, recurring network trouble,
+  outages, a backlog and complaints;
 - criticism notes, some negative and still open.
 
 Every instant is an aware UTC ``datetime`` no later than ``now``; each ticket's events are in
 time order and its CREATED event is at ``created_at``. The open tickets' clock states are
 placed by wall-clock estimates of business time (the SLA engine computes the real clocks);
 the spread is what matters, not the exact minute.
+
+The timelines are what a running desk would have recorded: every breach so far is on its
+ticket's timeline at the instant the store's clocks give for it (each next-update cycle's
+too), and raised the escalation level as the policy says, the way the SLA monitor and the
+escalation record them live. A priority change that moves a deadline is judged as the desk
+judges it; one after which the record and the clocks would disagree is left out.
 
 Scale mode for benchmarks: ``generate_demo_desk(open_tickets=100_000, closed_tickets=0)``
 takes a few seconds.
@@ -35,7 +46,7 @@ import random
 import re
 from bisect import bisect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -64,15 +75,18 @@ from desktop_app.domain import (
     TicketEvent,
     TicketStatus,
     Tier,
+    WarningRule,
 )
 from desktop_app.sla.calendar import BusinessCalendar
-from desktop_app.sla.clocks import ClockTerms, compute_clocks
-from desktop_app.sla.policy import ALWAYS_OPEN, PolicyBook, recommended_policies
+from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks, warning_points
+from desktop_app.sla.escalation import SAME_BREACH, breach_escalation_text, level_for
+from desktop_app.sla.policy import ALWAYS_OPEN, AppliedPolicy, PolicyBook, recommended_policies
 
 __all__ = [
     "CATEGORIES",
     "DEMO_HISTORY_DAYS",
     "FIRST_TICKET_NUMBER",
+    "STRUGGLING_CUSTOMER",
     "demo_calendars",
     "demo_policies",
     "demo_technicians",
@@ -92,7 +106,8 @@ CATEGORIES = (
 DEMO_HISTORY_DAYS = 90
 FIRST_TICKET_NUMBER = 10001
 
-_CATEGORY_WEIGHTS = (4, 16, 22, 12, 18, 12, 8, 8)
+# Outages are rare on a well-run desk (and over quickly); the struggling customer has more.
+_CATEGORY_WEIGHTS = (1.2, 16, 22, 12, 18, 12, 8, 8)
 
 # zone -> (office calendar name, holiday region, e-mail domain suffix)
 _REGIONS: dict[str, tuple[str, str, str]] = {
@@ -460,6 +475,87 @@ _CRITICISM: dict[Sentiment, tuple[str, ...]] = {
 }
 
 
+# --------------------------------------------------------------------------- how the desk runs
+
+# How many tickets a customer raises, by tier, relative to the others: the large Platinum
+# accounts call far more often than a small Bronze office.
+_TICKET_SHARE = {Tier.PLATINUM: 5.0, Tier.GOLD: 4.0, Tier.SILVER: 3.0, Tier.BRONZE: 1.5}
+
+#: The one customer the desk is struggling with: recurring VPN and mobile e-mail trouble,
+#: more of its clocks run late and more of its open tickets are at risk or breached.
+STRUGGLING_CUSTOMER = "Harbour Bridge Legal"
+# Its tickets are more often about the network (the VPN) than anyone else's.
+_STRUGGLING_CATEGORY_WEIGHTS = (6, 10, 14, 36, 12, 12, 4, 4)
+# … and pile up: it holds this many times its share of the open tickets.
+_BACKLOG = 2.0
+
+# Where an open ticket's clocks stand at ``now``:
+#   unanswered: no first response yet (about half of them not assigned yet either);
+#   healthy: answered, resolution clock short of its first warning;
+#   at_risk: answered, resolution clock past its first warning, short of the target;
+#   waiting: waiting on the customer (clocks paused);
+#   breached: answered, resolution clock past its target (the desk escalated it).
+_OPEN_SCENARIOS = ("unanswered", "healthy", "at_risk", "waiting", "breached")
+
+# Triage: how many tickets get another priority (mostly higher) or category after creation.
+_PRIORITY_CHANGES = 0.10
+_CATEGORY_CHANGES = 0.05
+_RECATEGORISED = ("software", "network", "hardware", "access")
+_FIXED_CATEGORIES = frozenset({"outage", "security"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Service:
+    """How well the desk serves a customer: the share of clocks that end late, and where
+    the open tickets' clocks stand at ``now``."""
+
+    late_response: float  # first responses after the response target
+    late_update: float  # answers to a customer's message after the next-update target
+    late_resolution: float  # closed tickets resolved after the resolution target
+    open_weights: tuple[float, ...]  # cumulative weights of _OPEN_SCENARIOS
+    unanswered_at_risk: float  # unanswered tickets past the first warning of the response
+    unanswered_breached: float  # … and past the response target
+
+
+def _service(
+    *,
+    late_response: float,
+    late_update: float,
+    late_resolution: float,
+    open_tickets: dict[str, float],
+    unanswered_at_risk: float,
+    unanswered_breached: float,
+) -> _Service:
+    weights = tuple(accumulate(open_tickets[name] for name in _OPEN_SCENARIOS))
+    return _Service(
+        late_response,
+        late_update,
+        late_resolution,
+        weights,
+        unanswered_at_risk,
+        unanswered_breached,
+    )
+
+
+# A well-run desk: about one clock in a hundred ends late, most open tickets are on track.
+_WELL_SERVED = _service(
+    late_response=0.006,
+    late_update=0.01,
+    late_resolution=0.012,
+    open_tickets={"unanswered": 14, "healthy": 50, "at_risk": 11, "waiting": 22, "breached": 3},
+    unanswered_at_risk=0.15,
+    unanswered_breached=0.02,
+)
+_STRUGGLING = _service(
+    late_response=0.15,
+    late_update=0.12,
+    late_resolution=0.22,
+    open_tickets={"unanswered": 14, "healthy": 32, "at_risk": 20, "waiting": 16, "breached": 12},
+    unanswered_at_risk=0.35,
+    unanswered_breached=0.15,
+)
+
+
 # --------------------------------------------------------------------------- generation
 
 
@@ -477,6 +573,8 @@ class _CustomerInfo:
     contract_policy: str
     sites: list[_SiteInfo]
     contacts: list[str]
+    service: _Service
+    categories: tuple[float, ...]  # cumulative weights of CATEGORIES for its tickets
 
 
 class _DemoRandom(random.Random):
@@ -505,8 +603,8 @@ def generate_demo_desk(
     seed: int = 7,
     now: datetime | None = None,
     *,
-    open_tickets: int = 300,
-    closed_tickets: int = 3000,
+    open_tickets: int = 120,
+    closed_tickets: int = 2400,
 ) -> Desk:
     """Build the demo desk for ``seed`` at ``now`` (aware; default: the current minute)."""
     if now is None:
@@ -538,9 +636,9 @@ def _generate(rng: random.Random, now: datetime, open_tickets: int, closed_ticke
 
     # The SLA engine's own policy selection and calendars place the open tickets' clocks.
     book = PolicyBook(policies, calendars)
-    builder = _TicketBuilder(rng, now, technicians, book)
-    plans = [builder.plan(infos, closed=True) for _ in range(closed_tickets)]
-    plans += [builder.plan(infos, closed=False) for _ in range(open_tickets)]
+    builder = _TicketBuilder(rng, now, technicians, book, infos)
+    plans = [builder.plan(closed=True) for _ in range(closed_tickets)]
+    plans += [builder.plan(closed=False) for _ in range(open_tickets)]
     plans.sort(key=lambda plan: plan.created_at)
     tickets = [
         builder.build(plan, f"TQ-{FIRST_TICKET_NUMBER + index}") for index, plan in enumerate(plans)
@@ -564,6 +662,7 @@ def _customers(rng: random.Random, now: datetime) -> tuple[list[DeskCustomer], l
     desk_customers: list[DeskCustomer] = []
     infos: list[_CustomerInfo] = []
     for index, seed in enumerate(_CUSTOMERS):
+        struggling = seed.name == STRUGGLING_CUSTOMER
         sites = [
             Site(
                 customer_id=0,
@@ -624,6 +723,10 @@ def _customers(rng: random.Random, now: datetime) -> tuple[list[DeskCustomer], l
                 contract_policy=contract.policy,
                 sites=[_SiteInfo(s.name, s.timezone, s.calendar) for s in sites],
                 contacts=[c.name for c in contacts],
+                service=_STRUGGLING if struggling else _WELL_SERVED,
+                categories=tuple(
+                    accumulate(_STRUGGLING_CATEGORY_WEIGHTS if struggling else _CATEGORY_WEIGHTS)
+                ),
             )
         )
     return desk_customers, infos
@@ -645,32 +748,39 @@ class _Plan:
     customer: _CustomerInfo
     site: _SiteInfo
     contact: str
-    category: str
-    priority: Priority
+    category: str  # as created
+    priority: Priority  # as created
     closed: bool
     scenario: str
     age: timedelta  # created_at -> end of timeline (resolution, or now for open tickets)
-    terms: ClockTerms  # the SLA engine's calendar and targets for the ticket
+    first: AppliedPolicy  # the policy and terms at creation
+    last: AppliedPolicy  # … after the triage change, if any (else ``first``)
+    change: tuple[EventKind, Priority | str] | None  # the triage change, if any
+
+    @property
+    def terms(self) -> ClockTerms:
+        """The SLA engine's calendar and targets in force at the end."""
+        return self.last.terms
+
+    def target(self, metric: Metric) -> float:
+        """Business seconds the desk works to: the stricter of the terms at creation and
+        at the end, so that a triage change breaches nothing by itself."""
+        first = self.first.terms.targets[metric]
+        last = self.last.terms.targets[metric]
+        return (first if first < last else last).total_seconds()
+
+    def applied(self, key: tuple[Priority, str]) -> AppliedPolicy:
+        """The policy in force while the ticket had this (priority, category): the one at
+        creation, or the one after its triage change."""
+        return self.first if key == (self.priority, self.category) else self.last
 
 
-# Open ticket scenarios and their weights: where its clocks stand at ``now``.
-_OPEN_SCENARIOS = (
-    ("unanswered", 14),  # no first response yet; young, often close to the response target
-    ("at_risk", 40),  # answered, resolution clock 76-97 % used
-    ("breached", 10),  # answered, past the resolution target, escalated
-    ("waiting", 16),  # waiting on the customer (clocks paused)
-    ("healthy", 22),  # answered, well within target
-)
+# One breach as a running desk found it: metric, breach instant and the instant the desk
+# noticed it (later than the breach only when a priority change moved the deadline into
+# the past).
+_Found = tuple[Metric, datetime, datetime]
 
-# Share of the clock's target (business time) used at ``now``, per open scenario.
-_OPEN_SHARES = {
-    "at_risk": (0.76, 0.97),
-    "breached": (1.02, 1.6),  # a desk catches its breaches: most are hours or days over
-    "waiting": (0.2, 0.8),
-    "healthy": (0.05, 0.45),
-}
-_SCENARIOS = tuple(name for name, _ in _OPEN_SCENARIOS)
-_SCENARIO_CUMULATIVE = tuple(accumulate(weight for _, weight in _OPEN_SCENARIOS))
+_TERMS_KINDS = frozenset({EventKind.PRIORITY_CHANGED, EventKind.CATEGORY_CHANGED})
 _CATEGORY_CUMULATIVE = tuple(accumulate(_CATEGORY_WEIGHTS))
 
 
@@ -681,10 +791,20 @@ class _TicketBuilder:
         now: datetime,
         technicians: list[Technician],
         book: PolicyBook,
+        customers: list[_CustomerInfo],
     ) -> None:
         self.rng = rng
         self.now = now
         self.book = book
+        self.customers = customers
+        self.closed_weights = tuple(accumulate(_TICKET_SHARE[c.tier] for c in customers))
+        # The struggling customer's tickets pile up: twice its share of the open ones.
+        self.open_weights = tuple(
+            accumulate(
+                _TICKET_SHARE[c.tier] * (_BACKLOG if c.service is _STRUGGLING else 1.0)
+                for c in customers
+            )
+        )
         self.zones = {zone: ZoneInfo(zone) for zone in _ZONES}
         workers = [t for t in technicians if t.role is not Role.MANAGER]
         self.by_zone = {
@@ -694,25 +814,66 @@ class _TicketBuilder:
         self.seniors = [t.name for t in technicians if t.escalation_level >= 2]
         self.dispatchers = [t.name for t in technicians if t.role is Role.DISPATCHER]
         self.start = now - timedelta(days=DEMO_HISTORY_DAYS)
+        self._first_warnings: dict[tuple[timedelta, WarningRule], float] = {}
 
     # -- decisions ------------------------------------------------------------------------
 
-    def plan(self, customers: list[_CustomerInfo], *, closed: bool) -> _Plan:
+    def _applied(
+        self, priority: Priority, category: str, customer: _CustomerInfo, site: _SiteInfo
+    ) -> AppliedPolicy:
+        """The policy and terms the store will find for these facts (the same book)."""
+        return self.book.apply(
+            priority, category, customer.tier, customer.contract_policy, site.zone, site.calendar
+        )
+
+    def _first_warning(self, terms: ClockTerms, metric: Metric) -> float:
+        """The share of the clock's target at which the queue first shows it at risk."""
+        target = terms.targets[metric]
+        key = (target, terms.warnings)
+        share = self._first_warnings.get(key)
+        if share is None:
+            seconds = target.total_seconds()
+            points = warning_points(seconds, terms.warnings)
+            share = self._first_warnings[key] = points[0][0] / seconds if points else 1.0
+        return share
+
+    def plan(self, *, closed: bool) -> _Plan:
         rng = self.rng
-        customer = rng.choice(customers)
+        weights = self.closed_weights if closed else self.open_weights
+        customer = self.customers[bisect(weights, rng.random() * weights[-1])]
+        service = customer.service
         site = rng.choice(customer.sites)
-        category = CATEGORIES[bisect(_CATEGORY_CUMULATIVE, rng.random() * _CATEGORY_CUMULATIVE[-1])]
+        categories = customer.categories
+        category = CATEGORIES[bisect(categories, rng.random() * categories[-1])]
         priority = self._priority(category)
         contact = rng.choice(customer.contacts)
-        terms = self.book.apply(
-            priority, category, customer.tier, customer.contract_policy, site.zone, site.calendar
-        ).terms
+        first = self._applied(priority, category, customer, site)
+        change: tuple[EventKind, Priority | str] | None = None
+        final = first
+        roll = rng.random()
+        if roll < _PRIORITY_CHANGES:
+            new = _bump(priority, up=rng.random() < 0.7)
+            if new is not priority:
+                change = (EventKind.PRIORITY_CHANGED, new)
+                final = self._applied(new, category, customer, site)
+        elif roll < _PRIORITY_CHANGES + _CATEGORY_CHANGES and category not in _FIXED_CATEGORIES:
+            new_category = rng.choice(_RECATEGORISED)
+            if new_category != category:
+                change = (EventKind.CATEGORY_CHANGED, new_category)
+                final = self._applied(priority, new_category, customer, site)
+        terms = final.terms
         calendar = terms.calendar
         if closed:
             created = self._business_instant(site)
             resolution = terms.targets[Metric.RESOLUTION].total_seconds()
-            # Most tickets close within target; about one in eight takes much longer.
-            factor = rng.uniform(0.1, 0.9) if rng.random() < 0.88 else rng.uniform(1.1, 4.0)
+            late = rng.random() < service.late_resolution
+            outage = category == "outage"  # the site is down: all hands until it is back
+            if late:
+                factor = rng.uniform(1.1, 1.6) if outage else rng.uniform(1.1, 3.0)
+            elif outage:
+                factor = rng.uniform(0.05, 0.35)
+            else:
+                factor = rng.uniform(0.1, 0.9)
             start_ts = created.timestamp()
             age = timedelta(
                 seconds=int(calendar.add_seconds(start_ts, resolution * factor) - start_ts)
@@ -722,21 +883,58 @@ class _TicketBuilder:
                 created = max(self.start, latest - age)
                 age = min(age, latest - created)
             return _Plan(
-                created, customer, site, contact, category, priority, True, "closed", age, terms
+                created,
+                customer,
+                site,
+                contact,
+                category,
+                priority,
+                True,
+                "closed",
+                age,
+                first,
+                final,
+                change,
             )
-        scenario = _SCENARIOS[bisect(_SCENARIO_CUMULATIVE, rng.random() * _SCENARIO_CUMULATIVE[-1])]
+        open_weights = service.open_weights
+        scenario = _OPEN_SCENARIOS[bisect(open_weights, rng.random() * open_weights[-1])]
+        metric = Metric.FIRST_RESPONSE if scenario == "unanswered" else Metric.RESOLUTION
+        warn = self._first_warning(terms, metric)
+        at_risk = (min(warn + 0.03, 0.95), 0.97)
+        on_track = (0.02, max(0.03, warn * 0.85))
         if scenario == "unanswered":
-            target = terms.targets[Metric.FIRST_RESPONSE]
-            low, high = (0.2, 0.95) if rng.random() < 0.88 else (1.1, 2.5)
-        else:
-            target = terms.targets[Metric.RESOLUTION]
-            low, high = _OPEN_SHARES[scenario]
-        business = target.total_seconds() * rng.uniform(low, high)
+            roll = rng.random()
+            if roll < service.unanswered_breached:
+                low, high = 1.05, 2.0
+            elif roll < service.unanswered_breached + service.unanswered_at_risk:
+                low, high = at_risk
+            else:
+                low, high = on_track
+        elif scenario == "at_risk":
+            low, high = at_risk
+        elif scenario == "healthy":
+            low, high = on_track
+        elif scenario == "waiting":
+            low, high = 0.1, 0.6
+        else:  # breached: a desk catches its breaches, most are hours or days over
+            low, high = 1.02, 1.5
+        business = terms.targets[metric].total_seconds() * rng.uniform(low, high)
         now_ts = self.now.timestamp()
         created_ts = _business_time_ago(calendar, now_ts, business, self.start.timestamp())
         age = timedelta(seconds=max(180, int(now_ts - created_ts)))
         return _Plan(
-            self.now - age, customer, site, contact, category, priority, False, scenario, age, terms
+            self.now - age,
+            customer,
+            site,
+            contact,
+            category,
+            priority,
+            False,
+            scenario,
+            age,
+            first,
+            final,
+            change,
         )
 
     def _priority(self, category: str) -> Priority:
@@ -775,14 +973,13 @@ class _TicketBuilder:
     def build(self, plan: _Plan, number: str) -> DeskTicket:
         rng = self.rng
         created = plan.created_at
+        service = plan.customer.service
         assignee = rng.choice(self.by_zone[plan.site.zone])
         contact = plan.contact
-        priority = plan.priority
         category = plan.category
         subject = self._fill(rng.choice(_SUBJECTS[category]), plan)
         description = self._fill(rng.choice(_DESCRIPTIONS[category]), plan)
         dispatcher = rng.choice(self.dispatchers)
-        level = 0
         reopen = plan.closed and rng.random() < 0.06
         age_seconds = plan.age.total_seconds()
 
@@ -793,11 +990,10 @@ class _TicketBuilder:
             text: str,
             priority: Priority | None = None,
             category: str | None = None,
-            level: int | None = None,
         ) -> TicketEvent:
             """An event at ``share`` of the ticket's age (0 = created, 1 = resolved or now)."""
             at = created + timedelta(seconds=int(min(share, 1.0) * age_seconds))
-            return TicketEvent(kind, at, author, text, priority, category, None, level)
+            return TicketEvent(kind, at, author, text, priority, category)
 
         events = [
             TicketEvent(
@@ -805,7 +1001,7 @@ class _TicketBuilder:
                 at=created,
                 author=contact,
                 text=description,
-                priority=priority,
+                priority=plan.priority,
                 category=category,
             ),
             event(0.0, EventKind.ASSIGNED, dispatcher, f"Assigned to {assignee}"),
@@ -818,7 +1014,6 @@ class _TicketBuilder:
 
         created_ts = created.timestamp()
         calendar = plan.terms.calendar
-        targets = plan.terms.targets
 
         def later(share: float, business_seconds: float) -> float:
             """The share of the age reached ``business_seconds`` of open time after ``share``."""
@@ -827,11 +1022,35 @@ class _TicketBuilder:
             start = created_ts + share * age_seconds
             return (calendar.add_seconds(start, business_seconds) - created_ts) / age_seconds
 
+        def answer(point: float, limit: float) -> None:
+            """The reply to a customer's message at ``point``, mostly within the next-update
+            target; none yet when it would come after ``now``."""
+            update = plan.target(Metric.NEXT_UPDATE)
+            late = rng.random() < service.late_update
+            reply = later(
+                point, update * (rng.uniform(1.1, 1.8) if late else rng.uniform(0.1, 0.85))
+            )
+            if plan.closed or reply < 0.99:  # else the answer is still due
+                text = rng.choice(_PUBLIC_REPLIES)
+                add(event(min(reply, limit), EventKind.PUBLIC_REPLY, assignee, text))
+
+        if plan.change is not None:
+            kind, value = plan.change
+            point = rng.uniform(0.02, 0.35)
+            if isinstance(value, Priority):
+                add(
+                    event(point, kind, dispatcher, f"Priority set to {value.label}", priority=value)
+                )
+            else:
+                add(event(point, kind, dispatcher, f"Category set to {value}", category=value))
+
         answered = plan.scenario != "unanswered"
+        # Tickets being worked on hard (at risk, breached) are not parked waiting meanwhile.
+        may_wait = plan.scenario in ("closed", "healthy") and category != "outage"
         if answered:
-            # Most first answers come well within the response target; some are late.
-            response = targets[Metric.FIRST_RESPONSE].total_seconds()
-            late = rng.random() < (0.12 if plan.closed else 0.04)
+            # Almost every first answer comes well within the response target.
+            response = plan.target(Metric.FIRST_RESPONSE)
+            late = rng.random() < service.late_response
             first = later(
                 0.0, response * (rng.uniform(1.1, 2.0) if late else rng.uniform(0.1, 0.9))
             )
@@ -841,86 +1060,43 @@ class _TicketBuilder:
             waiting_until = 0.0
             for point in sorted(rng.uniform(first, middle_end) for _ in range(rng.randint(0, 4))):
                 roll = rng.random()
-                if point < waiting_until:
+                if (
+                    point < waiting_until
+                    or 0.35 <= roll < 0.6
+                    or (0.6 <= roll < 0.75 and not may_wait)
+                ):
                     add(
                         event(point, EventKind.INTERNAL_NOTE, assignee, rng.choice(_INTERNAL_NOTES))
                     )
-                elif roll < 0.3:
-                    add(
-                        event(
-                            point,
-                            EventKind.CUSTOMER_MESSAGE,
-                            contact,
-                            rng.choice(_CUSTOMER_MESSAGES),
-                        )
-                    )
-                    update = targets[Metric.NEXT_UPDATE].total_seconds()
-                    reply = later(point, update * rng.uniform(0.1, 0.85))
-                    if plan.closed or reply < 0.99:  # else the answer is still due
-                        text = rng.choice(_PUBLIC_REPLIES)
-                        add(event(min(reply, 0.99), EventKind.PUBLIC_REPLY, assignee, text))
-                elif roll < 0.5:
-                    add(
-                        event(point, EventKind.INTERNAL_NOTE, assignee, rng.choice(_INTERNAL_NOTES))
-                    )
-                elif roll < 0.65 and plan.scenario != "waiting":
-                    waiting_until = point + rng.uniform(0.01, 0.05)
-                    add(
-                        event(
-                            point,
-                            EventKind.WAITING_ON_CUSTOMER,
-                            assignee,
-                            rng.choice(_WAITING_TEXTS),
-                        )
-                    )
-                    add(
-                        event(
-                            waiting_until,
-                            EventKind.CUSTOMER_MESSAGE,
-                            contact,
-                            rng.choice(_CUSTOMER_MESSAGES),
-                        )
-                    )
-                    add(event(waiting_until, EventKind.WAITING_OFF, assignee, "Customer replied"))
+                elif roll < 0.35:
+                    text = rng.choice(_CUSTOMER_MESSAGES)
+                    add(event(point, EventKind.CUSTOMER_MESSAGE, contact, text))
+                    answer(point, 0.99)
                 elif roll < 0.75:
-                    new = _bump(priority, up=rng.random() < 0.7)
-                    if new is not priority:
-                        priority = new
-                        text = f"Priority set to {new.label}"
-                        add(
-                            event(point, EventKind.PRIORITY_CHANGED, dispatcher, text, priority=new)
-                        )
-                elif roll < 0.8 and category not in ("outage", "security"):
-                    new_category = rng.choice(("software", "network", "hardware", "access"))
-                    if new_category != category:
-                        category = new_category
-                        text = f"Category set to {new_category}"
-                        add(
-                            event(
-                                point,
-                                EventKind.CATEGORY_CHANGED,
-                                dispatcher,
-                                text,
-                                category=category,
-                            )
-                        )
+                    waiting_until = point + rng.uniform(0.01, 0.05)
+                    text = rng.choice(_WAITING_TEXTS)
+                    add(event(point, EventKind.WAITING_ON_CUSTOMER, assignee, text))
+                    text = rng.choice(_CUSTOMER_MESSAGES)
+                    add(event(waiting_until, EventKind.CUSTOMER_MESSAGE, contact, text))
+                    add(event(waiting_until, EventKind.WAITING_OFF, assignee, "Customer replied"))
+                    answer(waiting_until, 0.99)
                 else:
                     add(self._response(event, point, assignee, contact))
         elif rng.random() < 0.3:
             point = rng.uniform(0.3, 0.9)
             add(event(point, EventKind.CUSTOMER_MESSAGE, contact, rng.choice(_CUSTOMER_MESSAGES)))
 
-        if plan.scenario == "breached" or (plan.closed and rng.random() < 0.06):
-            level = 1
-            text = f"Escalated to {rng.choice(self.seniors)}"
-            add(event(0.92, EventKind.ESCALATED, dispatcher, text, level=1))
-            if plan.scenario == "breached" and rng.random() < 0.4:
-                level = 2
-                add(
-                    event(
-                        0.94, EventKind.ESCALATED, dispatcher, "Escalated to the manager", level=2
-                    )
-                )
+        # Now and then a dispatcher escalates a ticket by hand while it is being worked on.
+        manual: TicketEvent | None = None
+        if (plan.closed and rng.random() < 0.03) or (
+            plan.scenario == "at_risk" and rng.random() < 0.15
+        ):
+            manual = event(
+                rng.uniform(0.3, 0.55),
+                EventKind.ESCALATED,
+                dispatcher,
+                f"Escalated to {rng.choice(self.seniors)}",
+            )
 
         resolved_at: datetime | None = None
         if plan.closed:
@@ -932,7 +1108,7 @@ class _TicketBuilder:
                         0.75, EventKind.REOPENED, assignee, "Reopened after the customer's report"
                     )
                 )
-                add(event(0.8, EventKind.PUBLIC_REPLY, assignee, rng.choice(_PUBLIC_REPLIES)))
+                answer(0.75, 0.95)
             add(event(1.0, EventKind.RESOLVED, assignee, rng.choice(_RESOLVED_TEXTS)))
             resolved_at = created + plan.age
             recent = self.now - resolved_at < timedelta(days=3)
@@ -946,24 +1122,14 @@ class _TicketBuilder:
 
         # Stable: events at the same instant keep the order they happened in.
         events.sort(key=_event_at)
-        if status.is_open:
-            # The desk was running: each breach so far was recorded on the timeline when it
-            # happened (and escalated), so opening the demo replays none of them.
-            clocks = compute_clocks(events, plan.terms, self.now, with_warnings=False)
-            breaches = [
-                TicketEvent(EventKind.BREACHED, c.breached_at, "system", metric=metric)
-                for metric, c in clocks.items()
-                if c.breached_at is not None and c.breached_at <= self.now
-            ]
-            if breaches:
-                events.extend(breaches)
-                events.sort(key=_event_at)
+        events, last, found = self._recorded_breaches(plan, events)
+        events, level = self._escalations(plan, events, found, manual)
         ticket = Ticket(
             number=number,
             customer_id=0,
             subject=subject,
-            category=category,
-            priority=priority,
+            category=plan.category if last is plan.first else _category(plan),
+            priority=last.priority,
             created_at=created,
             description=description,
             status=status,
@@ -978,6 +1144,99 @@ class _TicketBuilder:
             contact=contact,
             assignee=None if unassigned else assignee,
         )
+
+    # -- what a running desk recorded ---------------------------------------------------
+
+    def _recorded_breaches(
+        self, plan: _Plan, events: list[TicketEvent]
+    ) -> tuple[list[TicketEvent], AppliedPolicy, list[_Found]]:
+        """The timeline with each breach so far recorded as the desk's monitor recorded it
+        when it happened (the store's clocks, computed from the same timeline, agree), the
+        policy in force at the end and the breaches found.
+
+        A triage change after which the monitor's record and the clocks would disagree (a
+        breach recorded under the old terms that the new ones move or undo, or one hidden
+        in a pause) is left out of the ticket.
+        """
+        last = plan.last
+        found = self._breaches(plan, events, last)
+        if found is None:
+            events = [e for e in events if e.kind not in _TERMS_KINDS]
+            last = plan.first
+            found = self._breaches(plan, events, last)
+            assert found is not None  # one set of terms: the record follows the clocks
+        if found:
+            events += [
+                TicketEvent(EventKind.BREACHED, at, "system", metric=m) for m, at, _ in found
+            ]
+        return events, last, found
+
+    def _breaches(
+        self, plan: _Plan, events: list[TicketEvent], last: AppliedPolicy
+    ) -> list[_Found] | None:
+        """Every breach before ``now`` as the clocks say, the policy in force at the end
+        being ``last`` (None when a desk would have recorded others)."""
+        first = plan.first
+        if last.policy is first.policy and last.priority is first.priority:
+            # One set of terms all along: each clock breached while it counted towards that
+            # very deadline, so the monitor recorded exactly the clocks' breaches.
+            clocks = compute_clocks(events, last.terms, self.now, with_warnings=False)
+            return [(m, at, at) for m, at in _breach_instants(clocks)]
+
+        def terms_for(priority: Priority, category: str) -> ClockTerms:
+            return plan.applied((priority, category)).terms
+
+        clocks = compute_clocks(
+            events, last.terms, self.now, with_warnings=False, terms_for=terms_for
+        )
+        computed = sorted(_breach_instants(clocks))
+        live = _monitored(events, first.terms, last.terms, terms_for, computed)
+        recorded = sorted((m, at) for m, at, _ in live)
+        if len(recorded) != len(computed) or any(
+            a[0] is not b[0] or abs(a[1] - b[1]) > SAME_BREACH
+            for a, b in zip(recorded, computed, strict=True)
+        ):
+            return None
+        return live
+
+    def _escalations(
+        self,
+        plan: _Plan,
+        events: list[TicketEvent],
+        found: list[_Found],
+        manual: TicketEvent | None,
+    ) -> tuple[list[TicketEvent], int]:
+        """The timeline with the escalations: each breach raises the level one step, up to
+        the highest level of the policy in force when the desk noticed it, as the desk does
+        on a breach; a dispatcher's escalation by hand raises a ticket not escalated yet.
+        Returns the events and the final level."""
+        if not found and manual is None:
+            return events, 0
+        steps: list[tuple[datetime, int, _Found | TicketEvent]] = [
+            (item[2], 1, item) for item in found
+        ]
+        if manual is not None:
+            steps.append((manual.at, 0, manual))
+        steps.sort(key=_step_order)
+        changed = next((e.at for e in events if e.kind in _TERMS_KINDS), None)
+        level = 0
+        for at, _, step in steps:
+            if isinstance(step, TicketEvent):
+                if level == 0:
+                    level = 1
+                    events.append(replace(step, level=1))
+                continue
+            metric, breached_at, _ = step
+            policy = plan.first if changed is None or at < changed else plan.last
+            new_level, actions = level_for(policy.policy.escalation, level)
+            if new_level > level:
+                level = new_level
+                text = breach_escalation_text(
+                    metric, breached_at, new_level, actions.customer_update_due
+                )
+                events.append(TicketEvent(EventKind.ESCALATED, at, "system", text, level=level))
+        events.sort(key=_event_at)
+        return events, level
 
     def _response(
         self, event: Callable[..., TicketEvent], share: float, assignee: str, contact: str
@@ -1005,6 +1264,68 @@ class _TicketBuilder:
             else:
                 values[name] = rng.choice(_WORDS[name])
         return template.format_map(values)
+
+
+def _category(plan: _Plan) -> str:
+    """The ticket's category after its triage change."""
+    change = plan.change
+    if change is not None and change[0] is EventKind.CATEGORY_CHANGED:
+        return str(change[1])
+    return plan.category
+
+
+def _step_order(step: tuple[datetime, int, object]) -> tuple[datetime, int]:
+    return step[0], step[1]
+
+
+def _breach_instants(clocks: dict[Metric, Clock]) -> list[tuple[Metric, datetime]]:
+    """(metric, breach instant) of every breach the clocks hold: each next-update cycle's
+    too, since the monitor recorded each when it happened."""
+    found: list[tuple[Metric, datetime]] = []
+    for metric, clock in clocks.items():
+        if metric is Metric.NEXT_UPDATE:
+            found.extend((metric, c.breached_at) for c in clock.cycles if c.breached_at)
+        elif clock.breached_at is not None:
+            found.append((metric, clock.breached_at))
+    return found
+
+
+def _monitored(
+    events: list[TicketEvent],
+    first: ClockTerms,
+    last: ClockTerms,
+    terms_for: Callable[[Priority, str], ClockTerms],
+    computed: list[tuple[Metric, datetime]],
+) -> list[_Found]:
+    """The breaches the desk's monitor recorded on a timeline with one triage change, the
+    clocks at ``now`` under the ``last`` terms holding the ``computed`` breaches.
+
+    The monitor records a breach when a counting clock passes its deadline, at that
+    deadline: before the change under the ``first`` terms, after it under the ``last``;
+    a counting clock whose new deadline already lies in the past at the change is recorded
+    at once. Each breach once.
+    """
+    changed_at = next(e.at for e in events if e.kind in _TERMS_KINDS)
+    found: list[_Found] = []
+
+    def record(metric: Metric, at: datetime, noticed: datetime) -> None:
+        for m, recorded, _ in found:
+            if m is metric and abs(recorded - at) <= SAME_BREACH:
+                return
+        found.append((metric, at, noticed))
+
+    before = compute_clocks(events, first, changed_at, with_warnings=False, terms_for=terms_for)
+    for metric, at in _breach_instants(before):
+        record(metric, at, at)
+    moved = compute_clocks(events, last, changed_at, with_warnings=False, terms_for=terms_for)
+    for metric, clock in moved.items():
+        due = clock.due_at
+        if clock.running and due is not None and due <= changed_at:
+            record(metric, due, changed_at)
+    for metric, at in computed:
+        if at >= changed_at:
+            record(metric, at, at)
+    return found
 
 
 def _business_time_ago(
@@ -1062,8 +1383,11 @@ def _criticism(
     notes: list[DeskCriticism] = []
     sentiments = [Sentiment.NEGATIVE] * 5 + [Sentiment.NEUTRAL] * 2 + [Sentiment.POSITIVE] * 3
     count = 18 + rng.randint(0, 6)
+    struggling = [c for c in customers if c.service is _STRUGGLING]
     for index in range(count):
         customer = rng.choice(customers)
+        if index < 3 and struggling:  # the customer the desk is struggling with complains
+            customer = struggling[0]
         # The first few are negative and recent, so a fresh desk always has open complaints.
         sentiment = Sentiment.NEGATIVE if index < 4 else rng.choice(sentiments)
         received = now - timedelta(minutes=rng.randint(60, DEMO_HISTORY_DAYS * 1440 - 60))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -43,15 +43,17 @@ from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.clock import Clock, SystemClock
 from desktop_app.services.desk import DeskService
 from desktop_app.services.notifier import Notifier
+from desktop_app.sla.escalation import (
+    CUSTOMER_UPDATE_DUE,
+    SAME_BREACH,
+    breach_escalation_text,
+    level_for,
+)
 from desktop_app.sla.schedule import CatchUp, ScheduleEntry
 from desktop_app.store import Store
 
 log = logging.getLogger(__name__)
 
-#: The words that flag a ticket's escalation event as "customer update due".
-CUSTOMER_UPDATE_DUE = "customer update due"
-#: A breach event this close to the breach instant is the same breach (stored precision).
-SAME_BREACH = timedelta(seconds=1)
 _RETRIES = 3
 
 
@@ -102,31 +104,6 @@ def customer_update_due(events: Iterable[TicketEvent]) -> bool:
         elif event.kind.is_response:
             due = False
     return due
-
-
-def level_for(levels: Iterable[EscalationLevel], current: int) -> tuple[int, EscalationLevel]:
-    """The level a breach raises a ticket at ``current`` to, and that level's actions.
-
-    One level up per breach, never past the policy's highest level; at the top (or with a
-    policy without levels) the level stays and the top level's actions (or the defaults:
-    notify the dispatchers, customer update due) apply again.
-    """
-    by_level = {level.level: level for level in levels}
-    if not by_level:
-        return current, EscalationLevel(level=max(current, 0))
-    top = max(by_level)
-    if current + 1 <= top:
-        wanted = current + 1
-        return wanted, by_level.get(wanted, EscalationLevel(level=wanted))
-    return current, by_level[top]
-
-
-def _breach_text(metric: Metric, at: datetime, level: int, update_due: bool) -> str:
-    text = (
-        f"{metric.label.capitalize()} SLA breached at {at:%Y-%m-%d %H:%M} UTC; "
-        f"escalated to level {level}"
-    )
-    return f"{text}; {CUSTOMER_UPDATE_DUE}" if update_due else text
 
 
 def handle_breach(
@@ -193,7 +170,9 @@ def handle_breach(
                         version=version,
                         level=new_level,
                         reassign_to_id=owner if owner != ticket.assignee_id else None,
-                        text=_breach_text(metric, at, new_level, actions.customer_update_due),
+                        text=breach_escalation_text(
+                            metric, at, new_level, actions.customer_update_due
+                        ),
                     )
                 )
                 escalated = applied.after[ticket_id]

@@ -414,7 +414,7 @@ class DeskSession(QObject):
             if self._ask(
                 "An empty desk",
                 "This desk has no customers, technicians or tickets yet.\n\n"
-                "Load the demo desk (12 customers, 8 technicians, about 300 open tickets) "
+                "Load the demo desk (12 customers, 8 technicians, about 120 open tickets) "
                 "to see the queue at work? You can import your own data later with "
                 "'desktop-app import FILE'.",
             ):

@@ -200,7 +200,12 @@ def test_a_clock_due_soon_warns_then_breaches_and_escalates(
     assert "warning" in read(qtbot, desk, lambda s: kinds(s, tid))
 
     clock.set_wall(breach.at)
-    with qtbot.waitSignal(desk.wiring.escalation.handled, timeout=WAIT_MS) as handled:
+    # another ticket may breach in the meantime; this one's escalation is the one to follow
+    with qtbot.waitSignal(
+        desk.wiring.escalation.handled,
+        timeout=WAIT_MS,
+        check_params_cb=lambda outcome: outcome.ticket_id == tid,
+    ) as handled:
         settle(qtbot, desk)
     settle(qtbot, desk)
     outcome = handled.args[0]
