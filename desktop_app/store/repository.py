@@ -73,7 +73,13 @@ from desktop_app.memory import gc_paused
 from desktop_app.sla.credits import billing_month
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine, ClockInputs
-from desktop_app.store.db import WRITE_OPTION, upgrade_schema
+from desktop_app.store.db import (
+    close_engine,
+    desk_file,
+    save_desk_copy,
+    upgrade_schema,
+)
+from desktop_app.store.pg_link import WRITE_OPTION
 from desktop_app.store.queue_read import QueueBuilder, QueueLookups
 from desktop_app.store.schema import (
     AuditRow,
@@ -174,7 +180,23 @@ class Store:
 
     @property
     def url(self) -> str:
+        """The database's URL for people: the password masked, and for a desk shown from a
+        private copy (read-only, older version) the file the person opened."""
+        desk = desk_file(self._engine)
+        if desk is not None:
+            return f"sqlite:///{desk.shown_path}"
         return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this desk refuses every write (opened read-only), or None."""
+        desk = desk_file(self._engine)
+        return desk.read_only if desk is not None else None
+
+    def save_copy(self, target: Path) -> Path:
+        """Copy the whole SQLite desk to ``target`` (0600), even when its own file was
+        removed or replaced while it was open."""
+        return save_desk_copy(self._engine, target)
 
     def upgrade(self, backup_dir: Path | None = None) -> Path | None:
         """Bring the schema to the newest revision (backing up a SQLite file first)."""
@@ -183,7 +205,7 @@ class Store:
         return backup
 
     def close(self) -> None:
-        self._engine.dispose()
+        close_engine(self._engine)
 
     def now(self) -> datetime:
         return require_aware(self._clock(), "current time")
