@@ -24,7 +24,7 @@ from desktop_app.domain.errors import (
     StorageError,
 )
 from desktop_app.logs import mask
-from desktop_app.store.pg_link import DEFAULT_TIMEOUTS, unanswered_after
+from desktop_app.store.pg_link import CONNECT_GAVE_UP_AFTER, DEFAULT_TIMEOUTS, unanswered_after
 from desktop_app.store.sqlite_file import SAVE_COPY_HINT
 
 _AFTER_A_CHANGE = (
@@ -279,6 +279,8 @@ def _explain_postgres(
 
     def fault(what: str, advice: str) -> StorageError:
         message = f"{prefix}{what}" if prefix else what[0].upper() + what[1:]
+        if not opening and "not saved" not in advice:
+            advice = f"{advice} {_AFTER_A_CHANGE}"
         return DatabaseUnavailableError(message, advice, database=where)
 
     waited = unanswered_after(exc)
@@ -286,14 +288,16 @@ def _explain_postgres(
         return fault(
             f"the database server {server} did not answer within {waited:g} s ({shown_url}); "
             "the network may be down, or the server stopped answering.",
-            _AFTER_A_CHANGE
-            if not opening
-            else "Check the network and the server, then start again.",
+            "Check the network and the server" + (", then start again." if opening else "."),
         )
     if "timeout expired" in text or "timed out" in text:
-        connect_s = _query_int(url, "connect_timeout") or DEFAULT_TIMEOUTS.connect
+        connect_s = (
+            _query_int(url, "connect_timeout")
+            or unanswered_after(exc, CONNECT_GAVE_UP_AFTER)
+            or DEFAULT_TIMEOUTS.connect
+        )
         return fault(
-            f"the database server {server} did not answer within {connect_s} s while "
+            f"the database server {server} did not answer within {connect_s:g} s while "
             f"connecting ({shown_url}).",
             "Check that the server is up and that the network (VPN, firewall) lets you "
             "reach it, then try again.",
@@ -365,8 +369,7 @@ def _explain_postgres(
     if sqlstate == "57014" or "statement timeout" in text:
         return fault(
             f"the database server {server} stopped a query that took too long ({shown_url}).",
-            _AFTER_A_CHANGE
-            + " If it keeps happening, another desk may be holding the same tickets.",
+            "If it keeps happening, another desk may be holding the same records.",
         )
     if sqlstate in ("55P03", "40P01", "40001") or "deadlock" in text:
         return fault(
@@ -392,9 +395,7 @@ def _explain_postgres(
         return fault(
             f"the connection to the database server {server} was lost ({shown_url}): the "
             "server restarted or stopped, or the network dropped.",
-            _AFTER_A_CHANGE
-            if not opening
-            else "Check the server and the network, then start again.",
+            "Check the server and the network" + (", then start again." if opening else "."),
         )
     return fault(
         f"the database server {server} reported an error ({shown_url}): {driver_text(exc)}.",

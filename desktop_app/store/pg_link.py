@@ -36,6 +36,7 @@ from sqlalchemy.engine import URL
 WRITE_OPTION = "desk_write"  # execution option: this transaction will write
 BULK_OPTION = "desk_bulk"  # execution option: a long write (schema upgrade), no time limit
 UNANSWERED_AFTER = "desk_unanswered_after_s"  # set on a driver error the watchdog caused
+CONNECT_GAVE_UP_AFTER = "desk_connect_gave_up_after_s"  # set on a connect that timed out
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,10 @@ def configure_postgres(engine: Engine, timeouts: LinkTimeouts) -> None:
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
+        if "timeout expired" in str(context.original_exception):  # libpq's connect_timeout
+            for exc in (context.original_exception, context.sqlalchemy_exception):
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(exc, CONNECT_GAVE_UP_AFTER, timeouts.connect)
         dbapi_connection = _dbapi_connection_of(context)
         if dbapi_connection is None:
             return
@@ -268,10 +273,11 @@ def _mark_unanswered(exc: BaseException | None, seconds: float) -> None:
             setattr(exc, UNANSWERED_AFTER, seconds)
 
 
-def unanswered_after(exc: BaseException) -> float | None:
-    """Seconds the desk waited for an answer before giving up, if that caused ``exc``."""
+def unanswered_after(exc: BaseException, what: str = UNANSWERED_AFTER) -> float | None:
+    """Seconds the desk waited for an answer before giving up, if that caused ``exc``
+    (``what``: :data:`CONNECT_GAVE_UP_AFTER` for the wait while connecting)."""
     for candidate in (exc, getattr(exc, "orig", None), exc.__cause__, exc.__context__):
-        seconds = getattr(candidate, UNANSWERED_AFTER, None)
+        seconds = getattr(candidate, what, None)
         if isinstance(seconds, int | float):
             return float(seconds)
     return None
