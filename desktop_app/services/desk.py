@@ -27,8 +27,9 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal, Slot
 
-from desktop_app.domain import Customer, Technician
+from desktop_app.domain import Customer, StorageError, Technician
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.services.storage import DeskInfo, describe_desk, explain_failure
 from desktop_app.store import Store
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class _Worker(QObject):
 
     finished = Signal(int, object)
     failed = Signal(int, object)
-    opened = Signal(object)  # the store's description (backend, url) once open
+    opened = Signal(object)  # the store's description (DeskInfo) once open
     openFailed = Signal(object)
     closed = Signal()
 
@@ -113,9 +114,9 @@ class _Worker(QObject):
             self._store = self._open_store()
         except Exception as exc:  # reported to the user by the GUI thread
             log.exception("Opening the desk's database failed")
-            self.openFailed.emit(exc)
+            self.openFailed.emit(explain_failure(exc, None))
             return
-        self.opened.emit(self._store.url)
+        self.opened.emit(describe_desk(self._store))
 
     @Slot(int, object)
     def run(self, token: int, job: Job) -> None:
@@ -129,7 +130,7 @@ class _Worker(QObject):
         try:
             result = job(self._store)
         except Exception as exc:
-            self.failed.emit(token, exc)
+            self.failed.emit(token, explain_failure(exc, self._store))
             return
         finally:
             self.running_token = None
@@ -148,7 +149,9 @@ class DeskService(QObject):
     """Runs store jobs in order on one thread; see the module docstring."""
 
     opened = Signal(str)
+    deskOpened = Signal(object)  # DeskInfo, just before opened(url)
     openFailed = Signal(object)
+    storageFailed = Signal(object)  # a job's StorageError, before its own error callback
     queueLoaded = Signal(list)
     ticketChanged = Signal(object)  # QueueEntry
     ticketClosed = Signal(int)
@@ -190,6 +193,7 @@ class DeskService(QObject):
         self._worker.openFailed.connect(self.openFailed)
         self._thread.finished.connect(self._worker.deleteLater)
         self._running = False
+        self.info: DeskInfo | None = None  # the open desk, once opened
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -369,9 +373,11 @@ class DeskService(QObject):
 
     # ------------------------------------------------------------------ results
 
-    @Slot(str)
-    def _on_opened(self, url: str) -> None:
-        self.opened.emit(url)
+    @Slot(object)
+    def _on_opened(self, info: DeskInfo) -> None:
+        self.info = info
+        self.deskOpened.emit(info)
+        self.opened.emit(info.url)
 
     @Slot(int, object)
     def _on_finished(self, token: int, result: object) -> None:
@@ -397,6 +403,8 @@ class DeskService(QObject):
             self.busyChanged.emit(False)
         error = exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
         try:
+            if isinstance(error, StorageError):
+                self.storageFailed.emit(error)
             if not pending.reads_only:
                 self.writeFailed.emit(pending.label or "A change")
             if pending.on_error is not None:
