@@ -16,6 +16,7 @@ import logging.handlers
 import os
 import threading
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import platformdirs
 
@@ -32,10 +33,11 @@ _secrets_lock = threading.Lock()
 
 
 def register_secret(secret: str | None) -> None:
-    """From now on ``secret`` is written as ``***`` in the log and in :func:`mask`."""
+    """From now on ``secret`` is written as ``***`` in the log and in :func:`mask`, as it
+    is and as it appears inside a URL (percent-encoded)."""
     if secret:
         with _secrets_lock:
-            _secrets.add(secret)
+            _secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
 
 
 def mask(text: str) -> str:

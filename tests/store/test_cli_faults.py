@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from desktop_app.cli import EXIT_DATABASE, main
-from desktop_app.logs import close_logging, log_file
+from desktop_app.logs import close_logging, configure_logging, log_file
 from support.postgres import PG_ADMIN_URL
 from support.read_only import read_only_folder
 from support.tcp_proxy import TcpProxy
@@ -103,3 +104,18 @@ def test_usage_errors_stay_usage_errors(command: str, tmp_path: Path) -> None:
     argv = [command] + (["out.txt"] if command == "export" else ["--scale", "-1"])
     code, _out, _err = run(*argv, "--database", str(tmp_path / "desk.sqlite3"))
     assert code == 2
+
+
+def test_a_password_with_url_escapes_is_masked_as_typed_too(tmp_path: Path) -> None:
+    typed = "p%40ss%2Fw0rd"  # p@ss/w0rd, as it must be written inside a URL
+    url = f"postgresql+psycopg://desk:{typed}@127.0.0.1:1/desk"
+    code, _out, err = run("export", str(tmp_path / "t.json"), "--database", url)
+    assert code == EXIT_DATABASE
+    configure_logging()
+    try:
+        logging.getLogger("desktop_app.test").warning("given on the command line: %s", url)
+    finally:
+        close_logging()
+    assert "given on the command line: postgresql+psycopg://desk:***@" in log_file().read_text()
+    for shown in (err, log_file().read_text()):
+        assert typed not in shown and "p@ss/w0rd" not in shown
