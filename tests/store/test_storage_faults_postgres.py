@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from conftest import PG_ADMIN_URL, postgres_database
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from store_support import small_desk
@@ -20,6 +19,7 @@ from desktop_app.logs import close_logging, configure_logging, log_file, registe
 from desktop_app.store import LinkTimeouts, Store, explain, open_store
 from desktop_app.store.db import make_engine
 from desktop_app.store.pg_link import WRITE_OPTION, connect_args
+from support.postgres import PG_ADMIN_URL, postgres_database
 from support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres

@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -258,7 +259,7 @@ def test_a_read_only_desk_of_an_older_version_is_shown_from_an_upgraded_copy(
         finally:
             store.close()
     assert _digest(path) == before
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("technician-queue-read-only-*"))
+    assert not list(Path(tempfile.gettempdir()).glob("technician-queue-read-only-*"))
 
 
 def test_a_new_desk_in_a_read_only_folder_is_explained(tmp_path: Path) -> None:
