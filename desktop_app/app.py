@@ -20,8 +20,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
+from desktop_app.logs import configure_logging
 from desktop_app.models.queue_model import QueueModel, RowState
 from desktop_app.paths import icon_file, ui_file
+from desktop_app.private_files import create_private_file, private_folder, tighten
 from desktop_app.services.desk import DeskService, PendingJob
 from desktop_app.store import open_store
 from desktop_app.store.settings import SettingsError, database_url
@@ -212,7 +214,35 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
     from desktop_app.views.report_dialog import attach_report  # View → Monthly SLA report…
 
     attachments.append(attach_report(session))
+    from desktop_app.views.desk_storage import attach_desk_storage  # read-only, copies, log
+
+    attachments.append(attach_desk_storage(session))
     return DeskApp(window, service, model, session, attachments)
+
+
+def make_settings_private(settings: QSettings) -> None:
+    """The window settings file (layout, signed-in technician) is its owner's only: Qt
+    creates it world-readable, and keeps the mode of an existing file when it rewrites it,
+    so it is created (or tightened) 0600 before Qt first writes it."""
+    if os.name != "posix":
+        return  # the registry (Windows) is per user already
+    path = Path(settings.fileName())
+    if not path.is_absolute():
+        return
+    try:
+        private_folder(path.parent)
+        if not create_private_file(path):
+            tighten(path)
+    except OSError as exc:  # a read-only home: Qt will say it cannot save the layout
+        logging.getLogger(__name__).warning("Cannot make %s private: %s", path, exc)
+
+
+def start_logging(folder: Path | None = None) -> None:
+    """The log file (Help → Show log); a desk without one still starts."""
+    try:
+        configure_logging(folder)
+    except OSError as exc:
+        print(f"Technician Queue keeps no log: {exc}", file=sys.stderr)
 
 
 def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
@@ -232,13 +262,15 @@ def run(options: LaunchOptions, settings: QSettings | None = None) -> int:
     with tempfile.TemporaryDirectory(
         prefix="technician-queue-", ignore_cleanup_errors=True
     ) as scratch:
+        # a smoke check leaves the user's own log, layout and choices alone, as their data
+        start_logging(Path(scratch) / "log" if options.smoke else None)
         if settings is None:
-            # a smoke check leaves the user's own layout and choices alone, as their data
             settings = (
                 QSettings(str(Path(scratch) / "smoke.ini"), QSettings.Format.IniFormat)
                 if options.smoke
                 else QSettings()
             )
+        make_settings_private(settings)
         desk = build_desk(options, settings, scratch)
         window = desk.window
         window.show()

@@ -26,24 +26,29 @@ file, then the SQLite file in the user data folder).
 Exit status: 0 done; 1 bad records or data the database refused (with ``--skip-bad``: the
 good records were written, but some were not); 2 usage: unknown option, missing file,
 unsupported format or database URL, an unknown customer or month, an output file that
-cannot be written.
+cannot be written; 3 the database cannot be opened or failed (the message says which, why
+and what to do; the details go to the log file, see ``desktop_app.logs``).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from desktop_app.domain import DomainError, ValidationError
+from desktop_app.domain import DomainError, StorageError, ValidationError
 from desktop_app.interchange.files import KINDS, ImportRejectedError, ParsedImport
+
+log = logging.getLogger(__name__)
 
 PROG = "desktop-app"
 EXIT_OK = 0
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
+EXIT_DATABASE = 3
 _SHOWN_ERRORS = 200  # more than this are counted, not listed
 
 
@@ -160,11 +165,22 @@ def _open(url: str | None) -> Any:
         return open_store(_database_url(url))
     except DatabaseUrlError as exc:
         raise _UsageError(str(exc)) from exc
-    except Exception as exc:  # a driver's own errors: unreachable server, bad file …
-        raise _UsageError(
-            f"cannot open the database {url or '(default)'}: {exc}. Check the URL (or "
-            "DESKTOP_APP_DATABASE_URL) and that the server is running."
-        ) from exc
+
+
+def _explained(exc: Exception, database: str | None) -> StorageError | None:
+    """A database failure in words (its details logged), or None for anything else."""
+    from desktop_app.store import explain
+    from desktop_app.store.settings import SettingsError, database_url
+
+    try:
+        url: str | None = database_url(_database_url(database))
+    except SettingsError:
+        url = None
+    fault = explain(exc, url)
+    if not isinstance(fault, StorageError):
+        return None
+    log.warning("%s failed: %s", PROG, fault, exc_info=exc)
+    return fault
 
 
 def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -177,6 +193,7 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return EXIT_OK if not exc.code else EXIT_USAGE
     database = args.database or args.global_database
+    _start_logging()
     try:
         if args.command == "import":
             return _import(
@@ -197,6 +214,22 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
     except _UsageError as exc:
         print(f"{PROG} {args.command}: {exc}", file=err)
         return EXIT_USAGE
+    except Exception as exc:
+        fault = _explained(exc, database)
+        if fault is None:
+            raise
+        print(f"{PROG} {args.command}: {fault}", file=err)
+        return EXIT_DATABASE
+
+
+def _start_logging() -> None:
+    """Technical details of failures go to the desk's log file (the messages stay short)."""
+    from desktop_app.logs import configure_logging
+
+    try:
+        configure_logging()
+    except OSError as exc:  # no log folder (read-only home): the command still runs
+        log.debug("No log file: %s", exc)
 
 
 def _print_errors(parsed: ParsedImport, path: Path, err: TextIO) -> None:

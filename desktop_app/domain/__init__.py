@@ -13,9 +13,13 @@ from desktop_app.domain.enums import (
 )
 from desktop_app.domain.errors import (
     ConflictError,
+    DatabaseUnavailableError,
+    DeskFileGoneError,
     DomainError,
     NotFoundError,
     PermissionDeniedError,
+    ReadOnlyDeskError,
+    StorageError,
     ValidationError,
 )
 from desktop_app.domain.model import (
@@ -51,9 +55,11 @@ __all__ = [
     "Contract",
     "CriticismNote",
     "Customer",
+    "DatabaseUnavailableError",
     "Desk",
     "DeskCriticism",
     "DeskCustomer",
+    "DeskFileGoneError",
     "DeskTicket",
     "DomainError",
     "EscalationLevel",
@@ -64,10 +70,12 @@ __all__ = [
     "Notification",
     "PermissionDeniedError",
     "Priority",
+    "ReadOnlyDeskError",
     "Role",
     "Sentiment",
     "Site",
     "SlaPolicy",
+    "StorageError",
     "Technician",
     "Ticket",
     "TicketEvent",

@@ -117,3 +117,32 @@ class StaleTicketsError(ConflictError):
     @property
     def numbers(self) -> list[str]:
         return [s.number for s in self.stale]
+
+
+class StorageError(Exception):
+    """The desk's database failed or refused, said in words: which database, what happened,
+    what to do. Not a :class:`DomainError`: no rule refused anything, the storage did.
+
+    ``database`` names the database for people (a file path, or the server and database
+    name; never a password). ``advice`` is what to do. ``str()`` is the whole message.
+    """
+
+    def __init__(self, what: str, advice: str = "", *, database: str = "") -> None:
+        super().__init__(f"{what} {advice}".strip())
+        self.what = what
+        self.advice = advice
+        self.database = database
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database cannot be opened or reached, or stopped answering."""
+
+
+class DeskFileGoneError(StorageError):
+    """The desk's SQLite file was removed or replaced while the desk had it open: writing
+    on would go into a file nobody can open again, so every write is refused. What the desk
+    still holds can be saved to a new file (``Store.save_copy``)."""
+
+
+class ReadOnlyDeskError(StorageError):
+    """The desk was opened read-only (its file cannot be written): writes are refused."""

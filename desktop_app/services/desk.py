@@ -34,10 +34,11 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal, Slot
 
-from desktop_app.domain import ConflictError, Customer, Technician
+from desktop_app.domain import ConflictError, Customer, DomainError, StorageError, Technician
 from desktop_app.domain.changes import ChangeSet, Outcome
 from desktop_app.domain.commands import Command, rebase
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.services.storage import DeskInfo, describe_desk, explain_failure
 from desktop_app.store import Store
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,14 @@ class OwnVersions:
         return rebase(command, versions, new_id=False) if versions else None
 
 
+def _landed(store: Store, command: Command) -> bool:
+    try:
+        return store.command_applied(command.command_id)
+    except Exception:  # still cannot ask: the first error is the one to report
+        log.info("Could not ask whether command %s landed", command.command_id, exc_info=True)
+        return False
+
+
 def _read_summary(store: Store) -> DeskSummary:
     return DeskSummary(store.technicians(), store.customers())
 
@@ -150,7 +159,7 @@ class _Worker(QObject):
 
     finished = Signal(int, object, object)  # token, result, DeskChange | None
     failed = Signal(int, object, object)  # token, exception, DeskChange | None
-    opened = Signal(object)  # the store's description (backend, url) once open
+    opened = Signal(object)  # the store's description (DeskInfo) once open
     openFailed = Signal(object)
     closed = Signal()
 
@@ -171,10 +180,10 @@ class _Worker(QObject):
             self._store = self._open_store()
         except Exception as exc:  # reported to the user by the GUI thread
             log.exception("Opening the desk's database failed")
-            self.openFailed.emit(exc)
+            self.openFailed.emit(explain_failure(exc, None))
             return
         self.store_now = self._store.now
-        self.opened.emit(self._store.url)
+        self.opened.emit(describe_desk(self._store))
 
     @Slot(int, object)
     def run(self, token: int, job: Job) -> None:
@@ -190,7 +199,7 @@ class _Worker(QObject):
         try:
             result = job(store)
         except Exception as exc:
-            self.failed.emit(token, exc, self._changes(store))
+            self.failed.emit(token, explain_failure(exc, store), self._changes(store))
             return
         finally:
             self.running_token = None
@@ -224,7 +233,9 @@ class DeskService(QObject):
     """Runs store jobs in order on one thread; see the module docstring."""
 
     opened = Signal(str)
+    deskOpened = Signal(object)  # DeskInfo, just before opened(url)
     openFailed = Signal(object)
+    storageFailed = Signal(object)  # a job's StorageError, before its own error callback
     queueLoaded = Signal(list)
     changed = Signal(object)  # DeskChange: what a job (or another desk) changed
     actionFailed = Signal(str, object)  # what was being done, the exception
@@ -267,6 +278,7 @@ class DeskService(QObject):
         self._worker.openFailed.connect(self.openFailed)
         self._thread.finished.connect(self._worker.deleteLater)
         self._running = False
+        self.info: DeskInfo | None = None  # the open desk, once opened
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -434,6 +446,16 @@ class DeskService(QObject):
                         raise
                     current = retry
                     continue
+                except DomainError:
+                    raise
+                except Exception:
+                    # The connection failed mid-write: the server may have committed before
+                    # the answer was lost. Ask it by the command's id; if it landed, it is
+                    # saved (and never applied twice), else the error stands.
+                    if not _landed(store, current):
+                        raise
+                    log.info("Command %s landed before its answer was lost", current.command_id)
+                    outcome = store.apply(current)  # answered as a replay: nothing written
                 worker.own_versions.record(outcome)
                 return outcome
             return store.apply(current)
@@ -468,9 +490,11 @@ class DeskService(QObject):
 
     # ------------------------------------------------------------------ results
 
-    @Slot(str)
-    def _on_opened(self, url: str) -> None:
-        self.opened.emit(url)
+    @Slot(object)
+    def _on_opened(self, info: DeskInfo) -> None:
+        self.info = info
+        self.deskOpened.emit(info)
+        self.opened.emit(info.url)
 
     @Slot(int, object, object)
     def _on_finished(self, token: int, result: object, change: object) -> None:
@@ -500,6 +524,8 @@ class DeskService(QObject):
             self.changed.emit(change)  # what the job wrote before it failed still counts
         error = exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
         try:
+            if isinstance(error, StorageError):
+                self.storageFailed.emit(error)
             if not pending.reads_only:
                 self.writeFailed.emit(pending.label or "A change")
             if pending.on_error is not None:

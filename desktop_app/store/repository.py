@@ -36,7 +36,7 @@ from desktop_app.domain import (
     Technician,
     Ticket,
 )
-from desktop_app.domain.changes import ChangeSet, Entity, Outcome
+from desktop_app.domain.changes import Change, ChangeSet, Entity, Outcome
 from desktop_app.domain.commands import Command, TicketCommand
 from desktop_app.domain.queue import AuditEntry, CustomerContext, QueueEntry, TicketDetail
 from desktop_app.memory import gc_paused
@@ -45,7 +45,8 @@ from desktop_app.store import criticism as criticism_store
 from desktop_app.store import notifications as notification_store
 from desktop_app.store.apply import handler_for
 from desktop_app.store.clocking import ClockEngine
-from desktop_app.store.db import WRITE_OPTION, upgrade_schema
+from desktop_app.store.db import close_engine, desk_file, save_desk_copy, upgrade_schema
+from desktop_app.store.pg_link import WRITE_OPTION
 from desktop_app.store.queries import audit, customer, queue
 from desktop_app.store.queries import ticket as ticket_queries
 from desktop_app.store.schema import AuditRow, TechnicianRow
@@ -81,7 +82,23 @@ class Store:
 
     @property
     def url(self) -> str:
+        """The database's URL for people: the password masked, and for a desk shown from a
+        private copy (read-only, older version) the file the person opened."""
+        desk = desk_file(self._engine)
+        if desk is not None:
+            return f"sqlite:///{desk.shown_path}"
         return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this desk refuses every write (opened read-only), or None."""
+        desk = desk_file(self._engine)
+        return desk.read_only if desk is not None else None
+
+    def save_copy(self, target: Path) -> Path:
+        """Copy the whole SQLite desk to ``target`` (0600), even when its own file was
+        removed or replaced while it was open."""
+        return save_desk_copy(self._engine, target)
 
     def upgrade(self, backup_dir: Path | None = None) -> Path | None:
         """Bring the schema to the newest revision (backing up a SQLite file first)."""
@@ -90,7 +107,7 @@ class Store:
         return backup
 
     def close(self) -> None:
-        self._engine.dispose()
+        close_engine(self._engine)
 
     def now(self) -> datetime:
         return require_aware(self._clock(), "current time")
@@ -157,7 +174,8 @@ class Store:
         return audit.command_applied(self, command_id)
 
     def _replayed(self, command: Command) -> Outcome:
-        """A command that landed before: nothing is written; the tickets as they are now."""
+        """A command that landed before: nothing is written; the tickets as they are now,
+        named in the change set so whoever shows them reads them again."""
         after: dict[int, Ticket] = {}
         for ticket_id in command.expected_versions():
             try:
@@ -165,7 +183,23 @@ class Store:
             except NotFoundError:
                 continue
         result = after.get(command.ticket_id) if isinstance(command, TicketCommand) else None
-        return Outcome(command, ChangeSet(), result, {}, after, replayed=True)
+        changes = ChangeSet(
+            tuple(
+                Change(
+                    Entity.TICKET,
+                    tid,
+                    command.audit_name,
+                    ticket_id=tid,
+                    customer_id=ticket.customer_id,
+                    closed=not ticket.status.is_open,
+                )
+                for tid, ticket in after.items()
+            ),
+            at=self.now(),
+        )
+        if changes:
+            self._journal.append(changes)
+        return Outcome(command, changes, result, {}, after, replayed=True)
 
     def command_applied(self, command_id: str) -> bool:
         """Whether a command with this id was applied (its answer may have been lost)."""

@@ -23,7 +23,7 @@ from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt, QTimer, Signal, 
 from PySide6.QtGui import QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
-from desktop_app.domain import Role, Technician
+from desktop_app.domain import Role, StorageError, Technician
 from desktop_app.domain.changes import Entity
 from desktop_app.models.queue_model import (
     TICKET_ID_ROLE,
@@ -34,6 +34,7 @@ from desktop_app.models.queue_model import (
 )
 from desktop_app.services import queries
 from desktop_app.services.desk import DeskChange, DeskService, DeskSummary, PendingJob
+from desktop_app.services.storage import DeskInfo
 from desktop_app.services.undo import UndoHistory
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.queue_view import (
@@ -180,6 +181,7 @@ class DeskSession(QObject):
         self._search_timer.setInterval(SEARCH_PAUSE_MS)
         self._search_timer.timeout.connect(self._refilter)
         window.searchTextChanged.connect(self._on_search_typed)
+        service.deskOpened.connect(self._on_desk_opened)
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
         service.changed.connect(self._on_changed)
@@ -390,6 +392,11 @@ class DeskSession(QObject):
 
     # ------------------------------------------------------------------ opening
 
+    @Slot(object)
+    def _on_desk_opened(self, info: DeskInfo) -> None:
+        if info.read_only is not None:
+            self._offer_demo = False  # it could not be saved
+
     @Slot(str)
     def _on_opened(self, url: str) -> None:
         self._window.statusBar().showMessage(f"Desk open: {url}", 5000)
@@ -402,6 +409,12 @@ class DeskSession(QObject):
     @Slot(object)
     def _on_open_failed(self, exc: object) -> None:
         self._window.statusBar().showMessage("The desk could not be opened.")
+        if isinstance(exc, StorageError):  # already says which database, why, what to do
+            self._tell(
+                "Cannot open the desk",
+                f"{exc}\n\nThe technical details are in the log (Help → Show log).",
+            )
+            return
         self._tell(
             "Cannot open the desk",
             f"{exc}\n\nCheck the database URL (--database or DESKTOP_APP_DATABASE_URL) "

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.demo import generate_demo_desk
-from desktop_app.domain import ConflictError, Role
-from desktop_app.domain.commands import Reassign
+from desktop_app.domain import ConflictError, EventKind, Role
+from desktop_app.domain.commands import AddEvent, Reassign
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.desk import DeskService
 from desktop_app.store import Store, open_store
@@ -242,3 +243,48 @@ def test_unsaved_changes_are_the_jobs_that_may_write(
 def test_a_negative_stop_wait_is_refused(desk_url: str) -> None:
     with pytest.raises(ValueError, match="stop_wait_ms must be 0 or more"):
         DeskService(lambda: open_store(desk_url), stop_wait_ms=-1)
+
+
+def test_a_write_whose_answer_was_lost_is_found_landed_and_not_doubled(
+    qtbot: Any, service: DeskService, desk_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops after the server received COMMIT: the desk asks the server
+    whether the command landed, says it was saved, and never sends the reply twice."""
+    with qtbot.waitSignal(service.queueLoaded, timeout=10_000) as loaded:
+        service.load_queue()
+    entry = loaded.args[0][0]
+    techs: list[Any] = []
+    with qtbot.waitSignal(service.busyChanged, timeout=10_000, check_params_cb=lambda b: not b):
+        service.submit(lambda store: store.technicians(), techs.extend)
+    me = next(t for t in techs if t.role is Role.DISPATCHER)
+    original = Store.apply
+    dropped: list[str] = []
+
+    def apply_then_lose_the_answer(store: Store, command: Any) -> Any:
+        outcome = original(store, command)
+        if not dropped:
+            dropped.append(command.command_id)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        return outcome
+
+    monkeypatch.setattr(Store, "apply", apply_then_lose_the_answer)
+    reply = AddEvent(
+        actor_id=me.id,
+        at=service.now(),
+        ticket_id=entry.ticket_id,
+        version=entry.version,
+        kind=EventKind.PUBLIC_REPLY,
+        text="The engineer is on the way.",
+    )
+    outcomes: list[Any] = []
+    errors: list[BaseException] = []
+    with qtbot.waitSignal(service.jobAnswered, timeout=10_000):
+        service.execute(reply, outcomes.append, errors.append, label="Replying")
+    assert errors == [] and dropped == [reply.command_id]
+    assert outcomes and outcomes[0].replayed  # saved: it had landed
+    check = open_store(desk_url, clock=lambda: NOW)
+    try:
+        events = check.ticket(entry.ticket_id).events
+        assert [e.text for e in events].count("The engineer is on the way.") == 1
+    finally:
+        check.close()

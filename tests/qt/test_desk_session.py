@@ -197,7 +197,10 @@ def test_a_database_that_cannot_open_is_explained(
     with qtbot.waitSignal(session._service.openFailed, timeout=30_000):
         session.start()
     assert dialogs.problems and dialogs.problems[0][0] == "Cannot open the desk"
-    assert "database URL" in dialogs.problems[0][1]
+    message = dialogs.problems[0][1]
+    assert "127.0.0.1:1 refused the connection" in message  # which server, what happened
+    assert "Check that the server is running" in message  # what to do
+    assert "(psycopg" not in message and "sqlalche.me" not in message
 
 
 def test_undo_redo_live_in_the_edit_menu_and_selection_is_announced(

@@ -71,11 +71,13 @@ def test_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
 
 
 @posix_only
-def test_an_existing_world_readable_file_is_tightened(tmp_path: Path) -> None:
+def test_a_desk_left_world_readable_is_tightened_once_opened_as_a_desk(tmp_path: Path) -> None:
     path = tmp_path / "desk.sqlite3"
-    sqlite3.connect(path).close()
-    path.chmod(0o644)
+    open_store(f"sqlite:///{path}").close()
+    path.chmod(0o644)  # as an older version left it
     make_engine(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # merely looking changes nothing
+    open_store(f"sqlite:///{path}").close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 

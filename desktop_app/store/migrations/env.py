@@ -45,7 +45,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():  # joins the caller's transaction
             context.run_migrations()
         return
-    from desktop_app.store.db import make_engine
+    from desktop_app.store.db import close_engine, make_engine
 
     url = config.get_main_option("sqlalchemy.url")
     if not url:
@@ -57,7 +57,7 @@ def run_migrations_online() -> None:
             with context.begin_transaction():
                 context.run_migrations()
     finally:
-        engine.dispose()
+        close_engine(engine)
 
 
 def run_migrations_offline() -> None:
