@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -46,6 +45,7 @@ from PySide6.QtCore import (
 
 from desktop_app.domain import Role, Technician
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import zone_or_utc
 from desktop_app.models.queue_model import (
     ENTRY_ROLE,
     STATE_ROLE,
@@ -113,11 +113,7 @@ def shift_status(technician: Technician, at: datetime) -> ShiftStatus:
     round the clock. An unknown zone or a malformed time counts as UTC / always on shift,
     so a typo in one record never hides a column.
     """
-    try:
-        zone: Any = ZoneInfo(technician.timezone)
-    except (ValueError, OSError):
-        zone = UTC
-    local = at.astimezone(zone)
+    local = at.astimezone(zone_or_utc(technician.timezone))
     try:
         start, end = _minutes(technician.shift_start), _minutes(technician.shift_end)
     except ValueError:

@@ -26,10 +26,9 @@ import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from enum import IntEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -44,6 +43,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desktop_app.domain import Priority, WarningRule
 from desktop_app.domain.queue import QueueEntry, StoredClock
+from desktop_app.domain.zones import machine_zone, zone_named
 from desktop_app.models.ticket_mime import TICKETS_MIME, encode_entries
 from desktop_app.sla.clocks import warning_points
 
@@ -269,11 +269,6 @@ def format_remaining(seconds: float) -> str:
     return f"{days} d {hours} h"
 
 
-def _local_zone() -> tzinfo:
-    zone = datetime.now(UTC).astimezone().tzinfo
-    return zone if zone is not None else UTC
-
-
 class QueueModel(QAbstractTableModel):
     """Open tickets, nearest breach first, counting down; see the module docstring.
 
@@ -293,7 +288,7 @@ class QueueModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._now = now
-        self._tech_zone = technician_zone or _local_zone()
+        self._tech_zone = technician_zone or machine_zone()
         self._icons = icons or {}
         self._rows_by_id: dict[int, _Row] = {}
         self._all: list[SortKey] = []  # every open ticket, sorted
@@ -305,7 +300,6 @@ class QueueModel(QAbstractTableModel):
         # while partial: ticket id -> (version last seen, closed?) for every change the
         # queue was told about, so the whole queue's read cannot undo a newer one
         self._seen_while_partial: dict[int, tuple[int, bool]] = {}
-        self._zones: dict[str, ZoneInfo] = {}
 
     # ------------------------------------------------------------------ Qt model API
 
@@ -412,6 +406,16 @@ class QueueModel(QAbstractTableModel):
     def index_of(self, ticket_id: int, column: int = 0) -> QModelIndex:
         row = self.row_of(ticket_id)
         return QModelIndex() if row is None else self.index(row, column)
+
+    @property
+    def technician_zone(self) -> tzinfo:
+        """The zone of "your time" in tooltips: the signed-in technician's."""
+        return self._tech_zone
+
+    def set_technician_zone(self, zone: tzinfo) -> None:
+        """Someone else signed in: deadlines "your time" are in their zone from now on
+        (tooltips are made when asked for, so nothing needs repainting)."""
+        self._tech_zone = zone
 
     @property
     def filter(self) -> QueueFilter:
@@ -768,20 +772,10 @@ class QueueModel(QAbstractTableModel):
         suffix = " (business hours)" if business else ""
         return f"{format_remaining(remaining)} left{suffix}"
 
-    def _site_zone(self, name: str) -> ZoneInfo | None:
-        zone = self._zones.get(name)
-        if zone is None:
-            try:
-                zone = ZoneInfo(name)
-            except (ValueError, OSError):
-                return None
-            self._zones[name] = zone
-        return zone
-
     def _site_time(self, entry: QueueEntry) -> str:
         if not entry.site_zone:
             return ""
-        zone = self._site_zone(entry.site_zone)
+        zone = zone_named(entry.site_zone)
         if zone is None:
             return ""
         local = datetime.fromtimestamp(self._now(), zone)
@@ -795,7 +789,7 @@ class QueueModel(QAbstractTableModel):
             if clock is not None and clock.due_at is not None:
                 mine = clock.due_at.astimezone(self._tech_zone)
                 lines.append(f"Deadline (your time): {mine:%a %d %b %Y %H:%M %Z}")
-                zone = self._site_zone(entry.site_zone) if entry.site_zone else None
+                zone = zone_named(entry.site_zone)
                 if zone is not None:
                     site = clock.due_at.astimezone(zone)
                     where = entry.site_name or entry.site_zone

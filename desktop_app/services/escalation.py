@@ -396,7 +396,7 @@ class Escalation(QObject):
         names = ", ".join(t.name for t in outcome.dispatchers)
         parts = [
             f"{outcome.metric.label.capitalize()} SLA breached at "
-            f"{outcome.breached_at.astimezone():%H:%M}"
+            f"{self._notifier.local_time(outcome.breached_at)}"
         ]
         if outcome.raised:
             parts.append(f"escalation level {outcome.level_before} → {outcome.level_after}")

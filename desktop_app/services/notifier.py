@@ -37,6 +37,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.domain.enums import Metric
 from desktop_app.domain.model import Notification
+from desktop_app.domain.zones import machine_zone
 from desktop_app.services.clock import Clock, SystemClock
 from desktop_app.sla.schedule import BREACH, CatchUp
 
@@ -388,7 +389,7 @@ class Notifier(QObject):
         self._native = native
         self._tray = tray
         self._clock: Clock = clock if clock is not None else SystemClock()
-        self._local_zone = local_zone
+        self._local_zone: tzinfo = local_zone if local_zone is not None else machine_zone()
         self._quiet_hours = quiet_hours
         self._describe = describe_ticket
         self._audience = audience
@@ -412,6 +413,15 @@ class Notifier(QObject):
     def set_audience(self, audience: Audience | None) -> None:
         """Pop up only what is for the person at this desk (``None``: everything)."""
         self._audience = audience
+
+    @property
+    def local_zone(self) -> tzinfo:
+        """The zone of "your time" (quiet hours, times in notifications)."""
+        return self._local_zone
+
+    def set_local_zone(self, zone: tzinfo) -> None:
+        """Someone else signed in at this desk: their zone from now on."""
+        self._local_zone = zone
 
     @property
     def quiet_hours(self) -> QuietHours | None:
@@ -641,12 +651,15 @@ class Notifier(QObject):
         return Channel.IN_APP, ""
 
     def _local_now(self) -> datetime:
-        now = self._clock.now()
-        return now.astimezone(self._local_zone) if self._local_zone else now.astimezone()
+        return self._clock.now().astimezone(self._local_zone)
 
     def _local(self, instant: datetime) -> str:
-        local = instant.astimezone(self._local_zone) if self._local_zone else instant.astimezone()
-        return local.strftime("%H:%M")
+        return self.local_time(instant)
+
+    def local_time(self, instant: datetime) -> str:
+        """``14:05``: an instant as the person at this desk reads it (see
+        :meth:`set_local_zone`)."""
+        return f"{instant.astimezone(self._local_zone):%H:%M}"
 
 
 def _warning_body(metric: Metric, threshold: str) -> str:

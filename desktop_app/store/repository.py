@@ -13,10 +13,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     Date,
@@ -69,6 +68,7 @@ from desktop_app.domain.queue import (
     StoredClock,
     TicketDetail,
 )
+from desktop_app.domain.zones import is_known_zone, zone_or_utc
 from desktop_app.memory import gc_paused
 from desktop_app.sla.credits import billing_month
 from desktop_app.store import convert
@@ -1342,15 +1342,11 @@ def _require_open(row: TicketRow, what: str) -> None:
 
 
 def _check_zone(zone: str, what: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_known_zone(zone):
         raise ValidationError(
             f"{what}: {zone!r} is not an IANA time zone; use a name like 'Europe/Berlin'.",
             "timezone",
-        ) from None
+        )
 
 
 def _validate_note(note: CriticismNote) -> None:
@@ -1441,16 +1437,6 @@ def _clock_upsert(backend: str) -> Any:
             if name not in ("ticket_id", "metric")
         },
     )
-
-
-def zone_or_utc(name: str | None) -> tzinfo:
-    """A site's zone for month boundaries; UTC without a site or for a zone unknown here."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return UTC
 
 
 def breaches_between(start: datetime, end: datetime, customer_id: int | None = None) -> Any:

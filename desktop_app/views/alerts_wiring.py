@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app.domain.model import Notification
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import technician_zone
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.paths import icon_file
 from desktop_app.services.alerts import (
@@ -125,9 +126,10 @@ class AlertsWiring(QObject):
         self._planning = 0
         self._changed_meanwhile: dict[int, QueueEntry | None] = {}
         window = session.window
+        self._fallback_zone = local_zone
 
         self.monitor = SlaMonitor(self._clock, parent=self)
-        self.panel = NotificationsPanel(window, icons=_icons(), zone=local_zone)
+        self.panel = NotificationsPanel(window, icons=_icons(), zone=self._your_zone())
         self.audience = DeskAudience(lambda: session.me, self._model.entry)
         if native is None:
             native = CachedAvailability(PlyerNotifications())
@@ -136,7 +138,7 @@ class AlertsWiring(QObject):
             self._record,
             native=native,
             clock=self._clock,
-            local_zone=local_zone,
+            local_zone=self._your_zone(),
             quiet_hours=_quiet_hours(session.settings),
             describe_ticket=self.describe,
             audience=self.audience,
@@ -202,9 +204,22 @@ class AlertsWiring(QObject):
         """Someone reloaded the queue through the service: plan from what it read."""
         self._plan_for(entries)
 
+    def _your_zone(self) -> tzinfo:
+        """ "Your time": the zone of the technician signed in here (else the machine's, or
+        the zone the desk was given)."""
+        me = self._session.me
+        if me is None and self._fallback_zone is not None:
+            return self._fallback_zone
+        return technician_zone(me)
+
     @Slot(object)
     def _on_technician_changed(self, _technician: object) -> None:
-        """Someone else signed in here: their list, and what they have been told."""
+        """Someone else signed in here: their zone, their list, and what they have been
+        told."""
+        zone = self._your_zone()
+        self.notifier.set_local_zone(zone)
+        self.panel.set_zone(zone)
+        self.tray.refresh()
         if self._loaded:
             self._plan_for(self._session.model.entries())
 

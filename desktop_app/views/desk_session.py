@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, Technician
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import technician_zone
 from desktop_app.models.queue_model import (
     TICKET_ID_ROLE,
     PreparedQueue,
@@ -514,6 +515,7 @@ class DeskSession(QObject):
     def _on_who_changed(self, index: int) -> None:
         technician_id = self._who.itemData(index) if index >= 0 else None
         self._me = next((t for t in self._technicians if t.id == technician_id), None)
+        self._model.set_technician_zone(technician_zone(self._me))
         if self._me is not None:
             self._settings.setValue(TECHNICIAN_KEY, self._me.id)
         self.technicianChanged.emit(self._me)

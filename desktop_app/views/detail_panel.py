@@ -13,9 +13,8 @@ technician's typed text stays in the composer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import QTabWidget
 
 from desktop_app.domain import ConflictError, CriticismNote, Technician
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import technician_zone
 from desktop_app.store import Store
 from desktop_app.store.detail_views import (
     CustomerView,
@@ -38,15 +38,6 @@ from desktop_app.views.ticket_pane import TicketPane
 __all__ = ["DetailPanel"]
 
 NOT_UNDOABLE = ("Reply to customer", "Log phone call", "Internal note", "Customer message")
-
-
-def _zone_of(technician: Technician | None) -> tzinfo:
-    if technician is None:
-        return UTC
-    try:
-        return ZoneInfo(technician.timezone)
-    except (ValueError, KeyError):
-        return UTC
 
 
 class DetailPanel(QObject):
@@ -240,7 +231,7 @@ class DetailPanel(QObject):
 
     @Slot(object)
     def _on_technician(self, technician: Technician | None) -> None:
-        zone = _zone_of(technician)
+        zone = technician_zone(technician)
         self.ticket_pane.set_zone(zone)
         self.customer_pane.set_zone(zone)
         self.customer_pane.criticism.set_enabled_for(technician is not None)
@@ -273,7 +264,7 @@ class DetailPanel(QObject):
     # ------------------------------------------------------------------ criticism notes
 
     def _today(self) -> Any:
-        return self._now().astimezone(_zone_of(self._session.me)).date()
+        return self._now().astimezone(technician_zone(self._session.me)).date()
 
     def _customer_ticket_ids(self) -> list[int]:
         view = self.customer_view
@@ -296,7 +287,7 @@ class DetailPanel(QObject):
             ticket_id=self._current,
             today=self._today(),
             now=self._now(),
-            zone=_zone_of(me),
+            zone=technician_zone(me),
             parent=self._session.window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.model import Notification
+from desktop_app.domain.zones import machine_zone
 
 NOTIFICATION_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -79,7 +80,7 @@ class NotificationModel(QAbstractListModel):
         super().__init__(parent)
         self._items: list[Notification] = []
         self._icons = icons or {}
-        self._zone = zone
+        self._zone: tzinfo = zone if zone is not None else machine_zone()
 
     # ------------------------------------------------------------------ Qt model
 
@@ -121,6 +122,12 @@ class NotificationModel(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # ------------------------------------------------------------------ content
+
+    def set_zone(self, zone: tzinfo) -> None:
+        """Show times in another zone (someone else signed in at this desk)."""
+        self._zone = zone
+        if self._items:
+            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
 
     def notification_at(self, row: int) -> Notification:
         return self._items[row]
@@ -257,6 +264,9 @@ class NotificationsPanel(QObject):
         self._show_empty()
 
     # ------------------------------------------------------------------ behaviour
+
+    def set_zone(self, zone: tzinfo) -> None:
+        self.model.set_zone(zone)
 
     def load(self, notifications: Iterable[Notification]) -> None:
         self.model.load(notifications)

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
@@ -49,6 +48,7 @@ from desktop_app.domain import (
     TicketStatus,
 )
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import technician_zone
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.store import Store
 from desktop_app.store.previews import (
@@ -188,15 +188,6 @@ class TicketCommand(QUndoCommand):
     def skip_next(self) -> None:
         """The next undo()/redo() only moves the stack's index (used after a failed replay)."""
         self._skip = True
-
-
-def _zone(technician: Technician | None) -> tzinfo:
-    if technician is None:
-        return UTC
-    try:
-        return ZoneInfo(technician.timezone)
-    except (ValueError, KeyError):
-        return UTC
 
 
 def _when(at: datetime | None, zone: tzinfo) -> str:
@@ -605,7 +596,7 @@ class TicketActions(QObject):
         self.note_version(entry.ticket_id, entry.version)
 
     def zone(self) -> tzinfo:
-        return _zone(self._session.me)
+        return technician_zone(self._session.me)
 
     def update_enabled(self) -> None:
         ref = self._target

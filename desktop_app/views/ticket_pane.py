@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import ClockState, EventKind, Metric
+from desktop_app.domain.zones import zone_named
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.models.timeline_model import TimelineModel
 from desktop_app.paths import icon_file
@@ -507,12 +508,7 @@ class TicketPane(QWidget):
         site_name = ""
         site = view.terms.site
         if site is not None:
-            from zoneinfo import ZoneInfo
-
-            try:
-                site_zone = ZoneInfo(site.timezone)
-            except (ValueError, KeyError):
-                site_zone = None
+            site_zone = zone_named(site.timezone)
             site_name = site.name
         explanation = view.terms.explain()
         for metric, card in self.cards.items():

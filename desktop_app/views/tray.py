@@ -214,7 +214,7 @@ class DeskTray(QObject):
             tooltip.append(f"Next breach in {format_remaining(next_breach)}")
         muted = self._notifier.muted_until
         if muted is not None:
-            tooltip.append(f"Notifications muted until {muted.astimezone():%H:%M}")
+            tooltip.append(f"Notifications muted until {self._notifier.local_time(muted)}")
         self.icon.setToolTip("\n".join(tooltip))
         if counts != self._counts or self.icon.icon().isNull():
             self._counts = counts
@@ -238,7 +238,8 @@ class DeskTray(QObject):
         if muted is None:
             self.action_mute.setText("&Mute for 30 minutes")
         else:
-            self.action_mute.setText(f"Un&mute (muted until {muted.astimezone():%H:%M})")
+            until = self._notifier.local_time(muted)
+            self.action_mute.setText(f"Un&mute (muted until {until})")
 
     # ------------------------------------------------------------------ actions
 

@@ -8,11 +8,12 @@ handled every request and the database thread has answered every job.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -531,3 +532,43 @@ def test_a_ticket_closed_while_the_alerts_are_planned_again_stays_quiet(
         if n.ticket_id == entry.ticket_id and n.kind == "warning" and n.created_at >= warning.at
     ]
     assert warned == []  # (what had come due before the switch is summarised, not this)
+
+
+def test_notifications_read_in_the_signed_in_technicians_zone(
+    qtbot: QtBot,
+    desk_url: str,
+    tmp_settings: QSettings,
+    clock: FakeClock,
+    desks: list[Desk],
+    machine_zone_is: Callable[[str], None],
+) -> None:
+    """A Berlin dispatcher at a machine set to UTC reads the list, the breach times and the
+    tray's "muted until" in Berlin time, like the queue and the ticket pane."""
+    machine_zone_is("UTC")
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    berlin = next(
+        t
+        for t in read(qtbot, desk, lambda s: s.technicians())
+        if t.timezone == "Europe/Berlin" and t.role is Role.DISPATCHER
+    )
+    combo = desk.window.findChild(QComboBox, "technicianCombo")
+    assert combo is not None
+    with qtbot.waitSignal(desk.wiring.planned, timeout=WAIT_MS):
+        combo.setCurrentIndex(combo.findData(berlin.id))
+    settle(qtbot, desk)
+    zone = ZoneInfo("Europe/Berlin")
+    model = desk.wiring.panel.model
+    assert model.rowCount() > 0
+    first = model.notification_at(0)
+    assert f"{first.created_at.astimezone(zone):%a %H:%M}" in model.index(0).data()
+    at = NOW + timedelta(hours=3)
+    assert desk.wiring.notifier.local_time(at) == f"{at.astimezone(zone):%H:%M}"
+    entry = desk.model.entry_at(0)
+    desk.wiring.notifier.forget(entry.ticket_id)  # as when its clock gets a new deadline
+    delivery = desk.wiring.notifier.breached(entry.ticket_id, "resolution", at)
+    assert delivery.notification is not None
+    assert delivery.notification.body.endswith(f"{at.astimezone(zone):%H:%M}")
+    muted = desk.wiring.notifier.mute()
+    desk.wiring.tray.refresh_menu()
+    assert f"{muted.astimezone(zone):%H:%M}" in desk.wiring.tray.action_mute.text()
+    settle(qtbot, desk)
