@@ -53,6 +53,7 @@ from desktop_app.models.queue_model import (
     RowState,
     SortKey,
     format_remaining,
+    paused_text,
 )
 from desktop_app.models.queue_model import (
     _make_row as queue_row,  # the queue's own sort key and warning instant, shared
@@ -178,8 +179,7 @@ def countdown_text(row: QueueRow, now: float) -> str:
         paused = [c for c in row.entry.clocks.values() if c.paused]
         if not paused:
             return "no clock running"
-        left = min(c.remaining.total_seconds() for c in paused)
-        return f"paused · {format_remaining(left)} left"
+        return paused_text(min(c.remaining.total_seconds() for c in paused))
     if row.due_ts <= now:
         return f"breached {format_remaining(now - row.due_ts)} ago"
     calendar = row.entry.calendar

@@ -51,7 +51,8 @@ _Index = QModelIndex | QPersistentModelIndex
 
 # Sort key: (group, due or frozen remaining, priority rank, created, ticket id).
 # group 0: a clock is counting (ordered by its wall-clock deadline);
-# group 1: paused or nothing counting (ordered by the business time they had left).
+# group 1: paused or nothing counting, ordered by the business time they had left,
+# signed: a clock that breached before it was paused comes first, most overdue first.
 SortKey = tuple[int, float, int, float, int]
 
 
@@ -267,6 +268,14 @@ def format_remaining(seconds: float) -> str:
         return f"{hours} h {minutes:02d} min"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h"
+
+
+def paused_text(remaining: float) -> str:
+    """A paused clock's frozen remainder: ``paused · 3 h 00 min left``, or, for a clock
+    that breached before it was paused, ``paused · 38 h 09 min over``."""
+    if remaining < 0:
+        return f"paused · {format_remaining(remaining)} over"
+    return f"paused · {format_remaining(remaining)} left"
 
 
 class QueueModel(QAbstractTableModel):
@@ -764,7 +773,7 @@ class QueueModel(QAbstractTableModel):
         if remaining is None:
             return "no clock running"
         if row.due_ts is None:
-            return f"paused · {format_remaining(remaining)} left"
+            return paused_text(remaining)
         if remaining <= 0:
             return f"breached {format_remaining(remaining)} ago"
         calendar = row.entry.calendar
@@ -823,5 +832,6 @@ __all__ = [
     "QueueModel",
     "RowState",
     "format_remaining",
+    "paused_text",
     "prepare_queue",
 ]

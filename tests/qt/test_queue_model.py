@@ -430,3 +430,36 @@ def test_an_older_read_of_a_ticket_arriving_late_is_ignored(now: FakeNow) -> Non
     m.upsert(entry(1, timedelta(minutes=5))._replace(version=3))
     kept = m.entry(1)
     assert kept is not None and kept.version == 4
+
+
+def paused_for(ticket_id: int, left: timedelta) -> Any:
+    """A ticket waiting on the customer whose resolution clock had ``left`` remaining when
+    it paused (negative: it had breached before the wait)."""
+    made = entry(ticket_id, None, paused=True)
+    stopped = made.clocks[next(iter(made.clocks))]
+    elapsed = stopped.target - left
+    return made._replace(clocks={stopped.metric: stopped._replace(elapsed=elapsed)})
+
+
+def test_a_paused_breached_ticket_reads_over_and_the_most_overdue_comes_first(
+    now: FakeNow,
+) -> None:
+    m = QueueModel(now=now)
+    m.load(
+        [
+            paused_for(1, timedelta(hours=2, minutes=9)),
+            paused_for(2, -timedelta(hours=38, minutes=9)),
+            paused_for(3, timedelta(minutes=15)),
+            paused_for(4, -timedelta(hours=2)),
+            entry(5, timedelta(hours=1)),
+        ]
+    )
+    m.set_filter(QueueFilter(quick="waiting"))
+    texts = [m.data(m.index(r, Column.COUNTDOWN)) for r in range(m.rowCount())]
+    assert ids(m) == [2, 4, 3, 1]
+    assert texts == [
+        "paused · 38 h 09 min over",
+        "paused · 2 h 00 min over",
+        "paused · 15 min left",
+        "paused · 2 h 09 min left",
+    ]
