@@ -46,6 +46,7 @@ from PySide6.QtCore import (
 from desktop_app.domain import Role, Technician
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.domain.zones import zone_or_utc
+from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.models.queue_model import (
     ENTRY_ROLE,
     STATE_ROLE,
@@ -262,7 +263,7 @@ class BoardColumnModel(QAbstractListModel):
             ]
             if entry.escalation_level:
                 lines.append(f"Escalation level {entry.escalation_level}")
-            return "\n".join(lines)
+            return plain_tooltip("\n".join(lines))
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

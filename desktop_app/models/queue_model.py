@@ -44,6 +44,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 from desktop_app.domain import Priority, WarningRule
 from desktop_app.domain.queue import QueueEntry, StoredClock
 from desktop_app.domain.zones import machine_zone, zone_named
+from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.models.ticket_mime import TICKETS_MIME, encode_entries
 from desktop_app.sla.clocks import warning_points
 
@@ -352,7 +353,8 @@ class QueueModel(QAbstractTableModel):
         if role == REMAINING_ROLE:
             return self._remaining(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, Column(column))
+            tooltip = self._tooltip(row, Column(column))
+            return plain_tooltip(tooltip) if tooltip is not None else None
         if column == Column.COUNTDOWN:
             state = self.state_of(row)
             if role == Qt.ItemDataRole.DecorationRole:

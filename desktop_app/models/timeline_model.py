@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desktop_app.domain import EventKind, TicketEvent
 from desktop_app.models.glyphs import badge_icon
+from desktop_app.models.plain_text import plain_tooltip
 
 __all__ = [
     "EVENT_ROLE",
@@ -134,7 +135,7 @@ class TimelineModel(QAbstractListModel):
             return kind_icon(event.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             utc = event.at.astimezone(UTC)
-            return (
+            return plain_tooltip(
                 f"{event_headline(event)} by {event.author or 'system'}\n"
                 f"{self.local_time(event.at)} (your time) · {utc:%Y-%m-%d %H:%M} UTC"
                 + (f"\n\n{event.text}" if event.text else "")

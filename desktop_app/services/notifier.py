@@ -21,6 +21,7 @@ layer through :class:`SystemTrayNotifications`, which only calls the icon's meth
 
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 import sys
@@ -115,6 +116,28 @@ def freedesktop_notifications_available(timeout_ms: int = 500) -> bool:
     return bool(activatable) and FREEDESKTOP_NOTIFICATIONS in (activatable or [[]])[0]
 
 
+def freedesktop_body_markup(timeout_ms: int = 500) -> bool:
+    """True when the desktop's notification service renders markup in a notification's body
+    (it lists the ``body-markup`` capability): the body must then be escaped, or a subject
+    such as "<b>urgent</b>" would be drawn in bold and "<a href=…>" become a link."""
+    from PySide6.QtDBus import QDBus, QDBusConnection, QDBusMessage
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    message = QDBusMessage.createMethodCall(
+        FREEDESKTOP_NOTIFICATIONS,
+        "/org/freedesktop/Notifications",
+        FREEDESKTOP_NOTIFICATIONS,
+        "GetCapabilities",
+    )
+    reply = bus.call(message, QDBus.CallMode.Block, timeout_ms)
+    if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
+        return False
+    capabilities = reply.arguments()[0]
+    return isinstance(capabilities, list) and "body-markup" in capabilities
+
+
 def _plyer_has_linux_transport() -> bool:
     # plyer talks to the service through dbus-python, else notify-send, else raises.
     try:
@@ -139,9 +162,12 @@ class PlyerNotifications:
         notify: Callable[..., object] | None = None,
         background: bool = True,
         platform: str = sys.platform,
+        body_markup: Callable[[], bool] | None = None,
     ) -> None:
         self._platform = platform
         self._probe = probe if probe is not None else self._default_probe
+        self._body_markup = body_markup if body_markup is not None else self._default_markup
+        self._markup: bool | None = None  # asked once, on the first notification
         self._notify = notify
         self._executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-notification")
@@ -154,11 +180,23 @@ class PlyerNotifications:
             return _plyer_has_linux_transport() and freedesktop_notifications_available()
         return self._platform in ("win32", "darwin")
 
+    def _default_markup(self) -> bool:
+        if self._platform.startswith("linux") or "bsd" in self._platform:
+            return freedesktop_body_markup()
+        return False
+
     def available(self) -> bool:
         return self._probe()
 
     def show(self, title: str, body: str) -> Future[None] | None:
-        """Pop the notification up; returns the background job when there is one."""
+        """Pop the notification up; returns the background job when there is one.
+
+        The title is plain text everywhere; the body is escaped where the desktop would
+        render markup in it, so a ticket's subject shows as the customer wrote it."""
+        if self._markup is None:
+            self._markup = bool(self._body_markup())
+        if self._markup:
+            body = html.escape(body, quote=False)
         if self._executor is None:
             self._show_now(title, body)
             return None

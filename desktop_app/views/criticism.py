@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 
 import shiboken6
-from PySide6.QtCore import QDate, QModelIndex, Signal, Slot
+from PySide6.QtCore import QDate, QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -126,6 +126,7 @@ class CriticismDialog(QDialog):
         layout.addLayout(form)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)

@@ -35,6 +35,7 @@ from desktop_app.models.queue_model import (
 )
 from desktop_app.services.desk import DeskService, DeskSummary, PendingJob
 from desktop_app.views.main_window import MainWindow
+from desktop_app.views.message_box import plain_message_box
 from desktop_app.views.queue_view import (
     QueueKeys,
     QueueStatus,
@@ -65,21 +66,22 @@ Tell = Callable[[str, str], None]
 
 def _ask_with_dialog(parent: QWidget) -> Ask:
     def ask(title: str, question: str) -> bool:
-        answer = QMessageBox.question(
-            parent,
+        box = plain_message_box(
+            QMessageBox.Icon.Question,
             title,
             question,
+            parent,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     return ask
 
 
 def _tell_with_dialog(parent: QWidget) -> Tell:
     def tell(title: str, message: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
+        box = plain_message_box(QMessageBox.Icon.Warning, title, message, parent)
         box.setModal(False)
         box.open()  # non-blocking: the queue keeps counting down behind it
 
@@ -92,7 +94,7 @@ def _tell_before_exit(title: str, message: str) -> None:
     the log has the same message."""
     if QGuiApplication.platformName() in ("offscreen", "minimal"):
         return
-    QMessageBox.warning(None, title, message)
+    plain_message_box(QMessageBox.Icon.Warning, title, message).exec()
 
 
 def _job_list(jobs: list[PendingJob]) -> str:
@@ -347,14 +349,15 @@ class DeskSession(QObject):
         unsaved = self._service.unsaved_changes()
         if not self._closing or not unsaved or self.close_question is not None:
             return
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Warning,
             "A change is still being saved",
             "The database has not finished saving:\n"
             f"{_job_list(unsaved)}\n\n"
             "Wait for it, or quit anyway? Quitting now may lose this change; check the "
             "ticket when you start again.",
-            parent=self._window,
+            self._window,
+            QMessageBox.StandardButton.NoButton,
         )
         box.setObjectName("closeWhileSavingQuestion")
         wait = box.addButton("Wait", QMessageBox.ButtonRole.RejectRole)

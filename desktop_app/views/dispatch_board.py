@@ -85,6 +85,7 @@ from desktop_app.models.board_model import (
     ColumnInfo,
     off_shift_after,
 )
+from desktop_app.models.plain_text import menu_text, plain_tooltip
 from desktop_app.models.queue_model import (
     ENTRY_ROLE,
     STATE_ROLE,
@@ -460,6 +461,8 @@ class ColumnHeader(QFrame):
         self.shift_label.setObjectName("columnShift")
         self.workload_label = QLabel(self)
         self.workload_label.setObjectName("columnWorkload")
+        for label in (self.name_label, self.role_label, self.shift_label, self.workload_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # names come from the desk's records
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.name_label, 1)
@@ -526,7 +529,7 @@ class BoardColumnWidget(QFrame):
             city = zone.rsplit("/", 1)[-1].replace("_", " ")
             text = f"{'☾' if off else '☀'} {shift.text.replace(' · ', f' {city} · ', 1)}"
             header.shift_label.setToolTip(
-                f"Local time in {zone}; shift {shift.start}–{shift.end} every day"
+                plain_tooltip(f"Local time in {zone}; shift {shift.start}–{shift.end} every day")
             )
         header.shift_label.setText(text)
         if board.loaded:
@@ -548,7 +551,9 @@ class BoardColumnWidget(QFrame):
         self._set_flag(self, "offShift", off)
         self._set_flag(self, "inactive", not info.active)
         self.setToolTip(
-            f"{info.name}: inactive — tickets cannot be dropped here" if not info.active else ""
+            plain_tooltip(f"{info.name}: inactive — tickets cannot be dropped here")
+            if not info.active
+            else ""
         )
         self.refresh_more()
 
@@ -1305,8 +1310,8 @@ class DispatchBoardPanel(QObject):
         for target in self.dispatcher.targets(tickets):
             if target.assignee_id == here:
                 continue
-            action = move.addAction(target.label)
-            action.setToolTip(target.detail)
+            action = move.addAction(menu_text(target.label))
+            action.setToolTip(plain_tooltip(target.detail))
             action.triggered.connect(
                 lambda _checked=False, t=target.assignee_id: self.dispatcher.request(tickets, t)
             )

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.model import Notification
 from desktop_app.domain.zones import machine_zone
+from desktop_app.models.plain_text import plain_tooltip
 
 NOTIFICATION_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -99,7 +100,7 @@ class NotificationModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             stamp = item.created_at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
             hint = "Click to open the ticket" if item.ticket_id is not None else ""
-            return "\n".join(p for p in (item.title, item.body, stamp, hint) if p)
+            return plain_tooltip("\n".join(p for p in (item.title, item.body, stamp, hint) if p))
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = _KIND_COLOURS.get(item.kind)
             return QBrush(colour) if colour is not None and not item.read else None

@@ -40,8 +40,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import Metric
 from desktop_app.domain.queue import Attainment
+from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.sla.reports import report_months
 from desktop_app.store.reports import CustomerMonth, MonthlyReport, monthly_report
+from desktop_app.views.message_box import plain_message_box
 
 __all__ = [
     "COLUMNS",
@@ -129,7 +131,7 @@ def report_cells(row: CustomerMonth) -> list[str]:
 
 def _tell_with_box(parent: QWidget) -> Tell:
     def tell(title: str, message: str) -> None:
-        QMessageBox.warning(parent, title, message)
+        plain_message_box(QMessageBox.Icon.Warning, title, message, parent).exec()
 
     return tell
 
@@ -273,7 +275,7 @@ class ReportDialog(QDialog):
         for r, row in enumerate(report.rows):
             for c, text in enumerate(report_cells(row)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)  # a long list of recurring categories may be cut
+                item.setToolTip(plain_tooltip(text))  # a long list of categories may be cut
                 if c == COLUMNS.index("Availability") and row.availability.missed:
                     item.setForeground(QBrush(_MISS))
                 if c == COLUMNS.index("Service credit") and row.credit_owed > 0:

@@ -241,6 +241,7 @@ class ChangeDialog(QDialog):
         layout.addLayout(form)
         self.rule_label = QLabel(self)
         self.rule_label.setObjectName("previewRuleLabel")
+        self.rule_label.setTextFormat(Qt.TextFormat.PlainText)
         self.rule_label.setWordWrap(True)
         layout.addWidget(self.rule_label)
         self.table = QTableWidget(3, 4, self)
@@ -254,6 +255,7 @@ class ChangeDialog(QDialog):
         layout.addWidget(self.table)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
@@ -399,9 +401,11 @@ class EscalateDialog(QDialog):
         self.ref = ref
         layout = QVBoxLayout(self)
         level = ref.escalation_level + 1
-        layout.addWidget(
-            QLabel(f"Raise {ref.number} from escalation level {ref.escalation_level} to {level}.")
+        what = QLabel(
+            f"Raise {ref.number} from escalation level {ref.escalation_level} to {level}."
         )
+        what.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(what)
         form = QFormLayout()
         self.assignee_combo = QComboBox(self)
         self.assignee_combo.setObjectName("reassignCombo")
@@ -419,6 +423,7 @@ class EscalateDialog(QDialog):
         layout.addLayout(form)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)

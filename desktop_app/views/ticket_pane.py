@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import ClockState, EventKind, Metric
 from desktop_app.domain.zones import zone_named
+from desktop_app.models.plain_text import escape_html, plain_tooltip
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.models.timeline_model import TimelineModel
 from desktop_app.paths import icon_file
@@ -109,6 +110,8 @@ class ClockCard(QFrame):
         self.numbers.setWordWrap(True)
         self.deadline = QLabel(self)
         self.deadline.setObjectName("clockDeadline")
+        for label in (self.state, self.numbers, self.deadline):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # site names come from customers
         self.deadline.setWordWrap(True)
         self.deadline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.icon, 0, 0)
@@ -175,7 +178,7 @@ class ClockCard(QFrame):
         if clock.breached_at is not None:
             lines.append(f"Breached {_fmt(clock.breached_at, mine)}")
         self.deadline.setText("\n".join(lines))
-        self.setToolTip(f"Rule: {explanation}")
+        self.setToolTip(plain_tooltip(f"Rule: {explanation}"))
         self.setAccessibleName(f"{METRIC_NAMES[self.clock_metric]} clock: {words}")
 
     def _style(self, key: str) -> None:
@@ -220,6 +223,7 @@ class Composer(QFrame):
         layout.addWidget(self.text_edit)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
@@ -308,17 +312,20 @@ class TicketPane(QWidget):
         outer.setSpacing(6)
         self.banner = QLabel(self)
         self.banner.setObjectName("paneBanner")
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         outer.addWidget(self.banner)
         self.loading = QLabel("Loading…", self)
         self.loading.setObjectName("paneLoading")
+        self.loading.setTextFormat(Qt.TextFormat.PlainText)
         self.loading.hide()
         outer.addWidget(self.loading)
 
         self.header = QLabel(self)
         self.header.setObjectName("ticketHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)  # its stored parts are escaped
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.header)
@@ -364,6 +371,7 @@ class TicketPane(QWidget):
             name.setObjectName("factName")
             label = QLabel(facts_box)
             label.setObjectName(f"fact_{key}")
+            label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fact_labels[key] = label
@@ -374,6 +382,7 @@ class TicketPane(QWidget):
         facts_layout.addLayout(self.facts)
         self.description = QLabel(facts_box)
         self.description.setObjectName("ticketDescription")
+        self.description.setTextFormat(Qt.TextFormat.PlainText)
         self.description.setWordWrap(True)
         self.description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         facts_layout.addWidget(self.description)
@@ -382,6 +391,7 @@ class TicketPane(QWidget):
             facts_layout.addWidget(card)
         self.rule = QLabel(facts_box)
         self.rule.setObjectName("policyRule")
+        self.rule.setTextFormat(Qt.TextFormat.RichText)  # its stored parts are escaped
         self.rule.setWordWrap(True)
         facts_layout.addWidget(self.rule)
         facts_layout.addStretch(1)
@@ -457,7 +467,7 @@ class TicketPane(QWidget):
             self.composer.error_label.hide()
         ticket = view.ticket
         detail = view.detail
-        self.header.setText(f"<b>{ticket.number}</b> · {_escape(ticket.subject)}")
+        self.header.setText(f"<b>{escape_html(ticket.number)}</b> · {escape_html(ticket.subject)}")
         status = ticket.status.value.replace("_", " ")
         self.fact_labels["status"].setText(status)
         self.fact_labels["priority"].setText(ticket.priority.label)
@@ -481,7 +491,7 @@ class TicketPane(QWidget):
             else "—"
         )
         self.description.setText(ticket.description or "No description.")
-        self.rule.setText(f"<b>Rule:</b> {_escape(view.terms.explain())}")
+        self.rule.setText(f"<b>Rule:</b> {escape_html(view.terms.explain())}")
         self.timeline.set_timeline(ticket.id, ticket.events)
         self.timeline_view.scrollToBottom()
         self.refresh_clocks()
@@ -615,7 +625,3 @@ _ACTION_OF_KIND = {
     EventKind.INTERNAL_NOTE: "note",
     EventKind.CUSTOMER_MESSAGE: "message",
 }
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

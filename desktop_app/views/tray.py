@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF, QSettings, Qt, QTimer, Signa
 from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon
 
+from desktop_app.models.plain_text import menu_text
 from desktop_app.models.queue_model import QueueModel, format_remaining
 from desktop_app.services.notifier import Notifier, SystemTrayNotifications
 
@@ -232,7 +233,7 @@ class DeskTray(QObject):
             self.action_next.setText("No breach coming")
             self.action_next.setEnabled(False)
         else:
-            self.action_next.setText(f"Next breach: {following[1]}")
+            self.action_next.setText(menu_text(f"Next breach: {following[1]}"))
             self.action_next.setEnabled(True)
         muted = self._notifier.muted_until
         if muted is None:
