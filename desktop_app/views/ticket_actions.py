@@ -435,6 +435,9 @@ class EscalateDialog(QDialog):
         buttons.accepted.connect(lambda: self._actions.escalate(self))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # a refusal was about the last try: changing what to send clears it
+        self.assignee_combo.currentIndexChanged.connect(self.error_label.hide)
+        self.note_edit.textChanged.connect(self.error_label.hide)
 
     def reassign_to(self) -> int | None:
         data = self.assignee_combo.currentData()

@@ -232,6 +232,7 @@ class Composer(QFrame):
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.send)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.text_edit.textChanged.connect(self._recheck)
         self._kind_changed()
         self._busy = False
 
@@ -254,12 +255,23 @@ class Composer(QFrame):
         self.send_button.setText({EventKind.PUBLIC_REPLY: "Send reply"}.get(kind, "Save"))
         self.error_label.hide()
 
+    def _needs_text(self) -> bool:
+        return self.kind() in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE)
+
+    @Slot()
+    def _recheck(self) -> None:
+        """A message about the text goes as soon as there is text to send."""
+        if not self.error_label.isHidden() and (
+            self.text_edit.toPlainText().strip() or not self._needs_text()
+        ):
+            self.error_label.hide()
+
     @Slot()
     def send(self) -> None:
         if self._busy:
             return
         kind, text = self.kind(), self.text_edit.toPlainText()
-        if kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE) and not text.strip():
+        if self._needs_text() and not text.strip():
             what = "reply" if kind is EventKind.PUBLIC_REPLY else "note"
             self.show_error(f"The {what} is empty; write something first.")
             self.text_edit.setFocus()
