@@ -19,8 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, Technician
@@ -181,6 +181,10 @@ class DeskSession(QObject):
         self._search_timer.setInterval(SEARCH_PAUSE_MS)
         self._search_timer.timeout.connect(self._refilter)
         window.searchTextChanged.connect(self._on_search_typed)
+        # the search box leads to its result: Enter opens the first match, Down moves
+        # into the list
+        window.search_edit.returnPressed.connect(self.open_first_match)
+        window.search_edit.installEventFilter(self)
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
         service.ticketChanged.connect(self._on_ticket_changed)
@@ -545,6 +549,48 @@ class DeskSession(QObject):
             self._refilter()
         else:
             self._search_timer.start()
+
+    def _first_match(self) -> QModelIndex | None:
+        """The queue's first row for what is typed now (filtered at once, not after the
+        pause in typing a large desk waits for), made current and selected."""
+        if self._search_timer.isActive():
+            self._refilter()
+        if self._model.rowCount() == 0:
+            text = self._window.search_edit.text().strip()
+            self._window.statusBar().showMessage(
+                f"No open ticket matches “{text}”." if text else "The queue is empty.", 5000
+            )
+            return None
+        view = self._window.queue_view
+        index = self._model.index(0, 0)
+        view.setCurrentIndex(index)
+        view.selectRow(0)
+        view.scrollTo(index)
+        return index
+
+    @Slot()
+    def open_first_match(self) -> None:
+        """Enter in the search box: open the first ticket that matches, as Enter on its
+        row would (the cursor goes to the composer)."""
+        index = self._first_match()
+        if index is None:
+            return
+        ticket_id = index.data(TICKET_ID_ROLE)
+        if isinstance(ticket_id, int):
+            self.keys.ticketActivated.emit(ticket_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self._window.search_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self._first_match() is not None
+        ):
+            # Down leaves the search box for the list, on the first match
+            self._window.queue_view.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
 
 def demo_database_url(directory: str) -> str:

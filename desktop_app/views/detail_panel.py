@@ -70,6 +70,7 @@ class DetailPanel(QObject):
         self._generation = 0
         self._loading = False
         self._stopped = False
+        self._compose_when_shown: int | None = None  # Enter asked for it while loading
         self.ticket_view: TicketView | None = None
         self.customer_view: CustomerView | None = None
 
@@ -138,9 +139,16 @@ class DetailPanel(QObject):
 
     @Slot(int)
     def open_ticket(self, ticket_id: int) -> None:
-        """Enter on a queue row: show the ticket and put the cursor in the composer."""
+        """Enter on a queue row: show the ticket and put the cursor in the composer (once
+        the ticket is read, when it is still being read)."""
         self.show_ticket(ticket_id)
         self._show_ticket_tab()
+        self._compose_when_shown = ticket_id
+        if self.ticket_view is not None and self.ticket_view.ticket.id == ticket_id:
+            self._focus_composer()
+
+    def _focus_composer(self) -> None:
+        self._compose_when_shown = None
         self.ticket_pane.composer.text_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_ticket_tab(self, *_args: object) -> None:
@@ -205,6 +213,8 @@ class DetailPanel(QObject):
         self.tabs.setTabToolTip(
             1, f"{negative} open negative criticism note(s)" if negative else "The customer"
         )
+        if ticket_id is not None and ticket_id == self._compose_when_shown:
+            self._focus_composer()
         if ticket_id is not None:
             self.ticketShown.emit(ticket_id)
 

@@ -142,3 +142,46 @@ def test_headlines_name_the_new_values() -> None:
         == "Resolution SLA breached"
     )
     assert event_headline(TicketEvent(EventKind.ESCALATED, T0, level=2)) == "Escalated to level 2"
+
+
+# --------------------------------------------------------------------------- search keys
+
+
+def test_enter_in_the_search_opens_the_first_match(qtbot: Any, desk: Desk) -> None:
+    entry = desk.model.entry_at(7)
+    window = desk.window
+    window.show()
+    qtbot.waitExposed(window)
+    window.focus_search()
+    qtbot.keyClicks(window.search_edit, entry.number)
+    assert desk.model.rowCount() == 1
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT) as shown:
+        qtbot.keyClick(window.search_edit, Qt.Key.Key_Return)
+    assert shown.args == [entry.ticket_id]
+    assert window.queue_view.currentIndex().row() == 0
+    assert desk.panel.tabs.currentWidget() is desk.panel.ticket_pane
+    qtbot.waitUntil(desk.panel.ticket_pane.composer.text_edit.hasFocus, timeout=WAIT)
+
+
+def test_down_in_the_search_moves_into_the_list(qtbot: Any, desk: Desk) -> None:
+    window = desk.window
+    window.show()
+    qtbot.waitExposed(window)
+    customer = desk.model.entry_at(3).customer_name
+    window.focus_search()
+    qtbot.keyClicks(window.search_edit, customer)
+    first = desk.model.ticket_id_at(0)
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_Down)
+    qtbot.waitUntil(window.queue_view.hasFocus, timeout=WAIT)
+    assert window.queue_view.currentIndex().row() == 0
+    assert desk.model.ticket_id_at(0) == first
+    # the arrows go on through the matches from there
+    qtbot.keyClick(window.queue_view, Qt.Key.Key_Down)
+    assert window.queue_view.currentIndex().row() == min(1, desk.model.rowCount() - 1)
+
+
+def test_enter_without_a_match_says_so(qtbot: Any, desk: Desk) -> None:
+    desk.window.search_edit.setText("no such ticket anywhere")
+    with qtbot.assertNotEmitted(desk.session.keys.ticketActivated):
+        desk.window.search_edit.returnPressed.emit()
+    assert "No open ticket matches" in desk.window.statusBar().currentMessage()
