@@ -20,11 +20,9 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListView,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -44,6 +42,7 @@ from desktop_app.views.ticket_actions import (
     TicketActions,
     conversation_button,
 )
+from desktop_app.views.timeline_view import TimelineView
 
 __all__ = ["ClockCard", "Composer", "TicketPane", "clock_state_text"]
 
@@ -420,14 +419,8 @@ class TicketPane(QWidget):
         timeline_title = QLabel("Timeline", history)
         timeline_title.setObjectName("sectionTitle")
         history_layout.addWidget(timeline_title)
-        self.timeline_view = QListView(history)
-        self.timeline_view.setObjectName("timelineView")
+        self.timeline_view = TimelineView(history)
         self.timeline_view.setModel(self.timeline)
-        self.timeline_view.setWordWrap(True)
-        self.timeline_view.setUniformItemSizes(False)
-        self.timeline_view.setAlternatingRowColors(True)
-        self.timeline_view.setSpacing(1)
-        self.timeline_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         history_layout.addWidget(self.timeline_view, 1)
         self.composer = Composer(history)
         history_layout.addWidget(self.composer)
