@@ -40,7 +40,7 @@ from desktop_app.domain.enums import Metric
 from desktop_app.domain.model import Notification
 from desktop_app.domain.zones import machine_zone
 from desktop_app.services.clock import Clock, SystemClock
-from desktop_app.sla.schedule import BREACH, CatchUp
+from desktop_app.sla.schedule import BREACH, CatchUp, ScheduleEntry
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ APP_NAME = "Technician Queue"
 
 NotificationSink = Callable[[Notification], None]
 # Whether the person at this desk is among those a notification is for (the assignee of a
-# warned ticket, the dispatchers of an escalation); others' notifications are recorded only.
+# warned ticket, the dispatchers of an escalation). As ``audience`` it decides what pops up
+# (the rest is recorded only); as ``recipients`` it decides what this desk tells its person
+# at all (the rest is neither recorded nor popped up: it is someone else's).
 Audience = Callable[[Notification], bool]
 
 
@@ -418,6 +420,7 @@ class Notifier(QObject):
         quiet_hours: QuietHours | None = None,
         describe_ticket: Callable[[int], str] = _default_describe,
         audience: Audience | None = None,
+        recipients: Audience | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -431,6 +434,7 @@ class Notifier(QObject):
         self._quiet_hours = quiet_hours
         self._describe = describe_ticket
         self._audience = audience
+        self._recipients = recipients
         self._muted_until: datetime | None = None
         # What each ticket was told, as (kind, metric or once-key, threshold): kept per ticket
         # so that a re-armed clock forgets its few entries, not a scan of the whole desk's.
@@ -451,6 +455,14 @@ class Notifier(QObject):
     def set_audience(self, audience: Audience | None) -> None:
         """Pop up only what is for the person at this desk (``None``: everything)."""
         self._audience = audience
+
+    def set_recipients(self, recipients: Audience | None) -> None:
+        """Tell the person at this desk only what is for them: the rest is not recorded
+        in their list either (``None``: everything)."""
+        self._recipients = recipients
+
+    def _for_me(self, notification: Notification) -> bool:
+        return self._recipients is None or self._recipients(notification)
 
     @property
     def local_zone(self) -> tzinfo:
@@ -570,33 +582,30 @@ class Notifier(QObject):
                 continue
             if (entry.ticket_id, entry.metric, entry.threshold) in latest:
                 fresh.append(entry)
+        if self._recipients is not None:
+            # the person at this desk hears about their own tickets only: the summary
+            # counts what is for them, and there is none when nothing is
+            theirs: dict[int, bool] = {}
+            for entry in report.entries:
+                if entry.ticket_id not in theirs:
+                    note = self._catch_up_note(now, entry, brief=True)
+                    theirs[entry.ticket_id] = self._for_me(note)
+            report = replace(
+                report, entries=tuple(e for e in report.entries if theirs[e.ticket_id])
+            )
+            fresh = [e for e in fresh if theirs[e.ticket_id]]
+            if not report.entries:
+                delivery = Delivery(None, None, "for someone else")
+                self.delivered.emit(delivery)
+                return delivery
         fresh.sort(key=lambda e: e.at, reverse=True)
         for entry in fresh[:CATCH_UP_DETAIL]:
-            describe = self._describe(entry.ticket_id)
-            if entry.kind == "breach":
-                title = f"SLA breached: {describe}"
-                body = (
-                    f"{entry.metric.label.capitalize()} deadline passed at {self._local(entry.at)}"
-                )
-            else:
-                title = f"SLA warning: {describe}"
-                body = _warning_body(entry.metric, entry.threshold)
-            self._sink(
-                Notification(
-                    created_at=now,
-                    kind=entry.kind,
-                    title=title,
-                    body=body,
-                    ticket_id=entry.ticket_id,
-                    metric=entry.metric,
-                    threshold=entry.threshold,
-                )
-            )
+            self._sink(self._catch_up_note(now, entry))
         body = report.describe()[0].upper() + report.describe()[1:]
         untold = len(fresh) - CATCH_UP_DETAIL
         if untold > 0:
             body += (
-                f" The newest {CATCH_UP_DETAIL} are listed one by one; {untold} more are "
+                f". The newest {CATCH_UP_DETAIL} are listed one by one; {untold} more are "
                 "in the queue's Breached and At risk filters."
             )
         summary = Notification(
@@ -605,7 +614,29 @@ class Notifier(QObject):
             title="While you were away" if report.reason != "late" else "Overdue tickets",
             body=body,
         )
-        return self._record_and_pop(summary)
+        return self._record_and_pop(summary, theirs=True)  # counts only what is theirs
+
+    def _catch_up_note(
+        self, now: datetime, entry: ScheduleEntry, *, brief: bool = False
+    ) -> Notification:
+        """The list entry of one clock in a catch-up (``brief``: without the ticket's
+        description, to ask who it is for)."""
+        describe = "" if brief else self._describe(entry.ticket_id)
+        if entry.kind == "breach":
+            title = f"SLA breached: {describe}"
+            body = f"{entry.metric.label.capitalize()} deadline passed at {self._local(entry.at)}"
+        else:
+            title = f"SLA warning: {describe}"
+            body = _warning_body(entry.metric, entry.threshold)
+        return Notification(
+            created_at=now,
+            kind=entry.kind,
+            title=title,
+            body=body,
+            ticket_id=entry.ticket_id,
+            metric=entry.metric,
+            threshold=entry.threshold,
+        )
 
     def announce(
         self, notification: Notification, *, once: str | None = None, pop_up: bool = True
@@ -623,11 +654,20 @@ class Notifier(QObject):
                 self.delivered.emit(delivery)
                 return delivery
         if not pop_up:
+            if not self._for_me(notification):
+                delivery = Delivery(notification, None, "for someone else")
+                self.delivered.emit(delivery)
+                return delivery
             self._sink(notification)
             delivery = Delivery(notification, None, "summarised")
             self.delivered.emit(delivery)
             return delivery
         return self._record_and_pop(notification)
+
+    def forget_all(self) -> None:
+        """Someone else signed in at this desk: what this desk told the last person is
+        no reason to keep quiet to them (their own notifications say what they were told)."""
+        self._seen.clear()
 
     @Slot(int, str)
     def forget(self, ticket_id: int, metric: str = "") -> None:
@@ -661,7 +701,11 @@ class Notifier(QObject):
         told.add(what)
         return True
 
-    def _record_and_pop(self, notification: Notification) -> Delivery:
+    def _record_and_pop(self, notification: Notification, *, theirs: bool = False) -> Delivery:
+        if not theirs and not self._for_me(notification):
+            delivery = Delivery(notification, None, "for someone else")  # not theirs at all
+            self.delivered.emit(delivery)
+            return delivery
         self._sink(notification)  # always kept, whatever happens to the pop-up
         delivery = Delivery(notification, *self._pop_up(notification))
         self.delivered.emit(delivery)
