@@ -37,10 +37,12 @@ from desktop_app.services.desk import DeskService, DeskSummary, PendingJob
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.message_box import plain_message_box
 from desktop_app.views.queue_view import (
+    QueueColumns,
     QueueKeys,
     QueueStatus,
     QueueTicker,
     configure_queue_view,
+    follow_sort_indicator,
     keeping_view_anchored,
 )
 
@@ -152,7 +154,10 @@ class DeskSession(QObject):
         self._loaded_in: float | None = None
 
         configure_queue_view(window.queue_view, model)
-        window.set_queue_model(model)
+        remembered = window.set_queue_model(model)
+        follow_sort_indicator(window.queue_view, model)
+        # the columns fit the window until the technician sets them (or had set them)
+        self.columns = QueueColumns(window.queue_view, fit=not remembered)
         self.ticker = QueueTicker(window.queue_view, model)
         self.status = QueueStatus(window.summary_label, model)
         self.keys = QueueKeys(window.queue_view)

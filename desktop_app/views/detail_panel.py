@@ -57,7 +57,7 @@ class DetailPanel(QObject):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("detailTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.setMinimumWidth(440)  # the action buttons and clock cards stay readable
+        self.tabs.setMinimumWidth(420)  # the action buttons and clock cards stay readable
         self.ticket_pane = TicketPane(self.actions, now=self._now)
         self.customer_pane = CustomerPane()
         self.tabs.addTab(self.ticket_pane, "Ticket")

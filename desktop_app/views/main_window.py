@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
         _load_form(self, ui_file(FORM_NAME))
         self._settings = settings if settings is not None else QSettings()
         self._close_guard: CloseGuard | None = None
+        # a remembered layout (docks, toolbars) was restored: docks added later follow it
+        self.layout_restored = False
 
         self._queue_view = self._child(QTableView, "queueView")
         self._detail_stack = self._child(QStackedWidget, "detailStack")
@@ -217,12 +219,14 @@ class MainWindow(QMainWindow):
         if self._customer_filter.currentData() != current:
             self.customerFilterChanged.emit(self._customer_filter.currentData())
 
-    def set_queue_model(self, model: QAbstractItemModel) -> None:
-        """Show ``model`` in the queue and restore the remembered column widths."""
+    def set_queue_model(self, model: QAbstractItemModel) -> bool:
+        """Show ``model`` in the queue and restore the remembered column widths, order and
+        sort; True when there were some to restore."""
         self._queue_view.setModel(model)
         header_state = self._settings.value(f"{SETTINGS_GROUP}/queueHeader")
         if isinstance(header_state, QByteArray) and not header_state.isEmpty():
-            self._queue_view.horizontalHeader().restoreState(header_state)
+            return bool(self._queue_view.horizontalHeader().restoreState(header_state))
+        return False
 
     def show_queue_summary(self, text: str) -> None:
         self._summary_label.setText(text)
@@ -254,7 +258,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         window_state = self._settings.value(f"{group}/windowState")
         if isinstance(window_state, QByteArray) and not window_state.isEmpty():
-            self.restoreState(window_state)
+            self.layout_restored = bool(self.restoreState(window_state))
         splitter = self._settings.value(f"{group}/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self._splitter.restoreState(splitter)

@@ -1,7 +1,8 @@
 """View → Monthly SLA report…: every customer's month on one screen, for managers.
 
 A non-modal dialog with a month picker (the current month, "so far", and a year back) and a
-table, one row per customer, most service credit owed first, then most breaches. The report
+table, one row per customer, most service credit owed first, then most breaches (a click on
+a column's header sorts by that column, by value: 10 breaches after 9). The report
 is read in one job on the desk service's database thread
 (:func:`desktop_app.store.reports.monthly_report`); the GUI thread only fills the table,
 and an answer for a month the manager has already left is dropped. "Export CSV…" writes
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain import Metric
+from desktop_app.domain import Metric, Tier
 from desktop_app.domain.queue import Attainment
 from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.sla.reports import report_months
@@ -48,10 +49,12 @@ from desktop_app.views.message_box import plain_message_box
 __all__ = [
     "COLUMNS",
     "REPORT_SHORTCUT",
+    "SORT_ROLE",
     "ReportAction",
     "ReportDialog",
     "attach_report",
     "report_cells",
+    "report_sort_keys",
 ]
 
 # Ctrl+Shift+R already resolves the selected ticket.
@@ -111,6 +114,41 @@ def _availability(row: CustomerMonth) -> str:
         return text
     target = f"target {value.target:g} %"
     return f"{text} ✗ ({target})" if value.missed else f"{text} ({target})"
+
+
+_TIER_ORDER = {tier: i for i, tier in enumerate(Tier)}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _percent_or_none(value: float | None) -> float:
+    return -1.0 if value is None else value  # "—" (nothing decided) sorts below 0 %
+
+
+def report_sort_keys(row: CustomerMonth) -> list[Any]:
+    """What each of a row's cells sorts by, in :data:`COLUMNS` order: numbers by value,
+    texts without regard to case."""
+    return [
+        row.customer.name.casefold(),
+        _TIER_ORDER.get(row.customer.tier, len(_TIER_ORDER)),
+        (row.contract.policy if row.contract is not None else "").casefold(),
+        row.opened,
+        _percent_or_none(row.first_response.percent),
+        _percent_or_none(row.resolution.percent),
+        row.breached,
+        row.credit_owed,
+        _percent_or_none(row.availability.percent),
+        sum(n for _category, n in row.recurring),
+    ]
+
+
+class _Cell(QTableWidgetItem):
+    """A report cell that sorts by its value (:data:`SORT_ROLE`), not by its text."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        if mine is None or theirs is None or type(mine) is not type(theirs):
+            return super().__lt__(other)
+        return bool(mine < theirs)
 
 
 def report_cells(row: CustomerMonth) -> list[str]:
@@ -189,6 +227,10 @@ class ReportDialog(QDialog):
         breached.setToolTip("Breached SLA metrics in the month: total (response/update/resolution)")
         self.table.setHorizontalHeaderItem(COLUMNS.index("Breached"), breached)
         header = self.table.horizontalHeader()
+        # unsorted (the report's own order, most credit owed first) until a header is clicked
+        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
@@ -271,10 +313,14 @@ class ReportDialog(QDialog):
         if not self._alive(generation):
             return
         self.report = report
+        # rows in the report's order first; the column the manager sorted by, if any, after
+        self.table.setSortingEnabled(False)
         self.table.setRowCount(len(report.rows))
         for r, row in enumerate(report.rows):
+            keys = report_sort_keys(row)
             for c, text in enumerate(report_cells(row)):
-                item = QTableWidgetItem(text)
+                item = _Cell(text)
+                item.setData(SORT_ROLE, keys[c])
                 item.setToolTip(plain_tooltip(text))  # a long list of categories may be cut
                 if c == COLUMNS.index("Availability") and row.availability.missed:
                     item.setForeground(QBrush(_MISS))
@@ -285,6 +331,7 @@ class ReportDialog(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)  # sorts by the header's column, when one is chosen
         owed = sum(row.credit_owed for row in report.rows)
         missed = sum(row.availability.missed for row in report.rows)
         self.status.setText(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QHideEvent, QIcon, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QIcon, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -95,9 +96,9 @@ class ClockCard(QFrame):
         self.setObjectName("clockCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QGridLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setContentsMargins(8, 3, 8, 3)  # three of them stay on screen, see TicketPane
         layout.setHorizontalSpacing(8)
-        layout.setVerticalSpacing(2)
+        layout.setVerticalSpacing(0)
         self.icon = QLabel(self)
         self.icon.setFixedSize(18, 18)
         self.title = QLabel(METRIC_NAMES[metric], self)
@@ -120,6 +121,21 @@ class ClockCard(QFrame):
         layout.addWidget(self.deadline, 2, 0, 1, 3)
         layout.setColumnStretch(1, 1)
         self.state_key = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as its wrapped lines need at its width: the pane's layout would
+        otherwise squeeze it to its one-line size and cut a deadline in half."""
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        height = layout.heightForWidth(self.width())
+        if height > 0 and height != self.minimumHeight():
+            self.setMinimumHeight(height)
 
     def show_clock(
         self,
@@ -176,9 +192,10 @@ class ClockCard(QFrame):
             lines.append(f"Met {_fmt(clock.met_at, mine)}")
         if clock.breached_at is not None:
             lines.append(f"Breached {_fmt(clock.breached_at, mine)}")
-        self.deadline.setText("\n".join(lines))
+        self.deadline.setText(" · ".join(lines))
         self.setToolTip(plain_tooltip(f"Rule: {explanation}"))
         self.setAccessibleName(f"{METRIC_NAMES[self.clock_metric]} clock: {words}")
+        self._fit_height()
 
     def _style(self, key: str) -> None:
         self.setProperty("clockState", key)
@@ -218,6 +235,7 @@ class Composer(QFrame):
         self.text_edit = QPlainTextEdit(self)
         self.text_edit.setObjectName("composerText")
         self.text_edit.setTabChangesFocus(True)
+        self.text_edit.setMinimumHeight(36)
         self.text_edit.setMaximumHeight(60)
         layout.addWidget(self.text_edit)
         self.error_label = QLabel(self)
@@ -355,6 +373,18 @@ class TicketPane(QWidget):
             buttons.addWidget(button, i // 4, i % 4)
         outer.addLayout(buttons)
 
+        # The SLA clocks stay on screen whatever the window's height: they are what the
+        # technician works against. Facts and timeline share the rest (a splitter).
+        self.clocks = QWidget(self)
+        self.clocks.setObjectName("ticketClocks")
+        clocks_layout = QVBoxLayout(self.clocks)
+        clocks_layout.setContentsMargins(0, 0, 0, 0)
+        clocks_layout.setSpacing(3)
+        self.cards = {m: ClockCard(m, self.clocks) for m in METRICS}
+        for card in self.cards.values():
+            clocks_layout.addWidget(card)
+        outer.addWidget(self.clocks)
+
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("ticketSplitter")
         splitter.setChildrenCollapsible(False)
@@ -397,9 +427,6 @@ class TicketPane(QWidget):
         self.description.setWordWrap(True)
         self.description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         facts_layout.addWidget(self.description)
-        self.cards = {m: ClockCard(m, facts_box) for m in METRICS}
-        for card in self.cards.values():
-            facts_layout.addWidget(card)
         self.rule = QLabel(facts_box)
         self.rule.setObjectName("policyRule")
         self.rule.setTextFormat(Qt.TextFormat.RichText)  # its stored parts are escaped
@@ -408,6 +435,8 @@ class TicketPane(QWidget):
         facts_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setObjectName("ticketFacts")
+        # facts and timeline give way first when the window is short (they scroll)
+        scroll.setMinimumHeight(40)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(facts_box)
@@ -421,12 +450,13 @@ class TicketPane(QWidget):
         history_layout.addWidget(timeline_title)
         self.timeline_view = TimelineView(history)
         self.timeline_view.setModel(self.timeline)
+        self.timeline_view.setMinimumHeight(40)
         history_layout.addWidget(self.timeline_view, 1)
         self.composer = Composer(history)
         history_layout.addWidget(self.composer)
         splitter.addWidget(history)
         splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(1, 2)  # the timeline gets the larger share
 
         self._timer = QTimer(self)
         self._timer.setObjectName("ticket-pane-countdown")
@@ -445,7 +475,7 @@ class TicketPane(QWidget):
             self.refresh_clocks()
 
     def set_content_visible(self, visible: bool) -> None:
-        for widget in (self.header, self.findChild(QSplitter, "ticketSplitter")):
+        for widget in (self.header, self.clocks, self.findChild(QSplitter, "ticketSplitter")):
             if widget is not None:
                 widget.setVisible(visible)
         for button in self.buttons.values():

@@ -167,6 +167,7 @@ def wired(
         session, clock=clock, native=Popup(), tray_available=lambda: False, quit_app=lambda: None
     )
     board = attach_dispatch_board(session)
+    board.dock.show()  # (a short screen, as offscreen's, starts with it closed)
     report = attach_report(session, now=clock.now)
     with qtbot.waitSignal(alerts.planned, timeout=WAIT):
         session.start()
