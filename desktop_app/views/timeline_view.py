@@ -11,7 +11,14 @@ current entry whole; the right-click menu does the same.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QContextMenuEvent, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+)
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -52,6 +59,16 @@ class TimelineDelegate(QStyledItemDelegate):
 
     def _headline_height(self, option: QStyleOptionViewItem, index: _Index) -> int:
         return super().sizeHint(option, index).height()
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        if not index.data(EXPANDED_ROLE):
+            super().paint(painter, option, index)
+            return
+        # an open entry: its headline on top, the box with its text below (an editor)
+        top = QStyleOptionViewItem(option)
+        top.rect = QRect(option.rect)
+        top.rect.setHeight(self._headline_height(option, index))
+        super().paint(painter, top, index)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         size = super().sizeHint(option, index)
