@@ -478,3 +478,13 @@ def test_a_long_catch_up_summary_reads_as_sentences() -> None:
         "closed. The newest 100 are listed one by one; 5 more are in the queue's Breached "
         "and At risk filters."
     )
+
+
+def test_someone_else_signing_in_is_told_what_the_last_person_was() -> None:
+    notifier, inbox = make(FakePopup())
+    assert notifier.warning_due(1, "resolution", "75%").shown
+    assert notifier.warning_due(1, "resolution", "75%").reason == "duplicate"
+    notifier.forget_all()  # another technician signed in at this desk
+    again = notifier.warning_due(1, "resolution", "75%")
+    assert again.notification is not None and again.reason != "duplicate"
+    assert len(inbox) == 2
