@@ -47,6 +47,9 @@ SETTINGS_GROUP = "MainWindow"
 # ``quickFilter`` property (set in the form).
 QUICK_FILTERS = ("mine", "unassigned", "all", "at_risk", "breached", "waiting")
 DEFAULT_QUICK_FILTER = "all"
+# The queue's columns as remembered: a layout saved by an older version (before the
+# columns were ordered and sized to keep the key ones on screen) is not restored.
+QUEUE_HEADER_VERSION = 2
 
 _T = TypeVar("_T", bound=QObject)
 
@@ -224,6 +227,9 @@ class MainWindow(QMainWindow):
         sort; True when there were some to restore."""
         self._queue_view.setModel(model)
         header_state = self._settings.value(f"{SETTINGS_GROUP}/queueHeader")
+        version = self._settings.value(f"{SETTINGS_GROUP}/queueHeaderVersion")
+        if str(version) != str(QUEUE_HEADER_VERSION):
+            return False
         if isinstance(header_state, QByteArray) and not header_state.isEmpty():
             return bool(self._queue_view.horizontalHeader().restoreState(header_state))
         return False
@@ -248,6 +254,7 @@ class MainWindow(QMainWindow):
         if self._queue_view.model() is not None:
             header = self._queue_view.horizontalHeader()
             self._settings.setValue(f"{group}/queueHeader", header.saveState())
+            self._settings.setValue(f"{group}/queueHeaderVersion", QUEUE_HEADER_VERSION)
         self._settings.sync()
 
     def restore_state(self) -> None:
