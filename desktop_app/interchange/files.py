@@ -77,7 +77,6 @@ from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop_app.domain import (
     Contact,
@@ -95,6 +94,7 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
+from desktop_app.domain.zones import is_known_zone
 from desktop_app.interchange.cells import spreadsheet_safe, spreadsheet_text
 from desktop_app.memory import gc_paused
 from desktop_app.store import Store
@@ -320,13 +320,11 @@ def _count(value: str, key: str) -> int:
 
 
 def _zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_known_zone(value):
         raise _Bad(
             f"timezone {value!r} is not an IANA time zone; use a name like 'Europe/Berlin' "
             "or 'America/Toronto'"
-        ) from None
+        )
     return value
 
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -46,6 +45,8 @@ from PySide6.QtCore import (
 
 from desktop_app.domain import Role, Technician
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import zone_or_utc
+from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.models.queue_model import (
     ENTRY_ROLE,
     STATE_ROLE,
@@ -53,6 +54,7 @@ from desktop_app.models.queue_model import (
     RowState,
     SortKey,
     format_remaining,
+    paused_text,
 )
 from desktop_app.models.queue_model import (
     _make_row as queue_row,  # the queue's own sort key and warning instant, shared
@@ -113,11 +115,7 @@ def shift_status(technician: Technician, at: datetime) -> ShiftStatus:
     round the clock. An unknown zone or a malformed time counts as UTC / always on shift,
     so a typo in one record never hides a column.
     """
-    try:
-        zone: Any = ZoneInfo(technician.timezone)
-    except (ValueError, OSError):
-        zone = UTC
-    local = at.astimezone(zone)
+    local = at.astimezone(zone_or_utc(technician.timezone))
     try:
         start, end = _minutes(technician.shift_start), _minutes(technician.shift_end)
     except ValueError:
@@ -182,8 +180,7 @@ def countdown_text(row: QueueRow, now: float) -> str:
         paused = [c for c in row.entry.clocks.values() if c.paused]
         if not paused:
             return "no clock running"
-        left = min(c.remaining.total_seconds() for c in paused)
-        return f"paused · {format_remaining(left)} left"
+        return paused_text(min(c.remaining.total_seconds() for c in paused))
     if row.due_ts <= now:
         return f"breached {format_remaining(now - row.due_ts)} ago"
     calendar = row.entry.calendar
@@ -266,7 +263,7 @@ class BoardColumnModel(QAbstractListModel):
             ]
             if entry.escalation_level:
                 lines.append(f"Escalation level {entry.escalation_level}")
-            return "\n".join(lines)
+            return plain_tooltip("\n".join(lines))
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

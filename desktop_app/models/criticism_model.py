@@ -22,6 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 
 from desktop_app.domain import CriticismNote, Sentiment
 from desktop_app.models.glyphs import badge_icon
+from desktop_app.models.plain_text import plain_tooltip
 
 __all__ = [
     "NOTE_ROLE",
@@ -135,7 +136,7 @@ class CriticismModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column is CriticismColumn.SENTIMENT:
             return sentiment_icon(note.sentiment)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(note)
+            return plain_tooltip(self._tooltip(note))
         if role == Qt.ItemDataRole.ForegroundRole:
             if not note.is_open:
                 return QBrush(_RESOLVED)

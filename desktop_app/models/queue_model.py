@@ -11,6 +11,10 @@ never re-sorts:
   shows, nothing else;
 * filters and search are applied here, over the already sorted list, so no proxy model
   calls back into Python for every comparison;
+* a click on a column's header sorts by that column (:meth:`QueueModel.sort`): rows then
+  carry a view key (the column's value, then the breach order, so a customer's tickets
+  still come most urgent first) and the same bisect moves keep a change to one row
+  cheap; time-to-breach order, the default, needs no second key at all;
 * selection and scroll survive: rows are ids with cached keys, and Qt's persistent
   indexes follow every move;
 * a large desk first shows the tickets that breach first (``partial``); the whole queue
@@ -22,6 +26,7 @@ never re-sorts:
 from __future__ import annotations
 
 import gc
+import re
 import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,7 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import IntEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -42,17 +46,24 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
 
-from desktop_app.domain import Priority, WarningRule
+from desktop_app.domain import Priority, TicketStatus, WarningRule
 from desktop_app.domain.queue import QueueEntry, StoredClock
+from desktop_app.domain.zones import machine_zone, zone_named
+from desktop_app.memory import gc_paused
+from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.models.ticket_mime import TICKETS_MIME, encode_entries
 from desktop_app.sla.clocks import warning_points
 
 _Index = QModelIndex | QPersistentModelIndex
 
-# Sort key: (group, due or frozen remaining, priority rank, created, ticket id).
+# Breach order: (group, due or frozen remaining, priority rank, created, ticket id).
 # group 0: a clock is counting (ordered by its wall-clock deadline);
-# group 1: paused or nothing counting (ordered by the business time they had left).
+# group 1: paused or nothing counting, ordered by the business time they had left,
+# signed: a clock that breached before it was paused comes first, most overdue first.
 SortKey = tuple[int, float, int, float, int]
+# The order rows are shown in: the breach order itself (the default), or a column's value
+# followed by it. Either way the ticket id comes last.
+ViewKey = tuple[Any, ...]
 
 
 class Column(IntEnum):
@@ -80,8 +91,17 @@ HEADERS = {
     Column.ASSIGNEE: "Assignee",
     Column.STATUS: "Status",
     Column.ESCALATION: "Esc.",
-    Column.CRITICISM: "Criticism",
+    Column.CRITICISM: "⚑",
 }
+HEADER_TIPS = {
+    Column.COUNTDOWN: "Time left before the nearest SLA clock breaches (business time)",
+    Column.CLOCK: "The SLA clock that breaches first",
+    Column.SITE_TIME: "The local time at the customer's site",
+    Column.ESCALATION: "Escalation level",
+    Column.CRITICISM: "Open negative criticism notes from the customer",
+}
+# The status column is narrow: the words in full are in its tooltip.
+_STATUS_SHORT = {TicketStatus.WAITING_ON_CUSTOMER: "waiting"}
 
 
 class RowState(IntEnum):
@@ -269,9 +289,90 @@ def format_remaining(seconds: float) -> str:
     return f"{days} d {hours} h"
 
 
-def _local_zone() -> tzinfo:
-    zone = datetime.now(UTC).astimezone().tzinfo
-    return zone if zone is not None else UTC
+_INVERTED_END = (1 << 21,)  # after every code point, negated: a shorter text sorts later
+
+
+def _descending(value: Any) -> Any:
+    """``value`` made to sort the other way round (numbers and texts)."""
+    if isinstance(value, str):
+        return (*(-ord(c) for c in value), *_INVERTED_END)
+    return -value
+
+
+def _natural(text: str) -> str:
+    """``TQ-9`` before ``TQ-10``: digit runs compare by their value."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(12), text).casefold()
+
+
+_STATUS_ORDER = {status: i for i, status in enumerate(TicketStatus)}
+
+
+def _column_value(column: Column) -> Callable[[_Row], tuple[int, Any]]:
+    """(missing?, value) of a row in ``column``: rows without a value sort last both ways."""
+    if column == Column.CLOCK:
+
+        def clock(row: _Row) -> tuple[int, Any]:
+            entry = row.entry
+            shown = entry.nearest if row.due_ts is not None else QueueModel._paused_clock(row)
+            return (0, shown.metric.label) if shown is not None else (1, "")
+
+        return clock
+    if column == Column.PRIORITY:
+        return lambda row: (0, _RANK[row.entry.priority])
+    if column == Column.NUMBER:
+        return lambda row: (0, _natural(row.entry.number))
+    if column == Column.SUBJECT:
+        return lambda row: (0, row.entry.subject.casefold())
+    if column == Column.CUSTOMER:
+        return lambda row: (0, row.entry.customer_name.casefold())
+    if column == Column.SITE_TIME:
+        now = datetime.now(UTC)  # taken once: a row keeps its place when the hour changes
+
+        def site_time(row: _Row) -> tuple[int, Any]:
+            zone = zone_named(row.entry.site_zone)
+            offset = now.astimezone(zone).utcoffset() if zone is not None else None
+            return (0, offset.total_seconds()) if offset is not None else (1, 0.0)
+
+        return site_time
+    if column == Column.ASSIGNEE:
+        return lambda row: (
+            (0, row.entry.assignee_name.casefold()) if row.entry.assignee_name else (1, "")
+        )
+    if column == Column.STATUS:
+        return lambda row: (0, _STATUS_ORDER.get(row.entry.status, len(_STATUS_ORDER)))
+    if column == Column.ESCALATION:
+        return lambda row: (0, row.entry.escalation_level)
+    if column == Column.CRITICISM:
+        return lambda row: (0, row.entry.open_negative_criticism)
+    raise ValueError(f"no column value for {column!r}")
+
+
+def _view_key_function(column: Column, order: Qt.SortOrder) -> Callable[[_Row], ViewKey] | None:
+    """How rows are ordered when sorted by ``column``: None for the breach order itself;
+    else the column's value (its own direction), then the breach order (most urgent first
+    whichever way), the ticket id last."""
+    descending = order == Qt.SortOrder.DescendingOrder
+    if column == Column.COUNTDOWN:
+        if not descending:
+            return None
+        return lambda row: (*(-part for part in row.key), row.key[4])
+    value = _column_value(column)
+    if not descending:
+        return lambda row: (*value(row), *row.key)
+
+    def reversed_key(row: _Row) -> ViewKey:
+        missing, shown = value(row)
+        return (missing, _descending(shown), *row.key)
+
+    return reversed_key
+
+
+def paused_text(remaining: float) -> str:
+    """A paused clock's frozen remainder: ``paused · 3 h 00 min left``, or, for a clock
+    that breached before it was paused, ``paused · 38 h 09 min over``."""
+    if remaining < 0:
+        return f"paused · {format_remaining(remaining)} over"
+    return f"paused · {format_remaining(remaining)} left"
 
 
 class QueueModel(QAbstractTableModel):
@@ -293,11 +394,19 @@ class QueueModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._now = now
-        self._tech_zone = technician_zone or _local_zone()
+        self._tech_zone = technician_zone or machine_zone()
         self._icons = icons or {}
         self._rows_by_id: dict[int, _Row] = {}
         self._all: list[SortKey] = []  # every open ticket, sorted
-        self._visible: list[SortKey] = []  # the filtered rows, sorted; row i = _visible[i]
+        self._visible: list[ViewKey] = []  # the filtered rows, sorted; row i = _visible[i]
+        # Sorting by a column other than time to breach: the view key of every row (kept
+        # per ticket, so a row is found by the key it was shown with) and all of them in
+        # order, so a filter keeps the order without sorting again.
+        self._sort_column = Column.COUNTDOWN
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._sort_value: Callable[[_Row], ViewKey] | None = None  # None: breach order
+        self._vkeys: dict[int, ViewKey] = {}
+        self._all_view: list[ViewKey] = []
         self._warnings: list[tuple[float, int]] = []  # (first warning instant, ticket id)
         self._filter = QueueFilter()
         self._last_tick = now()
@@ -305,7 +414,6 @@ class QueueModel(QAbstractTableModel):
         # while partial: ticket id -> (version last seen, closed?) for every change the
         # queue was told about, so the whole queue's read cannot undo a newer one
         self._seen_while_partial: dict[int, tuple[int, bool]] = {}
-        self._zones: dict[str, ZoneInfo] = {}
 
     # ------------------------------------------------------------------ Qt model API
 
@@ -321,6 +429,10 @@ class QueueModel(QAbstractTableModel):
         horizontal = orientation == Qt.Orientation.Horizontal
         if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
             return HEADERS[Column(section)]
+        if horizontal and role == Qt.ItemDataRole.ToolTipRole and 0 <= section < len(Column):
+            column = Column(section)
+            tip = HEADER_TIPS.get(column, HEADERS[column])
+            return f"{tip} — click to sort by it, click again for the other way round"
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -336,7 +448,7 @@ class QueueModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._visible):
             return None
-        row = self._rows_by_id[self._visible[index.row()][4]]
+        row = self._rows_by_id[self._visible[index.row()][-1]]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, Column(column))
@@ -349,7 +461,8 @@ class QueueModel(QAbstractTableModel):
         if role == REMAINING_ROLE:
             return self._remaining(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, Column(column))
+            tooltip = self._tooltip(row, Column(column))
+            return plain_tooltip(tooltip) if tooltip is not None else None
         if column == Column.COUNTDOWN:
             state = self.state_of(row)
             if role == Qt.ItemDataRole.DecorationRole:
@@ -371,7 +484,7 @@ class QueueModel(QAbstractTableModel):
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """The dragged rows' tickets with their versions (for the dispatch board)."""
         rows = {i.row() for i in indexes if i.isValid() and i.row() < len(self._visible)}
-        return encode_entries(self._rows_by_id[self._visible[r][4]].entry for r in sorted(rows))
+        return encode_entries(self._rows_by_id[self._visible[r][-1]].entry for r in sorted(rows))
 
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
@@ -379,10 +492,10 @@ class QueueModel(QAbstractTableModel):
     # ------------------------------------------------------------------ queries
 
     def ticket_id_at(self, row: int) -> int:
-        return self._visible[row][4]
+        return int(self._visible[row][-1])
 
     def entry_at(self, row: int) -> QueueEntry:
-        return self._rows_by_id[self._visible[row][4]].entry
+        return self._rows_by_id[self._visible[row][-1]].entry
 
     def entries(self) -> list[QueueEntry]:
         """Every open ticket the queue holds, whatever the filter shows (in no order)."""
@@ -404,14 +517,25 @@ class QueueModel(QAbstractTableModel):
         row = self._rows_by_id.get(ticket_id)
         if row is None:
             return None
-        i = bisect_left(self._visible, row.key)
-        if i < len(self._visible) and self._visible[i] == row.key:
+        key = self._key_for(row)
+        i = bisect_left(self._visible, key)
+        if i < len(self._visible) and self._visible[i] == key:
             return i
         return None
 
     def index_of(self, ticket_id: int, column: int = 0) -> QModelIndex:
         row = self.row_of(ticket_id)
         return QModelIndex() if row is None else self.index(row, column)
+
+    @property
+    def technician_zone(self) -> tzinfo:
+        """The zone of "your time" in tooltips: the signed-in technician's."""
+        return self._tech_zone
+
+    def set_technician_zone(self, zone: tzinfo) -> None:
+        """Someone else signed in: deadlines "your time" are in their zone from now on
+        (tooltips are made when asked for, so nothing needs repainting)."""
+        self._tech_zone = zone
 
     @property
     def filter(self) -> QueueFilter:
@@ -475,7 +599,8 @@ class QueueModel(QAbstractTableModel):
         self._rows_by_id = prepared.rows
         self._all = prepared.keys
         self._warnings = prepared.warnings
-        visible = self._filtered(self._all)
+        self._rebuild_view_order()
+        visible = self._filtered()
         if visible:
             self.beginInsertRows(QModelIndex(), 0, len(visible) - 1)
             self._visible = visible
@@ -512,7 +637,8 @@ class QueueModel(QAbstractTableModel):
         self._rows_by_id = prepared.rows
         self._all = prepared.keys
         self._warnings = prepared.warnings
-        self._relayout(self._filtered(self._all))
+        self._rebuild_view_order()
+        self._relayout(self._filtered())
         self._last_tick = self._now()
         self.countsChanged.emit()
 
@@ -541,21 +667,23 @@ class QueueModel(QAbstractTableModel):
             self._all.pop(bisect_left(self._all, old.key))
             if old.warn_ts is not None:
                 self._forget_warning(old)
+            self._forget_view_key(old)
         self._rows_by_id[entry.ticket_id] = new
         insort(self._all, new.key)
         if new.warn_ts is not None:
             insort(self._warnings, (new.warn_ts, new.key[4]))
+        key = self._remember_view_key(new)
         show = self._accepts(new, self._now())
         if old_row is not None and show:
-            self._move_visible(old_row, new.key)
+            self._move_visible(old_row, key)
         elif old_row is not None:
             self.beginRemoveRows(QModelIndex(), old_row, old_row)
             del self._visible[old_row]
             self.endRemoveRows()
         elif show:
-            at = bisect_left(self._visible, new.key)
+            at = bisect_left(self._visible, key)
             self.beginInsertRows(QModelIndex(), at, at)
-            self._visible.insert(at, new.key)
+            self._visible.insert(at, key)
             self.endInsertRows()
         self.countsChanged.emit()
 
@@ -569,8 +697,10 @@ class QueueModel(QAbstractTableModel):
         self._all.pop(bisect_left(self._all, old.key))
         if old.warn_ts is not None:
             self._forget_warning(old)
-        i = bisect_left(self._visible, old.key)
-        if i < len(self._visible) and self._visible[i] == old.key:
+        key = self._key_for(old)
+        self._forget_view_key(old)
+        i = bisect_left(self._visible, key)
+        if i < len(self._visible) and self._visible[i] == key:
             self.beginRemoveRows(QModelIndex(), i, i)
             del self._visible[i]
             self.endRemoveRows()
@@ -580,7 +710,7 @@ class QueueModel(QAbstractTableModel):
         assert row.warn_ts is not None
         _discard(self._warnings, (row.warn_ts, row.key[4]))
 
-    def _move_visible(self, old_row: int, key: SortKey) -> None:
+    def _move_visible(self, old_row: int, key: ViewKey) -> None:
         old_key = self._visible[old_row]
         del self._visible[old_row]
         target = bisect_left(self._visible, key)
@@ -611,10 +741,10 @@ class QueueModel(QAbstractTableModel):
         self._refilter()
 
     def _refilter(self) -> None:
-        self._relayout(self._filtered(self._all))
+        self._relayout(self._filtered())
         self._last_tick = self._now()
 
-    def _relayout(self, visible: list[SortKey]) -> None:
+    def _relayout(self, visible: list[ViewKey]) -> None:
         """Show ``visible`` instead of the current rows as one layout change: persistent
         indexes (the view's selection, current index) follow their ticket by id, found by
         bisect, or become invalid when it is no longer shown."""
@@ -622,7 +752,7 @@ class QueueModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         shown = self._visible
         ids = [
-            shown[i.row()][4] if i.isValid() and i.row() < len(shown) else None for i in persistent
+            shown[i.row()][-1] if i.isValid() and i.row() < len(shown) else None for i in persistent
         ]
         self._visible = visible
         replacement = [
@@ -632,13 +762,16 @@ class QueueModel(QAbstractTableModel):
         self.changePersistentIndexList(persistent, replacement)
         self.layoutChanged.emit()
 
-    def _filtered(self, keys: Sequence[SortKey]) -> list[SortKey]:
+    def _filtered(self) -> list[ViewKey]:
+        """The rows the filter lets through, in the order shown (already sorted: the
+        breach order, or every row's view key kept in order)."""
+        keys: Sequence[ViewKey] = self._all if self._sort_value is None else self._all_view
         f = self._filter
         if f.quick == "all" and f.customer_id is None and not f.search:
             return list(keys)
         now = self._now()
         rows = self._rows_by_id
-        return [k for k in keys if self._accepts(rows[k[4]], now)]
+        return [k for k in keys if self._accepts(rows[k[-1]], now)]
 
     def _accepts(self, row: _Row, now: float) -> bool:
         f = self._filter
@@ -662,6 +795,72 @@ class QueueModel(QAbstractTableModel):
         if quick == "breached":
             return state is RowState.BREACHED
         return state is RowState.WARNING  # at_risk: a warning passed, not yet breached
+
+    # ------------------------------------------------------------------ sorting
+
+    @property
+    def sort_column(self) -> Column:
+        return self._sort_column
+
+    @property
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort_order
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Show the rows ordered by ``column`` (a header click). Time to breach, ascending,
+        is the queue's own order; any other order keeps a row's place by a view key
+        (the column's value, then the breach order), so a change still moves one row.
+        Selection and current row follow their tickets."""
+        if not 0 <= column < len(Column):
+            return
+        column = Column(column)
+        order = Qt.SortOrder(order)
+        if (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = column, order
+        self._sort_value = _view_key_function(column, order)
+        self._rebuild_view_order()
+        self._relayout(self._filtered())
+
+    def _rebuild_view_order(self) -> None:
+        self._vkeys = {}
+        if self._sort_value is None:
+            self._all_view = []
+            return
+        # 100,000 new keys that hold no cycles: the collector would walk them over and over
+        with gc_paused():
+            self._all_view = sorted(self._cache_view_key(r) for r in self._rows_by_id.values())
+
+    def _key_for(self, row: _Row) -> ViewKey:
+        """The key ``row`` is shown with (found again by it, whatever time it is)."""
+        if self._sort_value is None:
+            return row.key
+        key = self._vkeys.get(row.key[4])
+        return key if key is not None else self._sort_value(row)
+
+    def _cache_view_key(self, row: _Row) -> ViewKey:
+        assert self._sort_value is not None
+        key = self._sort_value(row)
+        self._vkeys[row.key[4]] = key
+        return key
+
+    def _remember_view_key(self, row: _Row) -> ViewKey:
+        """A new or changed row's key, kept in the ordered list of every row."""
+        if self._sort_value is None:
+            return row.key
+        key = self._cache_view_key(row)
+        insort(self._all_view, key)
+        return key
+
+    def _forget_view_key(self, row: _Row) -> None:
+        if self._sort_value is None:
+            return
+        key = self._vkeys.pop(row.key[4], None)
+        if key is None:
+            return
+        i = bisect_left(self._all_view, key)
+        if i < len(self._all_view) and self._all_view[i] == key:
+            del self._all_view[i]
 
     # ------------------------------------------------------------------ the tick
 
@@ -706,9 +905,10 @@ class QueueModel(QAbstractTableModel):
             shown = self.row_of(ticket_id)
             accepted = self._accepts(row, now)
             if accepted and shown is None:
-                at = bisect_left(self._visible, row.key)
+                key = self._key_for(row)
+                at = bisect_left(self._visible, key)
                 self.beginInsertRows(QModelIndex(), at, at)
-                self._visible.insert(at, row.key)
+                self._visible.insert(at, key)
                 self.endInsertRows()
             elif shown is not None and not accepted:
                 self.beginRemoveRows(QModelIndex(), shown, shown)
@@ -756,7 +956,7 @@ class QueueModel(QAbstractTableModel):
         if column == Column.ASSIGNEE:
             return entry.assignee_name or "Unassigned"
         if column == Column.STATUS:
-            return entry.status.value.replace("_", " ")
+            return _STATUS_SHORT.get(entry.status) or entry.status.value.replace("_", " ")
         if column == Column.ESCALATION:
             return str(entry.escalation_level) if entry.escalation_level else ""
         if column == Column.CRITICISM:
@@ -769,7 +969,7 @@ class QueueModel(QAbstractTableModel):
         if remaining is None:
             return "no clock running"
         if row.due_ts is None:
-            return f"paused · {format_remaining(remaining)} left"
+            return paused_text(remaining)
         if remaining <= 0:
             return f"breached {format_remaining(remaining)} ago"
         calendar = row.entry.calendar
@@ -777,20 +977,10 @@ class QueueModel(QAbstractTableModel):
         suffix = " (business hours)" if business else ""
         return f"{format_remaining(remaining)} left{suffix}"
 
-    def _site_zone(self, name: str) -> ZoneInfo | None:
-        zone = self._zones.get(name)
-        if zone is None:
-            try:
-                zone = ZoneInfo(name)
-            except (ValueError, OSError):
-                return None
-            self._zones[name] = zone
-        return zone
-
     def _site_time(self, entry: QueueEntry) -> str:
         if not entry.site_zone:
             return ""
-        zone = self._site_zone(entry.site_zone)
+        zone = zone_named(entry.site_zone)
         if zone is None:
             return ""
         local = datetime.fromtimestamp(self._now(), zone)
@@ -804,7 +994,7 @@ class QueueModel(QAbstractTableModel):
             if clock is not None and clock.due_at is not None:
                 mine = clock.due_at.astimezone(self._tech_zone)
                 lines.append(f"Deadline (your time): {mine:%a %d %b %Y %H:%M %Z}")
-                zone = self._site_zone(entry.site_zone) if entry.site_zone else None
+                zone = zone_named(entry.site_zone)
                 if zone is not None:
                     site = clock.due_at.astimezone(zone)
                     where = entry.site_name or entry.site_zone
@@ -822,6 +1012,10 @@ class QueueModel(QAbstractTableModel):
             return f"{n} open negative criticism note{'s' if n != 1 else ''} from this customer"
         if column == Column.SUBJECT:
             return entry.subject
+        if column == Column.CUSTOMER:
+            return self._display(row, Column.CUSTOMER)
+        if column == Column.STATUS:
+            return entry.status.value.replace("_", " ")
         return None
 
 
@@ -838,5 +1032,6 @@ __all__ = [
     "QueueModel",
     "RowState",
     "format_remaining",
+    "paused_text",
     "prepare_queue",
 ]

@@ -1,9 +1,11 @@
 """A ticket's timeline as a list model: one row per event, oldest first.
 
 Each row shows an icon for the kind of event, what happened, who did it and when (in the
-technician's zone), and the text below. Loading another ticket resets the model (a
+technician's zone), and the text below: its first :data:`PREVIEW_CHARS` characters while
+the entry is closed; an open entry (:meth:`TimelineModel.set_expanded`) is read whole, in
+place (the view shows it as selectable text). Loading another ticket resets the model (a
 different data set); new events on the same ticket are appended as inserted rows so the
-view keeps its scroll position.
+view keeps its scroll position and the entries open stay open.
 """
 
 from __future__ import annotations
@@ -23,11 +25,16 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desktop_app.domain import EventKind, TicketEvent
 from desktop_app.models.glyphs import badge_icon
+from desktop_app.models.plain_text import plain_tooltip
 
 __all__ = [
+    "COPY_ROLE",
     "EVENT_ROLE",
+    "EXPANDED_ROLE",
     "KIND_LABELS",
     "KIND_ROLE",
+    "PREVIEW_CHARS",
+    "TEXT_ROLE",
     "TimelineModel",
     "event_headline",
     "kind_icon",
@@ -37,6 +44,12 @@ _Index = QModelIndex | QPersistentModelIndex
 
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 11
 KIND_ROLE = Qt.ItemDataRole.UserRole + 12
+EXPANDED_ROLE = Qt.ItemDataRole.UserRole + 13  # the entry is open: read whole, in place
+TEXT_ROLE = Qt.ItemDataRole.UserRole + 14  # the entry's whole text, as it was written
+COPY_ROLE = Qt.ItemDataRole.UserRole + 15  # what "copy" puts on the clipboard
+
+PREVIEW_CHARS = 400  # of a closed entry's text
+TOOLTIP_CHARS = 400  # a tooltip is a glance, not a reader
 
 KIND_LABELS: Mapping[EventKind, str] = {
     EventKind.CREATED: "Ticket opened",
@@ -109,6 +122,7 @@ class TimelineModel(QAbstractListModel):
         self._events: list[TicketEvent] = []
         self._ticket_id: int | None = None
         self._zone = zone
+        self._expanded: set[int] = set()  # rows read whole
 
     # ------------------------------------------------------------------ Qt model API
 
@@ -127,17 +141,30 @@ class TimelineModel(QAbstractListModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._events):
             return None
-        event = self._events[index.row()]
+        row = index.row()
+        event = self._events[row]
         if role == Qt.ItemDataRole.DisplayRole:
+            if row in self._expanded:
+                return self.headline(event)  # the text is shown whole below, selectable
             return self.display_text(event)
+        if role == EXPANDED_ROLE:
+            return row in self._expanded
+        if role == TEXT_ROLE:
+            return event.text.strip()
+        if role == COPY_ROLE:
+            text = event.text.strip()
+            return f"{self.headline(event)}\n{text}" if text else self.headline(event)
         if role == Qt.ItemDataRole.DecorationRole:
             return kind_icon(event.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             utc = event.at.astimezone(UTC)
-            return (
+            text = event.text.strip()
+            if len(text) > TOOLTIP_CHARS:
+                text = f"{text[: TOOLTIP_CHARS - 1]}…\n\n(click the entry to read all of it)"
+            return plain_tooltip(
                 f"{event_headline(event)} by {event.author or 'system'}\n"
                 f"{self.local_time(event.at)} (your time) · {utc:%Y-%m-%d %H:%M} UTC"
-                + (f"\n\n{event.text}" if event.text else "")
+                + (f"\n\n{text}" if text else "")
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self.display_text(event).replace("\n", ". ")
@@ -164,6 +191,29 @@ class TimelineModel(QAbstractListModel):
     def event_at(self, row: int) -> TicketEvent:
         return self._events[row]
 
+    def is_expanded(self, row: int) -> bool:
+        return row in self._expanded
+
+    def set_expanded(self, row: int, expanded: bool) -> None:
+        """Open an entry to read it whole (``True``) or close it back to its first lines."""
+        if not 0 <= row < len(self._events):
+            raise IndexError(
+                f"no timeline entry at row {row}; the timeline has {len(self._events)}"
+            )
+        if (row in self._expanded) == expanded:
+            return
+        if expanded:
+            self._expanded.add(row)
+        else:
+            self._expanded.discard(row)
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def toggle_expanded(self, row: int) -> bool:
+        """Open a closed entry or close an open one; returns whether it is open now."""
+        self.set_expanded(row, not self.is_expanded(row))
+        return self.is_expanded(row)
+
     def set_zone(self, zone: tzinfo) -> None:
         """Show times in another zone (the signed-in technician changed)."""
         if zone == self._zone:
@@ -187,6 +237,7 @@ class TimelineModel(QAbstractListModel):
         self.beginResetModel()
         self._ticket_id = ticket_id
         self._events = new
+        self._expanded = set()
         self.endResetModel()
 
     def clear(self) -> None:
@@ -197,11 +248,16 @@ class TimelineModel(QAbstractListModel):
     def local_time(self, at: datetime) -> str:
         return f"{at.astimezone(self._zone):%a %d %b %H:%M}"
 
+    def headline(self, event: TicketEvent) -> str:
+        """``Reply to customer · Priya Raman · Tue 01 Dec 10:00``."""
+        return f"{event_headline(event)} · {event.author or 'system'} · {self.local_time(event.at)}"
+
     def display_text(self, event: TicketEvent) -> str:
-        head = f"{event_headline(event)} · {event.author or 'system'} · {self.local_time(event.at)}"
+        """A closed entry: the headline and the first :data:`PREVIEW_CHARS` characters."""
+        head = self.headline(event)
         text = event.text.strip()
         if not text:
             return head
-        if len(text) > 400:
-            text = text[:399] + "…"
+        if len(text) > PREVIEW_CHARS:
+            text = f"{text[: PREVIEW_CHARS - 1]}… ({len(text):,} characters: click to read all)"
         return f"{head}\n{text}"

@@ -208,31 +208,64 @@ def handle_breach(
 
 # --------------------------------------------------------------------- who is told
 class DeskAudience:
-    """Decides what pops up on this desk: notifications for the person signed in here.
+    """Who a notification is for, among the people who may sign in at this desk.
 
-    A technician is told about their own tickets and unassigned ones; dispatchers and
-    managers about every ticket (they are the ones escalations go to). Every notification
-    is recorded in the list whatever this says.
+    A technician is told about their own tickets, about unassigned tickets of their
+    customers (the customers they have open tickets for) and about escalations to them;
+    dispatchers and managers about everything else too (escalations go to them).
+    :meth:`told` says what this desk records in its person's list; calling it says what
+    pops up (for a dispatcher, the people an escalation named: its dispatchers, and the
+    assignee for the customer update it asks for).
+
+    ``tickets`` lists the open tickets (for "their customers"); without it every
+    unassigned ticket counts as theirs. Call :meth:`tickets_changed` when assignments may
+    have changed.
     """
 
     def __init__(
         self,
         me: Callable[[], Technician | None],
         entry: Callable[[int], QueueEntry | None],
+        tickets: Callable[[], Iterable[QueueEntry]] | None = None,
     ) -> None:
         self._me = me
         self._entry = entry
+        self._tickets = tickets
         self._addressed: dict[tuple[int, str], frozenset[int]] = {}
+        self._customers: tuple[int | None, frozenset[int]] | None = None  # (whose, which)
 
     def address(self, ticket_id: int, kind: str, technician_ids: Iterable[int | None]) -> None:
-        """Name who a ticket's next ``kind`` notification is for (an escalation's people)."""
+        """Name who a ticket's ``kind`` notifications are for (an escalation's people)."""
         self._addressed[(ticket_id, kind)] = frozenset(t for t in technician_ids if t is not None)
+
+    def tickets_changed(self) -> None:
+        """A ticket changed hands, arrived or closed: work "their customers" out again."""
+        self._customers = None
+
+    def customers_of(self, technician_id: int | None) -> frozenset[int] | None:
+        """The customers a technician has open tickets for (None: cannot tell)."""
+        if self._tickets is None:
+            return None
+        cached = self._customers
+        if cached is None or cached[0] != technician_id:
+            mine = frozenset(
+                e.customer_id for e in self._tickets() if e.assignee_id == technician_id
+            )
+            cached = self._customers = (technician_id, mine)
+        return cached[1]
+
+    def told(self, notification: Notification) -> bool:
+        """Whether the person signed in here hears of it at all (their list keeps it)."""
+        me = self._me()
+        if me is None or me.role is not Role.TECHNICIAN:
+            return True  # dispatchers and managers oversee every ticket
+        return self(notification)
 
     def __call__(self, notification: Notification) -> bool:
         me = self._me()
         if me is None or notification.ticket_id is None:
             return True  # nobody signed in yet, or a summary / desk-wide message
-        addressed = self._addressed.pop((notification.ticket_id, notification.kind), None)
+        addressed = self._addressed.get((notification.ticket_id, notification.kind))
         if addressed is not None:
             return me.id in addressed or (
                 notification.kind == "escalation" and me.role is not Role.TECHNICIAN
@@ -242,7 +275,10 @@ class DeskAudience:
         entry = self._entry(notification.ticket_id)
         if entry is None:
             return notification.kind == "arrival"
-        return entry.assignee_id is None or entry.assignee_id == me.id
+        if entry.assignee_id is not None:
+            return entry.assignee_id == me.id
+        customers = self.customers_of(me.id)
+        return customers is None or entry.customer_id in customers
 
 
 # --------------------------------------------------------------------- the service
@@ -377,7 +413,7 @@ class Escalation(QObject):
         names = ", ".join(t.name for t in outcome.dispatchers)
         parts = [
             f"{outcome.metric.label.capitalize()} SLA breached at "
-            f"{outcome.breached_at.astimezone():%H:%M}"
+            f"{self._notifier.local_time(outcome.breached_at)}"
         ]
         if outcome.raised:
             parts.append(f"escalation level {outcome.level_before} → {outcome.level_after}")

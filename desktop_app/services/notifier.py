@@ -21,6 +21,7 @@ layer through :class:`SystemTrayNotifications`, which only calls the icon's meth
 
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 import sys
@@ -37,8 +38,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.domain.enums import Metric
 from desktop_app.domain.model import Notification
+from desktop_app.domain.zones import machine_zone
 from desktop_app.services.clock import Clock, SystemClock
-from desktop_app.sla.schedule import BREACH, CatchUp
+from desktop_app.sla.schedule import BREACH, CatchUp, ScheduleEntry
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,9 @@ APP_NAME = "Technician Queue"
 
 NotificationSink = Callable[[Notification], None]
 # Whether the person at this desk is among those a notification is for (the assignee of a
-# warned ticket, the dispatchers of an escalation); others' notifications are recorded only.
+# warned ticket, the dispatchers of an escalation). As ``audience`` it decides what pops up
+# (the rest is recorded only); as ``recipients`` it decides what this desk tells its person
+# at all (the rest is neither recorded nor popped up: it is someone else's).
 Audience = Callable[[Notification], bool]
 
 
@@ -114,6 +118,28 @@ def freedesktop_notifications_available(timeout_ms: int = 500) -> bool:
     return bool(activatable) and FREEDESKTOP_NOTIFICATIONS in (activatable or [[]])[0]
 
 
+def freedesktop_body_markup(timeout_ms: int = 500) -> bool:
+    """True when the desktop's notification service renders markup in a notification's body
+    (it lists the ``body-markup`` capability): the body must then be escaped, or a subject
+    such as "<b>urgent</b>" would be drawn in bold and "<a href=…>" become a link."""
+    from PySide6.QtDBus import QDBus, QDBusConnection, QDBusMessage
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    message = QDBusMessage.createMethodCall(
+        FREEDESKTOP_NOTIFICATIONS,
+        "/org/freedesktop/Notifications",
+        FREEDESKTOP_NOTIFICATIONS,
+        "GetCapabilities",
+    )
+    reply = bus.call(message, QDBus.CallMode.Block, timeout_ms)
+    if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
+        return False
+    capabilities = reply.arguments()[0]
+    return isinstance(capabilities, list) and "body-markup" in capabilities
+
+
 def _plyer_has_linux_transport() -> bool:
     # plyer talks to the service through dbus-python, else notify-send, else raises.
     try:
@@ -138,9 +164,12 @@ class PlyerNotifications:
         notify: Callable[..., object] | None = None,
         background: bool = True,
         platform: str = sys.platform,
+        body_markup: Callable[[], bool] | None = None,
     ) -> None:
         self._platform = platform
         self._probe = probe if probe is not None else self._default_probe
+        self._body_markup = body_markup if body_markup is not None else self._default_markup
+        self._markup: bool | None = None  # asked once, on the first notification
         self._notify = notify
         self._executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-notification")
@@ -153,11 +182,23 @@ class PlyerNotifications:
             return _plyer_has_linux_transport() and freedesktop_notifications_available()
         return self._platform in ("win32", "darwin")
 
+    def _default_markup(self) -> bool:
+        if self._platform.startswith("linux") or "bsd" in self._platform:
+            return freedesktop_body_markup()
+        return False
+
     def available(self) -> bool:
         return self._probe()
 
     def show(self, title: str, body: str) -> Future[None] | None:
-        """Pop the notification up; returns the background job when there is one."""
+        """Pop the notification up; returns the background job when there is one.
+
+        The title is plain text everywhere; the body is escaped where the desktop would
+        render markup in it, so a ticket's subject shows as the customer wrote it."""
+        if self._markup is None:
+            self._markup = bool(self._body_markup())
+        if self._markup:
+            body = html.escape(body, quote=False)
         if self._executor is None:
             self._show_now(title, body)
             return None
@@ -379,6 +420,7 @@ class Notifier(QObject):
         quiet_hours: QuietHours | None = None,
         describe_ticket: Callable[[int], str] = _default_describe,
         audience: Audience | None = None,
+        recipients: Audience | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -388,10 +430,11 @@ class Notifier(QObject):
         self._native = native
         self._tray = tray
         self._clock: Clock = clock if clock is not None else SystemClock()
-        self._local_zone = local_zone
+        self._local_zone: tzinfo = local_zone if local_zone is not None else machine_zone()
         self._quiet_hours = quiet_hours
         self._describe = describe_ticket
         self._audience = audience
+        self._recipients = recipients
         self._muted_until: datetime | None = None
         # What each ticket was told, as (kind, metric or once-key, threshold): kept per ticket
         # so that a re-armed clock forgets its few entries, not a scan of the whole desk's.
@@ -412,6 +455,23 @@ class Notifier(QObject):
     def set_audience(self, audience: Audience | None) -> None:
         """Pop up only what is for the person at this desk (``None``: everything)."""
         self._audience = audience
+
+    def set_recipients(self, recipients: Audience | None) -> None:
+        """Tell the person at this desk only what is for them: the rest is not recorded
+        in their list either (``None``: everything)."""
+        self._recipients = recipients
+
+    def _for_me(self, notification: Notification) -> bool:
+        return self._recipients is None or self._recipients(notification)
+
+    @property
+    def local_zone(self) -> tzinfo:
+        """The zone of "your time" (quiet hours, times in notifications)."""
+        return self._local_zone
+
+    def set_local_zone(self, zone: tzinfo) -> None:
+        """Someone else signed in at this desk: their zone from now on."""
+        self._local_zone = zone
 
     @property
     def quiet_hours(self) -> QuietHours | None:
@@ -522,33 +582,30 @@ class Notifier(QObject):
                 continue
             if (entry.ticket_id, entry.metric, entry.threshold) in latest:
                 fresh.append(entry)
+        if self._recipients is not None:
+            # the person at this desk hears about their own tickets only: the summary
+            # counts what is for them, and there is none when nothing is
+            theirs: dict[int, bool] = {}
+            for entry in report.entries:
+                if entry.ticket_id not in theirs:
+                    note = self._catch_up_note(now, entry, brief=True)
+                    theirs[entry.ticket_id] = self._for_me(note)
+            report = replace(
+                report, entries=tuple(e for e in report.entries if theirs[e.ticket_id])
+            )
+            fresh = [e for e in fresh if theirs[e.ticket_id]]
+            if not report.entries:
+                delivery = Delivery(None, None, "for someone else")
+                self.delivered.emit(delivery)
+                return delivery
         fresh.sort(key=lambda e: e.at, reverse=True)
         for entry in fresh[:CATCH_UP_DETAIL]:
-            describe = self._describe(entry.ticket_id)
-            if entry.kind == "breach":
-                title = f"SLA breached: {describe}"
-                body = (
-                    f"{entry.metric.label.capitalize()} deadline passed at {self._local(entry.at)}"
-                )
-            else:
-                title = f"SLA warning: {describe}"
-                body = _warning_body(entry.metric, entry.threshold)
-            self._sink(
-                Notification(
-                    created_at=now,
-                    kind=entry.kind,
-                    title=title,
-                    body=body,
-                    ticket_id=entry.ticket_id,
-                    metric=entry.metric,
-                    threshold=entry.threshold,
-                )
-            )
+            self._sink(self._catch_up_note(now, entry))
         body = report.describe()[0].upper() + report.describe()[1:]
         untold = len(fresh) - CATCH_UP_DETAIL
         if untold > 0:
             body += (
-                f" The newest {CATCH_UP_DETAIL} are listed one by one; {untold} more are "
+                f". The newest {CATCH_UP_DETAIL} are listed one by one; {untold} more are "
                 "in the queue's Breached and At risk filters."
             )
         summary = Notification(
@@ -557,7 +614,29 @@ class Notifier(QObject):
             title="While you were away" if report.reason != "late" else "Overdue tickets",
             body=body,
         )
-        return self._record_and_pop(summary)
+        return self._record_and_pop(summary, theirs=True)  # counts only what is theirs
+
+    def _catch_up_note(
+        self, now: datetime, entry: ScheduleEntry, *, brief: bool = False
+    ) -> Notification:
+        """The list entry of one clock in a catch-up (``brief``: without the ticket's
+        description, to ask who it is for)."""
+        describe = "" if brief else self._describe(entry.ticket_id)
+        if entry.kind == "breach":
+            title = f"SLA breached: {describe}"
+            body = f"{entry.metric.label.capitalize()} deadline passed at {self._local(entry.at)}"
+        else:
+            title = f"SLA warning: {describe}"
+            body = _warning_body(entry.metric, entry.threshold)
+        return Notification(
+            created_at=now,
+            kind=entry.kind,
+            title=title,
+            body=body,
+            ticket_id=entry.ticket_id,
+            metric=entry.metric,
+            threshold=entry.threshold,
+        )
 
     def announce(
         self, notification: Notification, *, once: str | None = None, pop_up: bool = True
@@ -575,11 +654,20 @@ class Notifier(QObject):
                 self.delivered.emit(delivery)
                 return delivery
         if not pop_up:
+            if not self._for_me(notification):
+                delivery = Delivery(notification, None, "for someone else")
+                self.delivered.emit(delivery)
+                return delivery
             self._sink(notification)
             delivery = Delivery(notification, None, "summarised")
             self.delivered.emit(delivery)
             return delivery
         return self._record_and_pop(notification)
+
+    def forget_all(self) -> None:
+        """Someone else signed in at this desk: what this desk told the last person is
+        no reason to keep quiet to them (their own notifications say what they were told)."""
+        self._seen.clear()
 
     @Slot(int, str)
     def forget(self, ticket_id: int, metric: str = "") -> None:
@@ -613,7 +701,11 @@ class Notifier(QObject):
         told.add(what)
         return True
 
-    def _record_and_pop(self, notification: Notification) -> Delivery:
+    def _record_and_pop(self, notification: Notification, *, theirs: bool = False) -> Delivery:
+        if not theirs and not self._for_me(notification):
+            delivery = Delivery(notification, None, "for someone else")  # not theirs at all
+            self.delivered.emit(delivery)
+            return delivery
         self._sink(notification)  # always kept, whatever happens to the pop-up
         delivery = Delivery(notification, *self._pop_up(notification))
         self.delivered.emit(delivery)
@@ -641,12 +733,15 @@ class Notifier(QObject):
         return Channel.IN_APP, ""
 
     def _local_now(self) -> datetime:
-        now = self._clock.now()
-        return now.astimezone(self._local_zone) if self._local_zone else now.astimezone()
+        return self._clock.now().astimezone(self._local_zone)
 
     def _local(self, instant: datetime) -> str:
-        local = instant.astimezone(self._local_zone) if self._local_zone else instant.astimezone()
-        return local.strftime("%H:%M")
+        return self.local_time(instant)
+
+    def local_time(self, instant: datetime) -> str:
+        """``14:05``: an instant as the person at this desk reads it (see
+        :meth:`set_local_zone`)."""
+        return f"{instant.astimezone(self._local_zone):%H:%M}"
 
 
 def _warning_body(metric: Metric, threshold: str) -> str:

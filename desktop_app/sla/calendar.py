@@ -33,7 +33,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from desktop_app.domain.zones import zone_named
 
 __all__ = [
     "BusinessCalendar",
@@ -619,13 +621,13 @@ class BusinessCalendar:
 def _zone(name: str) -> ZoneInfo:
     if not isinstance(name, str) or not name:
         raise ValueError(f"Time zone {name!r} is not an IANA zone name such as 'America/Toronto'.")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+    zone = zone_named(name)
+    if zone is None:
         raise ValueError(
             f"Unknown time zone {name!r}: use an IANA zone name such as 'America/Toronto' "
             "or 'Europe/Berlin'."
-        ) from exc
+        )
+    return zone
 
 
 def public_holidays(

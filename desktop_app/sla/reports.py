@@ -21,7 +21,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop_app.domain import (
     Contract,
@@ -32,6 +31,7 @@ from desktop_app.domain import (
     ValidationError,
 )
 from desktop_app.domain.queue import Attainment
+from desktop_app.domain.zones import zone_or_utc
 from desktop_app.sla.credits import ServiceCredit, billing_month, service_credit
 from desktop_app.sla.policy import contract_in_force
 
@@ -206,16 +206,6 @@ def months_ending(last: date, count: int) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return months[::-1]
-
-
-def zone_or_utc(name: str | None) -> tzinfo:
-    """A site's zone for month boundaries; UTC without a site or for a zone unknown here."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return UTC
 
 
 # --------------------------------------------------------------------------- customer months

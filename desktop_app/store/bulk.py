@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +33,7 @@ from desktop_app.domain import (
     Tier,
     ValidationError,
 )
+from desktop_app.domain.zones import is_known_zone
 from desktop_app.sla.credits import check_currency
 from desktop_app.store import catalog, convert
 from desktop_app.store.clocking import (
@@ -752,10 +752,8 @@ def _complete_timeline(  # noqa: PLR0917 - the ticket's facts, all positional-on
 
 
 def _check_zone(zone: str, where: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_known_zone(zone):
         raise ValidationError(
             f"{where}: {zone!r} is not an IANA time zone; use a name like 'Europe/Berlin'.",
             "timezone",
-        ) from None
+        )

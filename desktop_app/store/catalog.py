@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from desktop_app.domain import (
 from desktop_app.domain.changes import Entity
 from desktop_app.domain.commands import AddTechnician
 from desktop_app.domain.permissions import may_add_technicians
+from desktop_app.domain.zones import is_known_zone
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine
 from desktop_app.store.schema import CalendarRow, CustomerRow, PolicyRow, TechnicianRow
@@ -128,13 +128,11 @@ def add_technician(uow: UnitOfWork, cmd: AddTechnician) -> Technician:
 
 
 def check_zone(zone: str, what: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_known_zone(zone):
         raise ValidationError(
             f"{what}: {zone!r} is not an IANA time zone; use a name like 'Europe/Berlin'.",
             "timezone",
-        ) from None
+        )
 
 
 def _save_by_name(

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from desktop_app.domain import Contract, Metric, Site, Ticket, ValidationError
 from desktop_app.domain.queue import CustomerContext, TicketDetail
+from desktop_app.domain.zones import zone_named
 from desktop_app.sla import Clock, compute_clocks
 from desktop_app.sla.credits import ServiceCredit, service_credit
 from desktop_app.sla.policy import ALWAYS_OPEN
@@ -161,12 +162,8 @@ def _site_now(store: Store, site: Site, at: datetime) -> SiteNow:
     try:
         calendar = store.clock_engine().book.calendar(site.calendar, site.timezone)
     except ValidationError as exc:
-        from zoneinfo import ZoneInfo
-
-        try:
-            local = at.astimezone(ZoneInfo(site.timezone))
-        except (ValueError, KeyError):
-            local = at
+        zone = zone_named(site.timezone)
+        local = at.astimezone(zone) if zone is not None else at
         return SiteNow(site, local, None, None, str(exc))
     local = at.astimezone(calendar.tzinfo)
     open_now = calendar.is_open(at)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from desktop_app.domain.commands import AddNotification, MarkNotificationsRead
 from desktop_app.domain.model import Notification
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import technician_zone
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.paths import icon_file
 from desktop_app.services.alerts import (
@@ -127,10 +128,15 @@ class AlertsWiring(QObject):
         self._planning = 0
         self._changed_meanwhile: dict[int, QueueEntry | None] = {}
         window = session.window
+        self._fallback_zone = local_zone
 
         self.monitor = SlaMonitor(self._clock, parent=self)
-        self.panel = NotificationsPanel(window, icons=_icons(), zone=local_zone)
-        self.audience = DeskAudience(lambda: session.me, self._model.entry)
+        self.panel = NotificationsPanel(
+            window, icons=_icons(), zone=self._your_zone(), is_mine=self._about_my_ticket
+        )
+        # who is told: the person signed in here hears about what is theirs (see
+        # DeskAudience); their list holds that, and pop-ups show it
+        self.audience = DeskAudience(lambda: session.me, self._model.entry, self._model.entries)
         if native is None:
             native = CachedAvailability(PlyerNotifications())
         self._native = native
@@ -138,10 +144,11 @@ class AlertsWiring(QObject):
             self._record,
             native=native,
             clock=self._clock,
-            local_zone=local_zone,
+            local_zone=self._your_zone(),
             quiet_hours=_quiet_hours(session.settings),
             describe_ticket=self.describe,
             audience=self.audience,
+            recipients=self.audience.told,
             parent=self,
         )
         self.notifier.connect_monitor(self.monitor)
@@ -201,13 +208,40 @@ class AlertsWiring(QObject):
     @Slot(list)
     def _on_queue_loaded(self, entries: list[QueueEntry]) -> None:
         """Someone reloaded the queue through the service: plan from what it read."""
+        self.audience.tickets_changed()
         self._plan_for(entries)
+
+    def _your_zone(self) -> tzinfo:
+        """ "Your time": the zone of the technician signed in here (else the machine's, or
+        the zone the desk was given)."""
+        me = self._session.me
+        if me is None and self._fallback_zone is not None:
+            return self._fallback_zone
+        return technician_zone(me)
 
     @Slot(object)
     def _on_technician_changed(self, _technician: object) -> None:
-        """Someone else signed in here: their list, and what they have been told."""
+        """Someone else signed in here: their zone, their list, and what they have been
+        told."""
+        zone = self._your_zone()
+        self.notifier.set_local_zone(zone)
+        self.panel.set_zone(zone)
+        self.tray.refresh()
+        self.audience.tickets_changed()
+        self.panel.shown.refresh_mine()
+        # what this desk told the last person does not count as told to this one: the
+        # plan below reads what they were told
+        self.notifier.forget_all()
         if self._loaded:
             self._plan_for(self._session.model.entries())
+
+    def _about_my_ticket(self, notification: Notification) -> bool:
+        """For the list's "Mine": about a ticket assigned to the person signed in here."""
+        me = self._session.me
+        if me is None or notification.ticket_id is None:
+            return False
+        entry = self._model.entry(notification.ticket_id)
+        return entry is not None and entry.assignee_id == me.id
 
     def _recipient(self) -> int | None:
         """Whom this desk's notifications are for: the technician signed in here."""
@@ -287,6 +321,8 @@ class AlertsWiring(QObject):
             return
         if self._planning:
             self._changed_meanwhile[entry.ticket_id] = entry
+        self.audience.tickets_changed()  # it may have changed hands
+        self.panel.shown.refresh_mine()
         arrived = entry.ticket_id not in self._known
         self._known.add(entry.ticket_id)
         self._remember_due(entry)
@@ -300,6 +336,7 @@ class AlertsWiring(QObject):
     def _on_ticket_closed(self, ticket_id: int) -> None:
         if self._planning:
             self._changed_meanwhile[ticket_id] = None
+        self.audience.tickets_changed()
         self._known.discard(ticket_id)
         self._due.pop(ticket_id, None)
         if self._loaded and not self._stopped:

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.models.plain_text import plain_tooltip
+
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 _MUTED = QColor("#7b8794")
 
@@ -65,6 +67,7 @@ class AssignDialog(QDialog):
 
         self._heading = QLabel(f"Assign {what} to:", self)
         self._heading.setObjectName("assignHeading")
+        self._heading.setTextFormat(Qt.TextFormat.PlainText)
         self._filter = QLineEdit(self)
         self._filter.setObjectName("assignFilter")
         self._filter.setPlaceholderText("Type a name to narrow the list")
@@ -100,7 +103,7 @@ class AssignDialog(QDialog):
             text = f"{target.label}\n{target.detail}" if target.detail else target.label
             item = QListWidgetItem(text, self._list)
             item.setData(TARGET_ROLE, target)
-            item.setToolTip(target.detail or target.name)
+            item.setToolTip(plain_tooltip(target.detail or target.name))
             if target.current:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
                 item.setText(f"{text}  (already theirs)")

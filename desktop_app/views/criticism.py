@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 
 import shiboken6
-from PySide6.QtCore import QDate, QModelIndex, Signal, Slot
+from PySide6.QtCore import QDate, QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -126,6 +126,7 @@ class CriticismDialog(QDialog):
         layout.addLayout(form)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
@@ -142,6 +143,12 @@ class CriticismDialog(QDialog):
             self.sentiment_combo.setCurrentIndex(
                 self.sentiment_combo.findData(Sentiment.NEGATIVE.value)
             )
+        # a message shown stays only while it is still true: every edit checks again
+        self.text_edit.textChanged.connect(self._recheck)
+        self.due_check.toggled.connect(self._recheck)
+        self.due_edit.dateChanged.connect(self._recheck)
+        for combo in (self.sentiment_combo, self.source_combo, self.ticket_combo, self.owner_combo):
+            combo.currentIndexChanged.connect(self._recheck)
         self.resize(460, self.sizeHint().height())
 
     def _fill(self, note: CriticismNote) -> None:
@@ -205,6 +212,20 @@ class CriticismDialog(QDialog):
             follow_up_owner_id=owner if isinstance(owner, int) else None,
             follow_up_due=due,
         )
+
+    @Slot()
+    def _recheck(self, *_args: object) -> None:
+        """After an edit, the message shown says what is wrong now: the form's problem
+        while there is one, nothing once the form is valid (a refusal of the last save
+        was about what has just been changed)."""
+        if self.error_label.isHidden():
+            return
+        try:
+            self.note()
+        except ValidationError as exc:
+            self.error_label.setText(str(exc))
+            return
+        self.error_label.hide()
 
     @Slot()
     def submit(self) -> None:

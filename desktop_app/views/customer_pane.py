@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import Metric, Sentiment
+from desktop_app.models.plain_text import escape_html, plain_tooltip
 from desktop_app.services.queries import CustomerView, SiteNow
 from desktop_app.views.criticism import CriticismPanel, first_line
 from desktop_app.views.ticket_actions import METRIC_NAMES
@@ -33,10 +34,6 @@ from desktop_app.views.ticket_actions import METRIC_NAMES
 __all__ = ["CustomerPane"]
 
 _METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _section(title: str, parent: QWidget) -> QLabel:
@@ -65,6 +62,7 @@ class CustomerPane(QScrollArea):
 
         self.loading = QLabel("Loading…", body)
         self.loading.setObjectName("paneLoading")
+        self.loading.setTextFormat(Qt.TextFormat.PlainText)
         self.loading.hide()
         layout.addWidget(self.loading)
         self.complaints = QLabel(body)
@@ -74,14 +72,18 @@ class CustomerPane(QScrollArea):
         self.complaints.hide()
         layout.addWidget(self.complaints)
 
+        # Rich text for emphasis only: every stored part is escaped (escape_html); the
+        # labels that show stored text and nothing else are plain text.
         self.header = QLabel(body)
         self.header.setObjectName("customerHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
 
         layout.addWidget(_section("Contract", body))
         self.contract = QLabel(body)
         self.contract.setObjectName("contractLabel")
+        self.contract.setTextFormat(Qt.TextFormat.RichText)
         self.contract.setWordWrap(True)
         layout.addWidget(self.contract)
         self.hours_bar = QProgressBar(body)
@@ -90,6 +92,7 @@ class CustomerPane(QScrollArea):
         layout.addWidget(self.hours_bar)
         self.contract_warning = QLabel(body)
         self.contract_warning.setObjectName("contractWarning")
+        self.contract_warning.setTextFormat(Qt.TextFormat.PlainText)
         self.contract_warning.setWordWrap(True)
         self.contract_warning.hide()
         layout.addWidget(self.contract_warning)
@@ -104,6 +107,7 @@ class CustomerPane(QScrollArea):
         layout.addWidget(_section("Contacts", body))
         self.contacts = QLabel(body)
         self.contacts.setObjectName("contactsLabel")
+        self.contacts.setTextFormat(Qt.TextFormat.PlainText)
         self.contacts.setWordWrap(True)
         self.contacts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.contacts)
@@ -136,6 +140,7 @@ class CustomerPane(QScrollArea):
         layout.addWidget(_section("Recent breaches", body))
         self.breaches = QLabel(body)
         self.breaches.setObjectName("breachesLabel")
+        self.breaches.setTextFormat(Qt.TextFormat.PlainText)
         self.breaches.setWordWrap(True)
         layout.addWidget(self.breaches)
 
@@ -162,9 +167,10 @@ class CustomerPane(QScrollArea):
         self.loading.hide()
         context = view.context
         customer = context.customer
+        notes = escape_html(customer.notes).replace("\n", "<br>")
         self.header.setText(
-            f"<b>{_escape(customer.name)}</b> · {customer.tier.value.title()} tier"
-            + (f"<br>{_escape(customer.notes)}" if customer.notes else "")
+            f"<b>{escape_html(customer.name)}</b> · {customer.tier.value.title()} tier"
+            + (f"<br>{notes}" if notes else "")
         )
         self._show_complaints(view)
         self._show_contract(view)
@@ -178,7 +184,9 @@ class CustomerPane(QScrollArea):
         for ticket in context.open_tickets:
             item = QListWidgetItem(f"{ticket.number} · {ticket.priority.label} · {ticket.subject}")
             item.setData(Qt.ItemDataRole.UserRole, ticket.id)
-            item.setToolTip(f"{ticket.status.value.replace('_', ' ')} · {ticket.category}")
+            item.setToolTip(
+                plain_tooltip(f"{ticket.status.value.replace('_', ' ')} · {ticket.category}")
+            )
             self.open_tickets.addItem(item)
         if not context.open_tickets:
             self.open_tickets.addItem("No open tickets.")
@@ -236,10 +244,10 @@ class CustomerPane(QScrollArea):
                 late = " — overdue" if note.follow_up_due < today else ""
                 due = f", due {note.follow_up_due:%d %b}{late}"
             lines.append(
-                f"“{_escape(first_line(note.text))}” "
+                f"“{escape_html(first_line(note.text))}” "
                 f"<span style='color:#7a1c16'>({note.source.value}, "
                 f"{note.received_at.astimezone(self._zone):%d %b}; follow-up: "
-                f"{_escape(owner)}{due})</span>"
+                f"{escape_html(owner)}{due})</span>"
             )
         more = len(negative) - 3
         if more > 0:
@@ -268,7 +276,7 @@ class CustomerPane(QScrollArea):
             left = "expired"
         policy = view.policy_explanation or contract.policy
         lines = [
-            f"<b>{_escape(policy)}</b> · {contract.tier.value.title()}",
+            f"<b>{escape_html(policy)}</b> · {contract.tier.value.title()}",
             f"{contract.starts_on:%d %b %Y} – {contract.ends_on:%d %b %Y} ({left})",
             f"Availability target {contract.availability_target:g} %",
         ]
@@ -331,9 +339,8 @@ class CustomerPane(QScrollArea):
         site = now.site
         local = f"{now.local:%a %H:%M}"
         if now.open_now is None:
-            state = (
-                f"<span style='color:#a35a00'>hours unknown: {_escape(now.problem or '')}</span>"
-            )
+            problem = escape_html(now.problem or "")
+            state = f"<span style='color:#a35a00'>hours unknown: {problem}</span>"
         elif now.round_the_clock:
             state = "<span style='color:#1b7f3b'>● open round the clock</span>"
         elif now.open_now:
@@ -350,7 +357,8 @@ class CustomerPane(QScrollArea):
                 else ""
             )
             state = f"<span style='color:#5f6368'>○ closed{opens}</span>"
-        return f"<b>{_escape(site.name)}</b> · {local} local ({_escape(site.timezone)}) · {state}"
+        name, zone = escape_html(site.name), escape_html(site.timezone)
+        return f"<b>{name}</b> · {local} local ({zone}) · {state}"
 
     def _ticket_activated(self, item: QListWidgetItem) -> None:
         ticket_id = item.data(Qt.ItemDataRole.UserRole)

@@ -19,12 +19,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QMessageBox, QWidget
 
 from desktop_app.domain import Role, StorageError, Technician
 from desktop_app.domain.changes import Entity
+from desktop_app.domain.zones import technician_zone
 from desktop_app.models.queue_model import (
     TICKET_ID_ROLE,
     PreparedQueue,
@@ -37,11 +38,14 @@ from desktop_app.services.desk import DeskChange, DeskService, DeskSummary, Pend
 from desktop_app.services.storage import DeskInfo
 from desktop_app.services.undo import UndoHistory
 from desktop_app.views.main_window import MainWindow
+from desktop_app.views.message_box import plain_message_box
 from desktop_app.views.queue_view import (
+    QueueColumns,
     QueueKeys,
     QueueStatus,
     QueueTicker,
     configure_queue_view,
+    follow_sort_indicator,
     keeping_view_anchored,
 )
 
@@ -64,21 +68,22 @@ Tell = Callable[[str, str], None]
 
 def _ask_with_dialog(parent: QWidget) -> Ask:
     def ask(title: str, question: str) -> bool:
-        answer = QMessageBox.question(
-            parent,
+        box = plain_message_box(
+            QMessageBox.Icon.Question,
             title,
             question,
+            parent,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
         )
-        return answer == QMessageBox.StandardButton.Yes
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     return ask
 
 
 def _tell_with_dialog(parent: QWidget) -> Tell:
     def tell(title: str, message: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
+        box = plain_message_box(QMessageBox.Icon.Warning, title, message, parent)
         box.setModal(False)
         box.open()  # non-blocking: the queue keeps counting down behind it
 
@@ -91,7 +96,7 @@ def _tell_before_exit(title: str, message: str) -> None:
     the log has the same message."""
     if QGuiApplication.platformName() in ("offscreen", "minimal"):
         return
-    QMessageBox.warning(None, title, message)
+    plain_message_box(QMessageBox.Icon.Warning, title, message).exec()
 
 
 def _job_list(jobs: list[PendingJob]) -> str:
@@ -149,7 +154,10 @@ class DeskSession(QObject):
         self._loaded_in: float | None = None
 
         configure_queue_view(window.queue_view, model)
-        window.set_queue_model(model)
+        remembered = window.set_queue_model(model)
+        follow_sort_indicator(window.queue_view, model)
+        # the columns fit the window until the technician sets them (or had set them)
+        self.columns = QueueColumns(window.queue_view, fit=not remembered)
         self.ticker = QueueTicker(window.queue_view, model)
         self.status = QueueStatus(window.summary_label, model)
         self.keys = QueueKeys(window.queue_view)
@@ -182,6 +190,10 @@ class DeskSession(QObject):
         self._search_timer.timeout.connect(self._refilter)
         window.searchTextChanged.connect(self._on_search_typed)
         service.deskOpened.connect(self._on_desk_opened)
+        # the search box leads to its result: Enter opens the first match, Down moves
+        # into the list
+        window.search_edit.returnPressed.connect(self.open_first_match)
+        window.search_edit.installEventFilter(self)
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
         service.changed.connect(self._on_changed)
@@ -349,14 +361,15 @@ class DeskSession(QObject):
         unsaved = self._service.unsaved_changes()
         if not self._closing or not unsaved or self.close_question is not None:
             return
-        box = QMessageBox(
+        box = plain_message_box(
             QMessageBox.Icon.Warning,
             "A change is still being saved",
             "The database has not finished saving:\n"
             f"{_job_list(unsaved)}\n\n"
             "Wait for it, or quit anyway? Quitting now may lose this change; check the "
             "ticket when you start again.",
-            parent=self._window,
+            self._window,
+            QMessageBox.StandardButton.NoButton,
         )
         box.setObjectName("closeWhileSavingQuestion")
         wait = box.addButton("Wait", QMessageBox.ButtonRole.RejectRole)
@@ -572,6 +585,7 @@ class DeskSession(QObject):
     def _on_who_changed(self, index: int) -> None:
         technician_id = self._who.itemData(index) if index >= 0 else None
         self._me = next((t for t in self._technicians if t.id == technician_id), None)
+        self._model.set_technician_zone(technician_zone(self._me))
         if self._me is not None:
             self._settings.setValue(TECHNICIAN_KEY, self._me.id)
         self.technicianChanged.emit(self._me)
@@ -598,6 +612,48 @@ class DeskSession(QObject):
             self._refilter()
         else:
             self._search_timer.start()
+
+    def _first_match(self) -> QModelIndex | None:
+        """The queue's first row for what is typed now (filtered at once, not after the
+        pause in typing a large desk waits for), made current and selected."""
+        if self._search_timer.isActive():
+            self._refilter()
+        if self._model.rowCount() == 0:
+            text = self._window.search_edit.text().strip()
+            self._window.statusBar().showMessage(
+                f"No open ticket matches “{text}”." if text else "The queue is empty.", 5000
+            )
+            return None
+        view = self._window.queue_view
+        index = self._model.index(0, 0)
+        view.setCurrentIndex(index)
+        view.selectRow(0)
+        view.scrollTo(index)
+        return index
+
+    @Slot()
+    def open_first_match(self) -> None:
+        """Enter in the search box: open the first ticket that matches, as Enter on its
+        row would (the cursor goes to the composer)."""
+        index = self._first_match()
+        if index is None:
+            return
+        ticket_id = index.data(TICKET_ID_ROLE)
+        if isinstance(ticket_id, int):
+            self.keys.ticketActivated.emit(ticket_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self._window.search_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self._first_match() is not None
+        ):
+            # Down leaves the search box for the list, on the first match
+            self._window.queue_view.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
 
 def demo_database_url(directory: str) -> str:

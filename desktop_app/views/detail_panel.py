@@ -13,9 +13,8 @@ technician's typed text stays in the composer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import QTabWidget
 from desktop_app.domain import ConflictError, CriticismNote, Technician
 from desktop_app.domain.changes import Outcome
 from desktop_app.domain.commands import AddCriticism, EditCriticism, ResolveCriticism
+from desktop_app.domain.zones import technician_zone
 from desktop_app.services import queries
 from desktop_app.services.desk import DeskChange
 from desktop_app.services.queries import CustomerView, TicketView
@@ -35,15 +35,6 @@ from desktop_app.views.ticket_pane import TicketPane
 __all__ = ["DetailPanel"]
 
 NOT_UNDOABLE = ("Reply to customer", "Log phone call", "Internal note", "Customer message")
-
-
-def _zone_of(technician: Technician | None) -> tzinfo:
-    if technician is None:
-        return UTC
-    try:
-        return ZoneInfo(technician.timezone)
-    except (ValueError, KeyError):
-        return UTC
 
 
 class DetailPanel(QObject):
@@ -63,7 +54,7 @@ class DetailPanel(QObject):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("detailTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.setMinimumWidth(440)  # the action buttons and clock cards stay readable
+        self.tabs.setMinimumWidth(420)  # the action buttons and clock cards stay readable
         self.ticket_pane = TicketPane(self.actions, now=self._now)
         self.customer_pane = CustomerPane()
         self.tabs.addTab(self.ticket_pane, "Ticket")
@@ -76,6 +67,7 @@ class DetailPanel(QObject):
         self._generation = 0
         self._loading = False
         self._stopped = False
+        self._compose_when_shown: int | None = None  # Enter asked for it while loading
         self.ticket_view: TicketView | None = None
         self.customer_view: CustomerView | None = None
 
@@ -143,9 +135,16 @@ class DetailPanel(QObject):
 
     @Slot(int)
     def open_ticket(self, ticket_id: int) -> None:
-        """Enter on a queue row: show the ticket and put the cursor in the composer."""
+        """Enter on a queue row: show the ticket and put the cursor in the composer (once
+        the ticket is read, when it is still being read)."""
         self.show_ticket(ticket_id)
         self._show_ticket_tab()
+        self._compose_when_shown = ticket_id
+        if self.ticket_view is not None and self.ticket_view.ticket.id == ticket_id:
+            self._focus_composer()
+
+    def _focus_composer(self) -> None:
+        self._compose_when_shown = None
         self.ticket_pane.composer.text_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_ticket_tab(self, *_args: object) -> None:
@@ -203,6 +202,8 @@ class DetailPanel(QObject):
         self.tabs.setTabToolTip(
             1, f"{negative} open negative criticism note(s)" if negative else "The customer"
         )
+        if ticket_id is not None and ticket_id == self._compose_when_shown:
+            self._focus_composer()
         if ticket_id is not None:
             self.ticketShown.emit(ticket_id)
 
@@ -234,7 +235,7 @@ class DetailPanel(QObject):
 
     @Slot(object)
     def _on_technician(self, technician: Technician | None) -> None:
-        zone = _zone_of(technician)
+        zone = technician_zone(technician)
         self.ticket_pane.set_zone(zone)
         self.customer_pane.set_zone(zone)
         self.customer_pane.criticism.set_enabled_for(technician is not None)
@@ -267,7 +268,7 @@ class DetailPanel(QObject):
     # ------------------------------------------------------------------ criticism notes
 
     def _today(self) -> Any:
-        return self._now().astimezone(_zone_of(self._session.me)).date()
+        return self._now().astimezone(technician_zone(self._session.me)).date()
 
     def _customer_ticket_ids(self) -> list[int]:
         view = self.customer_view
@@ -290,7 +291,7 @@ class DetailPanel(QObject):
             ticket_id=self._current,
             today=self._today(),
             now=self._now(),
-            zone=_zone_of(me),
+            zone=technician_zone(me),
             parent=self._session.window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

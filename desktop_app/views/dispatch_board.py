@@ -89,6 +89,7 @@ from desktop_app.models.board_model import (
     ColumnInfo,
     off_shift_after,
 )
+from desktop_app.models.plain_text import menu_text, plain_tooltip
 from desktop_app.models.queue_model import (
     ENTRY_ROLE,
     STATE_ROLE,
@@ -109,6 +110,9 @@ CARD_HEIGHT = 66
 ASSIGN_SHORTCUT = "Ctrl+Shift+A"
 BOARD_SHORTCUT = "Ctrl+Shift+D"
 DOCK_HEIGHT = 300
+DOCK_MIN_HEIGHT = 170  # a column's header and a card
+DOCK_SHARE = 0.25  # of the screen's height, when docked the first time
+BOARD_DOCKED_SCREEN = 860  # screens at least this tall show the board docked at first
 
 _STATE_COLOURS = {
     RowState.OK: QColor("#1b7f3b"),
@@ -458,6 +462,8 @@ class ColumnHeader(QFrame):
         self.shift_label.setObjectName("columnShift")
         self.workload_label = QLabel(self)
         self.workload_label.setObjectName("columnWorkload")
+        for label in (self.name_label, self.role_label, self.shift_label, self.workload_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # names come from the desk's records
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.name_label, 1)
@@ -524,7 +530,7 @@ class BoardColumnWidget(QFrame):
             city = zone.rsplit("/", 1)[-1].replace("_", " ")
             text = f"{'☾' if off else '☀'} {shift.text.replace(' · ', f' {city} · ', 1)}"
             header.shift_label.setToolTip(
-                f"Local time in {zone}; shift {shift.start}–{shift.end} every day"
+                plain_tooltip(f"Local time in {zone}; shift {shift.start}–{shift.end} every day")
             )
         header.shift_label.setText(text)
         if board.loaded:
@@ -546,7 +552,9 @@ class BoardColumnWidget(QFrame):
         self._set_flag(self, "offShift", off)
         self._set_flag(self, "inactive", not info.active)
         self.setToolTip(
-            f"{info.name}: inactive — tickets cannot be dropped here" if not info.active else ""
+            plain_tooltip(f"{info.name}: inactive — tickets cannot be dropped here")
+            if not info.active
+            else ""
         )
         self.refresh_more()
 
@@ -666,8 +674,9 @@ class DispatchBoard(QWidget):
         self._rebuild()
 
     def sizeHint(self) -> QSize:
-        # room for a header and three cards per column when docked below the queue
-        return QSize(COLUMN_WIDTH * 4, DOCK_HEIGHT)
+        # room for a header and a few cards per column when docked below the queue, and
+        # for the ticket pane's clocks above it on a laptop's screen
+        return QSize(COLUMN_WIDTH * 4, default_dock_height(self))
 
     # ------------------------------------------------------------------ queries
 
@@ -1099,6 +1108,24 @@ class Dispatcher(QObject):
 # ---------------------------------------------------------------------------------- panel
 
 
+def room_for_docked_board(screen_height: int) -> bool:
+    """Whether a screen this tall has room for the board docked below the queue while the
+    ticket pane keeps its clocks in view (a 1366x768 laptop has not: there the board
+    starts closed; Ctrl+Shift+D opens it, floating or docked)."""
+    return screen_height >= BOARD_DOCKED_SCREEN
+
+
+def default_dock_height(window: QWidget, screen_height: int | None = None) -> int:
+    """The board's first height when docked: a share of the screen (``screen_height``, by
+    default the window's), so that the ticket pane above it keeps its clocks in view; at
+    most :data:`DOCK_HEIGHT`."""
+    screen = window.screen()
+    height = screen_height
+    if height is None:
+        height = screen.availableGeometry().height() if screen is not None else 1080
+    return max(DOCK_MIN_HEIGHT, min(DOCK_HEIGHT, round(height * DOCK_SHARE)))
+
+
 class DispatchBoardPanel(QObject):
     """The dispatch board attached to a session (dock, menus, live feed, undo)."""
 
@@ -1130,9 +1157,12 @@ class DispatchBoardPanel(QObject):
             Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.TopDockWidgetArea
         )
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-        # where the dispatcher left it (or floated it); else a third of the window
-        if not window.restoreDockWidget(self.dock):
-            window.resizeDocks([self.dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
+        # where the dispatcher left it (or floated it); else a share of the screen
+        self.restored = bool(
+            window.restoreDockWidget(self.dock) and getattr(window, "layout_restored", False)
+        )
+        if not self.restored:
+            window.resizeDocks([self.dock], [default_dock_height(window)], Qt.Orientation.Vertical)
 
         self.dispatcher = Dispatcher(session, self.model, self)
         self.model.set_drop_handler(self.dispatcher.request)
@@ -1214,8 +1244,8 @@ class DispatchBoardPanel(QObject):
         for target in self.dispatcher.targets(tickets):
             if target.assignee_id == here:
                 continue
-            action = move.addAction(target.label)
-            action.setToolTip(target.detail)
+            action = move.addAction(menu_text(target.label))
+            action.setToolTip(plain_tooltip(target.detail))
             action.triggered.connect(
                 lambda _checked=False, t=target.assignee_id: self.dispatcher.request(tickets, t)
             )
@@ -1286,8 +1316,15 @@ def _queue_selection(view: QTableView) -> list[tuple[int, int]]:
 
 
 def attach_dispatch_board(session: DeskSession) -> DispatchBoardPanel:
-    """The composition root's one line: the dispatch board docked in the session's window."""
-    return DispatchBoardPanel(session)
+    """The composition root's one line: the dispatch board docked in the session's window
+    (closed at first on a screen too short for it and the ticket pane, see
+    :func:`room_for_docked_board`; afterwards as the dispatcher left it)."""
+    panel = DispatchBoardPanel(session)
+    screen = session.window.screen()
+    height = screen.availableGeometry().height() if screen is not None else 0
+    if not panel.restored and screen is not None and not room_for_docked_board(height):
+        panel.dock.hide()
+    return panel
 
 
 __all__ = [
@@ -1299,5 +1336,7 @@ __all__ = [
     "Dispatcher",
     "assign_label",
     "attach_dispatch_board",
+    "default_dock_height",
     "queue_entries",
+    "room_for_docked_board",
 ]

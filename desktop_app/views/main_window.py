@@ -47,6 +47,9 @@ SETTINGS_GROUP = "MainWindow"
 # ``quickFilter`` property (set in the form).
 QUICK_FILTERS = ("mine", "unassigned", "all", "at_risk", "breached", "waiting")
 DEFAULT_QUICK_FILTER = "all"
+# The queue's columns as remembered: a layout saved by an older version (before the
+# columns were ordered and sized to keep the key ones on screen) is not restored.
+QUEUE_HEADER_VERSION = 2
 
 _T = TypeVar("_T", bound=QObject)
 
@@ -105,6 +108,8 @@ class MainWindow(QMainWindow):
         _load_form(self, ui_file(FORM_NAME))
         self._settings = settings if settings is not None else QSettings()
         self._close_guard: CloseGuard | None = None
+        # a remembered layout (docks, toolbars) was restored: docks added later follow it
+        self.layout_restored = False
 
         self._queue_view = self._child(QTableView, "queueView")
         self._detail_stack = self._child(QStackedWidget, "detailStack")
@@ -217,12 +222,17 @@ class MainWindow(QMainWindow):
         if self._customer_filter.currentData() != current:
             self.customerFilterChanged.emit(self._customer_filter.currentData())
 
-    def set_queue_model(self, model: QAbstractItemModel) -> None:
-        """Show ``model`` in the queue and restore the remembered column widths."""
+    def set_queue_model(self, model: QAbstractItemModel) -> bool:
+        """Show ``model`` in the queue and restore the remembered column widths, order and
+        sort; True when there were some to restore."""
         self._queue_view.setModel(model)
         header_state = self._settings.value(f"{SETTINGS_GROUP}/queueHeader")
+        version = self._settings.value(f"{SETTINGS_GROUP}/queueHeaderVersion")
+        if str(version) != str(QUEUE_HEADER_VERSION):
+            return False
         if isinstance(header_state, QByteArray) and not header_state.isEmpty():
-            self._queue_view.horizontalHeader().restoreState(header_state)
+            return bool(self._queue_view.horizontalHeader().restoreState(header_state))
+        return False
 
     def show_queue_summary(self, text: str) -> None:
         self._summary_label.setText(text)
@@ -244,6 +254,7 @@ class MainWindow(QMainWindow):
         if self._queue_view.model() is not None:
             header = self._queue_view.horizontalHeader()
             self._settings.setValue(f"{group}/queueHeader", header.saveState())
+            self._settings.setValue(f"{group}/queueHeaderVersion", QUEUE_HEADER_VERSION)
         self._settings.sync()
 
     def restore_state(self) -> None:
@@ -254,7 +265,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         window_state = self._settings.value(f"{group}/windowState")
         if isinstance(window_state, QByteArray) and not window_state.isEmpty():
-            self.restoreState(window_state)
+            self.layout_restored = bool(self.restoreState(window_state))
         splitter = self._settings.value(f"{group}/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self._splitter.restoreState(splitter)

@@ -1,15 +1,18 @@
-"""The in-app notification list: every warning, breach, escalation and arrival, kept.
+"""The in-app notification list: every warning, breach, escalation and arrival the person
+signed in here was told about, kept.
 
 A status-bar button shows the unread count and opens a dock with the list, newest first.
-Clicking an entry opens its ticket (the session selects it in the queue) and marks it read;
-"Mark all read" does so for the whole list. The list is what the desk persisted in the
+Two choosers narrow it: *All* / *Unread* / *Mine* (about tickets assigned to me) and the
+kind (warnings, breaches, escalations…). Clicking an entry opens its ticket (the session
+selects it in the queue) and marks it read; "Mark all read" does so for every entry shown
+(the whole list, or what the choosers leave). The list is what the desk persisted in the
 store's notifications table, so nothing is lost when the desktop has no notification service
 or the pop-ups were muted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import tzinfo
 from typing import Any
@@ -19,12 +22,14 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
     Signal,
     Slot,
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -37,6 +42,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.model import Notification
+from desktop_app.domain.zones import machine_zone
+from desktop_app.models.plain_text import plain_tooltip
+
+# The "show" chooser: key -> label.
+SHOW_CHOICES = {"all": "All", "unread": "Unread", "mine": "Mine"}
 
 NOTIFICATION_ROLE = Qt.ItemDataRole.UserRole + 1
 TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -79,7 +89,7 @@ class NotificationModel(QAbstractListModel):
         super().__init__(parent)
         self._items: list[Notification] = []
         self._icons = icons or {}
-        self._zone = zone
+        self._zone: tzinfo = zone if zone is not None else machine_zone()
 
     # ------------------------------------------------------------------ Qt model
 
@@ -98,7 +108,7 @@ class NotificationModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             stamp = item.created_at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
             hint = "Click to open the ticket" if item.ticket_id is not None else ""
-            return "\n".join(p for p in (item.title, item.body, stamp, hint) if p)
+            return plain_tooltip("\n".join(p for p in (item.title, item.body, stamp, hint) if p))
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = _KIND_COLOURS.get(item.kind)
             return QBrush(colour) if colour is not None and not item.read else None
@@ -121,6 +131,12 @@ class NotificationModel(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # ------------------------------------------------------------------ content
+
+    def set_zone(self, zone: tzinfo) -> None:
+        """Show times in another zone (someone else signed in at this desk)."""
+        self._zone = zone
+        if self._items:
+            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
 
     def notification_at(self, row: int) -> Notification:
         return self._items[row]
@@ -180,6 +196,65 @@ class NotificationModel(QAbstractListModel):
         return self.mark_read([r for r, n in enumerate(self._items) if not n.read])
 
 
+class NotificationFilter(QSortFilterProxyModel):
+    """The entries the choosers leave: all / unread / mine, and one kind or every kind.
+    (A list of at most :data:`MAX_ROWS` entries: filtering it is cheap.)"""
+
+    def __init__(
+        self,
+        source: NotificationModel,
+        is_mine: Callable[[Notification], bool] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setSourceModel(source)
+        self._source = source
+        self._is_mine = is_mine or (lambda _n: False)
+        self._show = "all"
+        self._kind: str | None = None
+
+    @property
+    def show(self) -> str:
+        return self._show
+
+    @property
+    def kind(self) -> str | None:
+        return self._kind
+
+    @property
+    def narrowed(self) -> bool:
+        return self._show != "all" or self._kind is not None
+
+    def set_choice(self, show: str, kind: str | None) -> None:
+        if show not in SHOW_CHOICES:
+            raise ValueError(f"show one of {', '.join(SHOW_CHOICES)}, not {show!r}")
+        if (show, kind) == (self._show, self._kind):
+            return
+        self.beginFilterChange()
+        self._show, self._kind = show, kind
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def refresh_mine(self) -> None:
+        """Tickets changed hands (or someone else signed in): "Mine" again."""
+        if self._show == "mine":
+            self.beginFilterChange()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        item = self._source.notification_at(source_row)
+        if self._kind is not None and item.kind != self._kind:
+            return False
+        if self._show == "unread":
+            return not item.read
+        if self._show == "mine":
+            return self._is_mine(item)
+        return True
+
+    def source_rows(self) -> list[int]:
+        """The rows of the whole list that are shown now."""
+        return [self.mapToSource(self.index(r, 0)).row() for r in range(self.rowCount())]
+
+
 class NotificationsPanel(QObject):
     """The dock with the list and the status-bar button that opens it.
 
@@ -196,10 +271,12 @@ class NotificationsPanel(QObject):
         *,
         icons: dict[str, QIcon] | None = None,
         zone: tzinfo | None = None,
+        is_mine: Callable[[Notification], bool] | None = None,
     ) -> None:
         super().__init__(window)
         self._window = window
         self.model = NotificationModel(self, icons=icons, zone=zone)
+        self.shown = NotificationFilter(self.model, is_mine, self)
 
         self.dock = QDockWidget("Notifications", window)
         self.dock.setObjectName("notificationsDock")
@@ -218,9 +295,28 @@ class NotificationsPanel(QObject):
         top.addWidget(self.summary, 1)
         top.addWidget(self.mark_all_button)
         layout.addLayout(top)
+        choosers = QHBoxLayout()
+        self.show_combo = QComboBox(body)
+        self.show_combo.setObjectName("notificationsShow")
+        for key, label in SHOW_CHOICES.items():
+            self.show_combo.addItem(label, key)
+        self.show_combo.setToolTip(
+            "All, only the unread ones, or only those about tickets assigned to you"
+        )
+        self.kind_combo = QComboBox(body)
+        self.kind_combo.setObjectName("notificationsKind")
+        self.kind_combo.addItem("Every kind", None)
+        for key, label in KIND_LABELS.items():
+            self.kind_combo.addItem(label, key)
+        choosers.addWidget(QLabel("Show:", body))
+        choosers.addWidget(self.show_combo)
+        choosers.addWidget(self.kind_combo, 1)
+        layout.addLayout(choosers)
+        self.show_combo.currentIndexChanged.connect(self._choice_changed)
+        self.kind_combo.currentIndexChanged.connect(self._choice_changed)
         self.view = QListView(body)
         self.view.setObjectName("notificationsView")
-        self.view.setModel(self.model)
+        self.view.setModel(self.shown)
         self.view.setWordWrap(True)
         self.view.setUniformItemSizes(False)
         self.view.setAlternatingRowColors(True)
@@ -253,10 +349,17 @@ class NotificationsPanel(QObject):
         self.model.unreadChanged.connect(self._show_count)
         self.model.rowsInserted.connect(self._show_empty)
         self.model.modelReset.connect(self._show_empty)
+        self.shown.rowsInserted.connect(self._show_empty)
+        self.shown.rowsRemoved.connect(self._show_empty)
+        self.shown.modelReset.connect(self._show_empty)
+        self.shown.layoutChanged.connect(self._show_empty)
         self._show_count(0)
         self._show_empty()
 
     # ------------------------------------------------------------------ behaviour
+
+    def set_zone(self, zone: tzinfo) -> None:
+        self.model.set_zone(zone)
 
     def load(self, notifications: Iterable[Notification]) -> None:
         self.model.load(notifications)
@@ -268,22 +371,46 @@ class NotificationsPanel(QObject):
         self.button.setChecked(True)
         self.dock.show()
 
+    def choose(self, show: str = "all", kind: str | None = None) -> None:
+        """Show all / unread / mine (:data:`SHOW_CHOICES`), of one kind or every kind."""
+        if show not in SHOW_CHOICES:
+            raise ValueError(f"show one of {', '.join(SHOW_CHOICES)}, not {show!r}")
+        if kind is not None and kind not in KIND_LABELS:
+            raise ValueError(f"kind is one of {', '.join(KIND_LABELS)} or None, not {kind!r}")
+        self.show_combo.setCurrentIndex(self.show_combo.findData(show))
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
+
+    @Slot()
+    def _choice_changed(self, *_args: object) -> None:
+        self.shown.set_choice(self.show_combo.currentData(), self.kind_combo.currentData())
+        self._show_empty()
+
     @Slot()
     def mark_all_read(self) -> None:
-        ids = self.model.mark_all_read()
+        """Mark every entry shown read: the whole list, or what the choosers leave."""
+        if self.shown.narrowed:
+            ids = self.model.mark_read(self.shown.source_rows())
+        else:
+            ids = self.model.mark_all_read()
         if ids:
             self.markedRead.emit(ids)
 
     def activate_row(self, row: int) -> None:
-        """What a click on ``row`` does: mark it read and ask for its ticket."""
-        self._on_clicked(self.model.index(row))
+        """What a click on ``row`` of the whole list does: mark it read, ask for its
+        ticket."""
+        self._activate(row)
 
     @Slot(QModelIndex)
     def _on_clicked(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
-        item = self.model.notification_at(index.row())
-        ids = self.model.mark_read([index.row()])
+        self._activate(self.shown.mapToSource(index).row())
+
+    def _activate(self, row: int) -> None:
+        if not 0 <= row < self.model.rowCount():
+            return
+        item = self.model.notification_at(row)
+        ids = self.model.mark_read([row])
         if ids:
             self.markedRead.emit(ids)
         if item.ticket_id is not None:
@@ -299,12 +426,23 @@ class NotificationsPanel(QObject):
         )
         self.button.setProperty("unread", bool(unread))
         total = self.model.rowCount()
-        self.summary.setText(f"{unread} unread of {total}" if total else "Nothing yet")
-        self.mark_all_button.setEnabled(bool(unread))
+        shown = self.shown.rowCount()
+        text = f"{unread} unread of {total}" if total else "Nothing yet"
+        if self.shown.narrowed and total:
+            text += f" · {shown} shown"
+        self.summary.setText(text)
+        narrowed = self.shown.narrowed
+        self.mark_all_button.setText("Mark these read" if narrowed else "Mark all read")
+        shown_unread = any(not self.model.notification_at(r).read for r in self.shown.source_rows())
+        self.mark_all_button.setEnabled(shown_unread if narrowed else bool(unread))
 
     @Slot()
     def _show_empty(self, *_args: object) -> None:
-        self._empty.setVisible(self.model.rowCount() == 0)
+        if self.model.rowCount() == 0:
+            self._empty.setText("Warnings, breaches and new tickets appear here.")
+        else:
+            self._empty.setText("Nothing of this kind: choose All and Every kind to see the rest.")
+        self._empty.setVisible(self.shown.rowCount() == 0)
         self._show_count(self.model.unread_count())
 
     @Slot(bool)
@@ -317,7 +455,9 @@ class NotificationsPanel(QObject):
 
 __all__ = [
     "NOTIFICATION_ROLE",
+    "SHOW_CHOICES",
     "TICKET_ID_ROLE",
+    "NotificationFilter",
     "NotificationModel",
     "NotificationsPanel",
 ]

@@ -8,15 +8,22 @@ in place while the whole queue replaces its first screenful.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
-from desktop_app.models.queue_model import TICKET_ID_ROLE, Column, QueueModel, format_remaining
+from desktop_app.domain import Priority
+from desktop_app.models.queue_model import (
+    HEADERS,
+    TICKET_ID_ROLE,
+    Column,
+    QueueModel,
+    format_remaining,
+)
 
 TICK_MS = 1000
 
@@ -195,12 +202,13 @@ def keeping_view_anchored(view: QTableView, model: QueueModel) -> Iterator[None]
 
 
 def configure_queue_view(view: QTableView, model: QueueModel) -> None:
-    """Row selection, sensible column sizes, no sorting by header (the queue is ordered by
-    breach time, always), drag enabled for the dispatch board."""
+    """Row selection, sensible column sizes, sorting by a header click (the model sorts
+    its own rows; time to breach first is the default), drag enabled for the board."""
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    view.setSortingEnabled(False)
+    view.horizontalHeader().setSortIndicator(Column.COUNTDOWN, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)
     view.setWordWrap(False)
     view.setAlternatingRowColors(True)
     view.setDragEnabled(True)
@@ -210,29 +218,132 @@ def configure_queue_view(view: QTableView, model: QueueModel) -> None:
     header = view.horizontalHeader()
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    widths = {
-        Column.COUNTDOWN: 180,
-        Column.CLOCK: 72,
-        Column.PRIORITY: 82,
-        Column.NUMBER: 78,
-        Column.SUBJECT: 220,
-        Column.CUSTOMER: 170,
-        Column.SITE_TIME: 76,
-        Column.ASSIGNEE: 115,
-        Column.STATUS: 110,
-        Column.ESCALATION: 36,
-        Column.CRITICISM: 64,
-    }
-    for column, width in widths.items():
+    for column, width in column_widths(view).items():
         view.setColumnWidth(column, width)
+    # the columns a technician works from come first; the clock's name and the site's
+    # local time (also in the countdown's tooltip) after them
+    for column in LATER_COLUMNS:
+        header.moveSection(header.visualIndex(column), header.count() - 1)
+
+
+# What must be on screen without scrolling sideways, left to right after the countdown.
+KEY_COLUMNS = (
+    Column.COUNTDOWN,
+    Column.PRIORITY,
+    Column.NUMBER,
+    Column.SUBJECT,
+    Column.CUSTOMER,
+    Column.ASSIGNEE,
+    Column.STATUS,
+    Column.ESCALATION,
+    Column.CRITICISM,
+)
+LATER_COLUMNS = (Column.CLOCK, Column.SITE_TIME)
+SUBJECT_MIN = 120  # a subject narrower than this is not worth reading
+SUBJECT_ROOMY = 260  # with this much or more, the later columns join in
+
+
+def column_widths(view: QTableView) -> dict[Column, int]:
+    """Widths that fit what each column shows, in the view's own font (the longest
+    countdown, "47 h 59 min left (business hours)", whole)."""
+    metrics = view.fontMetrics()
+    pad = 14  # cell margins and a little air
+
+    def fit(*texts: str, extra: int = 0) -> int:
+        return max(metrics.horizontalAdvance(t) for t in texts) + pad + extra
+
+    header = view.horizontalHeader().fontMetrics()
+
+    def heading(column: Column) -> int:
+        return header.horizontalAdvance(HEADERS[column]) + pad
+
+    widths = {
+        Column.COUNTDOWN: fit("47 h 59 min left (business hours)", extra=20),  # and icon
+        Column.CLOCK: fit("first response"),
+        Column.PRIORITY: fit(*(p.label for p in Priority)),
+        Column.NUMBER: fit("TQ-000000"),
+        Column.SUBJECT: 240,
+        Column.CUSTOMER: fit("Harbourfront Den"),  # the whole name is in its tooltip
+        Column.SITE_TIME: fit("Wed 23:59"),
+        Column.ASSIGNEE: fit("Marc Tremblay"),
+        Column.STATUS: fit("waiting"),
+        Column.ESCALATION: fit("9"),
+        Column.CRITICISM: fit("⚑ 99"),
+    }
+    return {column: max(width, heading(column)) for column, width in widths.items()}
+
+
+class QueueColumns(QObject):
+    """Keeps the key columns (:data:`KEY_COLUMNS`) on screen: the subject takes what the
+    window leaves, and the later columns come into view when there is room for them.
+    Once the technician drags a column (or a remembered layout was restored) the widths
+    are theirs and this stays out of the way."""
+
+    def __init__(self, view: QTableView, *, fit: bool = True) -> None:
+        super().__init__(view)
+        self._view = view
+        self._header = view.horizontalHeader()
+        self._fitting = False
+        self.by_hand = not fit
+        self._header.sectionResized.connect(self._resized)
+        self._viewport = view.viewport()
+        self._viewport.installEventFilter(self)
+        self.fit()
+
+    def fit(self) -> None:
+        if self.by_hand:
+            return
+        header = self._header
+        room = self._view.viewport().width()
+        if room <= 0:
+            return
+
+        def widths(columns: Iterable[Column]) -> int:
+            return sum(
+                header.sectionSize(c)
+                for c in columns
+                if c != Column.SUBJECT and not header.isSectionHidden(c)
+            )
+
+        everything = room - widths(Column)
+        subject = everything if everything >= SUBJECT_ROOMY else room - widths(KEY_COLUMNS)
+        self._fitting = True
+        try:
+            header.resizeSection(Column.SUBJECT, max(SUBJECT_MIN, subject))
+        finally:
+            self._fitting = False
+
+    @Slot(int, int, int)
+    def _resized(self, _column: int, _old: int, _new: int) -> None:
+        if not self._fitting and QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self.by_hand = True  # a drag of a column's edge
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._viewport and event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+
+def follow_sort_indicator(view: QTableView, model: QueueModel) -> None:
+    """Sort ``model`` as the header says (after a remembered header was restored: Qt
+    restores the arrow without asking the model to sort)."""
+    header = view.horizontalHeader()
+    section = header.sortIndicatorSection()
+    if 0 <= section < len(Column):
+        model.sort(section, header.sortIndicatorOrder())
 
 
 __all__ = [
+    "KEY_COLUMNS",
+    "LATER_COLUMNS",
+    "QueueColumns",
     "QueueKeys",
     "QueueStatus",
     "QueueTicker",
     "ViewAnchor",
+    "column_widths",
     "configure_queue_view",
+    "follow_sort_indicator",
     "keeping_view_anchored",
     "restore_view_anchor",
     "status_text",

@@ -32,6 +32,7 @@ from PySide6.QtCore import QMargins, QObject, QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPalette, QPen
 from PySide6.QtWidgets import QToolTip
 
+from desktop_app.models.plain_text import escape_html, plain_tooltip
 from desktop_app.sla.credits import money
 from desktop_app.sla.reports import Trend, TrendMonth
 from desktop_app.sla.technicians import TechnicianReport
@@ -120,7 +121,7 @@ def _set_tips(item: QObject, tips: Sequence[str]) -> None:
 def _show_tip(item: QObject, index: int, state: bool) -> None:
     tips = tips_of(item)
     if state and 0 <= index < len(tips):
-        QToolTip.showText(QCursor.pos(), tips[index])
+        QToolTip.showText(QCursor.pos(), plain_tooltip(tips[index]))
     else:
         QToolTip.hideText()
 
@@ -144,7 +145,9 @@ def _chart(title: str, style: ChartStyle) -> QChart:
     chart.setTheme(
         QChart.ChartTheme.ChartThemeDark if style.dark else QChart.ChartTheme.ChartThemeLight
     )
-    chart.setTitle(title)
+    # a chart's title and its series' names are drawn as rich text: names from the desk
+    # (customers, technicians) are shown as typed
+    chart.setTitle(escape_html(title))
     chart.setTitleBrush(QBrush(style.text))
     chart.setTitleFont(style.font(chart.titleFont(), bold=True))
     chart.setBackgroundBrush(QBrush(style.background))
@@ -222,7 +225,7 @@ def _percent(value: float, digits: int = 2) -> str:
 
 def _line(name: str, colour: QColor, width: float = 2.5, dashed: bool = False) -> QLineSeries:
     series = QLineSeries()
-    series.setName(name)
+    series.setName(escape_html(name))
     pen = QPen(colour)
     pen.setWidthF(width)
     if dashed:

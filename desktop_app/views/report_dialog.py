@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain import Metric
+from desktop_app.domain import Metric, Tier
 from desktop_app.domain.queue import Attainment
 from desktop_app.interchange.report_csv import ExportError, write_monthly_csv
+from desktop_app.models.plain_text import plain_tooltip
 from desktop_app.services.report_queries import (
     customers_job,
     monthly_job,
@@ -77,6 +79,7 @@ from desktop_app.sla.reports import (
     report_months,
 )
 from desktop_app.sla.technicians import TechnicianMonth, TechnicianReport
+from desktop_app.views.message_box import plain_message_box
 from desktop_app.views.report_charts import ChartStyle, load_chart, trend_charts
 
 __all__ = [
@@ -119,7 +122,6 @@ MONTHLY_TAB, TRENDS_TAB, TECHNICIANS_TAB = range(3)
 _MISS = QColor("#b3261e")
 _MISS_ON_DARK = QColor("#f28b82")
 _NO_WINDOW_STACKING = ("offscreen", "minimal")  # raising a window only draws a warning
-_SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Tell = Callable[[str, str], None]
 
@@ -163,6 +165,32 @@ def _availability(row: CustomerMonth) -> str:
     return f"{text} ✗ ({target})" if value.missed else f"{text} ({target})"
 
 
+_TIER_ORDER = {tier: i for i, tier in enumerate(Tier)}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the report row a table row shows
+
+
+def _percent_or_none(value: float | None) -> float:
+    return -1.0 if value is None else value  # "—" (nothing decided) sorts below 0 %
+
+
+def report_sort_keys(row: CustomerMonth) -> list[Any]:
+    """What each of a row's cells sorts by, in :data:`COLUMNS` order: numbers by value,
+    texts without regard to case."""
+    return [
+        row.customer.name.casefold(),
+        _TIER_ORDER.get(row.customer.tier, len(_TIER_ORDER)),
+        (row.contract.policy if row.contract is not None else "").casefold(),
+        row.opened,
+        _percent_or_none(row.first_response.percent),
+        _percent_or_none(row.resolution.percent),
+        row.breached,
+        row.credit_owed,
+        _percent_or_none(row.availability.percent),
+        sum(n for _category, n in row.recurring),
+    ]
+
+
 def report_cells(row: CustomerMonth) -> list[str]:
     """The texts of one table row, in :data:`COLUMNS` order."""
     return [
@@ -203,7 +231,7 @@ class _SortItem(QTableWidgetItem):
     """A cell that sorts by its key (a number sorts as a number, not as text)."""
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
-        mine, theirs = self.data(_SORT_ROLE), other.data(_SORT_ROLE)
+        mine, theirs = self.data(SORT_ROLE), other.data(SORT_ROLE)
         if isinstance(mine, int | float) and isinstance(theirs, int | float):
             return mine < theirs
         return str(mine) < str(theirs)
@@ -211,7 +239,7 @@ class _SortItem(QTableWidgetItem):
 
 def _tell_with_box(parent: QWidget) -> Tell:
     def tell(title: str, message: str) -> None:
-        QMessageBox.warning(parent, title, message)
+        plain_message_box(QMessageBox.Icon.Warning, title, message, parent).exec()
 
     return tell
 
@@ -337,6 +365,10 @@ class ReportDialog(QDialog):
         breached.setToolTip("Breached SLA metrics in the month: total (response/update/resolution)")
         self.table.setHorizontalHeaderItem(COLUMNS.index("Breached"), breached)
         header = self.table.horizontalHeader()
+        # unsorted (the report's own order, most credit owed first) until a header is clicked
+        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
@@ -514,12 +546,18 @@ class ReportDialog(QDialog):
         if not self._alive(generation):
             return
         self.report = report
+        # rows in the report's order first; the column the manager sorted by, if any, after
+        self.table.setSortingEnabled(False)
         self.table.setRowCount(len(report.rows))
         miss = QBrush(self._miss_colour())
         for r, row in enumerate(report.rows):
+            keys = report_sort_keys(row)
             for c, text in enumerate(report_cells(row)):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)  # a long list of recurring categories may be cut
+                item = _SortItem(text)
+                item.setData(SORT_ROLE, keys[c])
+                if c == 0:
+                    item.setData(ROW_ROLE, r)
+                item.setToolTip(plain_tooltip(text))  # a long list of categories may be cut
                 if c == COLUMNS.index("Availability") and row.availability.missed:
                     item.setForeground(miss)
                 if c == COLUMNS.index("Service credit") and row.credit_owed > 0:
@@ -529,6 +567,7 @@ class ReportDialog(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)  # sorts by the header's column, when one is chosen
         owed: dict[str, float] = {}
         for row in report.rows:
             if row.currency is not None and row.credit_owed:
@@ -605,7 +644,7 @@ class ReportDialog(QDialog):
         for r, row in enumerate(report.rows):
             for c, (text, key) in enumerate(technician_cells(row)):
                 item = _SortItem(text)
-                item.setData(_SORT_ROLE, key)
+                item.setData(SORT_ROLE, key)
                 if c:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -633,6 +672,19 @@ class ReportDialog(QDialog):
             self._draw_trends()
             self._draw_load()
         super().changeEvent(event)
+
+    def shown_rows(self) -> tuple[CustomerMonth, ...]:
+        """The report's rows in the order the table shows them (as the manager sorted)."""
+        report = self.report
+        if report is None:
+            return ()
+        rows = []
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            index = item.data(ROW_ROLE) if item is not None else None
+            if isinstance(index, int) and 0 <= index < len(report.rows):
+                rows.append(report.rows[index])
+        return tuple(rows)
 
     def shown_cells(self) -> list[list[str]]:
         """The table's texts, row by row, as on screen."""
@@ -676,7 +728,9 @@ class ReportDialog(QDialog):
                 return None
             path = chosen
         try:
-            target = write_monthly_csv(report, path, raw=raw)
+            # in the order shown: a manager who sorted by breaches exports it so
+            shown = replace(report, rows=self.shown_rows() or report.rows)
+            target = write_monthly_csv(shown, path, raw=raw)
         except ExportError as exc:
             self._tell("Export failed", str(exc))
             return None

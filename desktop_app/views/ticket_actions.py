@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
@@ -62,6 +61,7 @@ from desktop_app.domain.commands import (
 )
 from desktop_app.domain.permissions import assignment_refusal, may_assign
 from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.zones import technician_zone
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.services import queries
 from desktop_app.services.queries import DeadlinePreview
@@ -169,15 +169,6 @@ def _ticket_ids(command: Command) -> list[int]:
     return list(command.expected_versions())
 
 
-def _zone(technician: Technician | None) -> tzinfo:
-    if technician is None:
-        return UTC
-    try:
-        return ZoneInfo(technician.timezone)
-    except (ValueError, KeyError):
-        return UTC
-
-
 def _when(at: datetime | None, zone: tzinfo) -> str:
     if at is None:
         return "—"
@@ -229,6 +220,7 @@ class ChangeDialog(QDialog):
         layout.addLayout(form)
         self.rule_label = QLabel(self)
         self.rule_label.setObjectName("previewRuleLabel")
+        self.rule_label.setTextFormat(Qt.TextFormat.PlainText)
         self.rule_label.setWordWrap(True)
         layout.addWidget(self.rule_label)
         self.table = QTableWidget(3, 4, self)
@@ -242,6 +234,7 @@ class ChangeDialog(QDialog):
         layout.addWidget(self.table)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
@@ -387,9 +380,11 @@ class EscalateDialog(QDialog):
         self.ref = ref
         layout = QVBoxLayout(self)
         level = ref.escalation_level + 1
-        layout.addWidget(
-            QLabel(f"Raise {ref.number} from escalation level {ref.escalation_level} to {level}.")
+        what = QLabel(
+            f"Raise {ref.number} from escalation level {ref.escalation_level} to {level}."
         )
+        what.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(what)
         form = QFormLayout()
         self.assignee_combo = QComboBox(self)
         self.assignee_combo.setObjectName("reassignCombo")
@@ -407,6 +402,7 @@ class EscalateDialog(QDialog):
         layout.addLayout(form)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
@@ -418,6 +414,9 @@ class EscalateDialog(QDialog):
         buttons.accepted.connect(lambda: self._actions.escalate(self))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # a refusal was about the last try: changing what to send clears it
+        self.assignee_combo.currentIndexChanged.connect(self.error_label.hide)
+        self.note_edit.textChanged.connect(self.error_label.hide)
 
     def reassign_to(self) -> int | None:
         data = self.assignee_combo.currentData()
@@ -570,7 +569,7 @@ class TicketActions(QObject):
         return self._target
 
     def zone(self) -> tzinfo:
-        return _zone(self._session.me)
+        return technician_zone(self._session.me)
 
     def take_refusal(self, ref: TicketRef | None = None) -> str | None:
         """Why the signed-in person may not take the ticket (``None``: they may)."""

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QHideEvent, QIcon, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QIcon, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListView,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -31,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import ClockState, EventKind, Metric
+from desktop_app.domain.zones import zone_named
+from desktop_app.models.plain_text import escape_html, plain_tooltip
 from desktop_app.models.queue_model import format_remaining
 from desktop_app.models.timeline_model import TimelineModel
 from desktop_app.paths import icon_file
@@ -42,6 +43,7 @@ from desktop_app.views.ticket_actions import (
     TicketActions,
     conversation_button,
 )
+from desktop_app.views.timeline_view import TimelineView
 
 __all__ = ["ClockCard", "Composer", "TicketPane", "clock_state_text"]
 
@@ -94,9 +96,9 @@ class ClockCard(QFrame):
         self.setObjectName("clockCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QGridLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setContentsMargins(8, 3, 8, 3)  # three of them stay on screen, see TicketPane
         layout.setHorizontalSpacing(8)
-        layout.setVerticalSpacing(2)
+        layout.setVerticalSpacing(0)
         self.icon = QLabel(self)
         self.icon.setFixedSize(18, 18)
         self.title = QLabel(METRIC_NAMES[metric], self)
@@ -108,6 +110,8 @@ class ClockCard(QFrame):
         self.numbers.setWordWrap(True)
         self.deadline = QLabel(self)
         self.deadline.setObjectName("clockDeadline")
+        for label in (self.state, self.numbers, self.deadline):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # site names come from customers
         self.deadline.setWordWrap(True)
         self.deadline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.icon, 0, 0)
@@ -117,6 +121,21 @@ class ClockCard(QFrame):
         layout.addWidget(self.deadline, 2, 0, 1, 3)
         layout.setColumnStretch(1, 1)
         self.state_key = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as its wrapped lines need at its width: the pane's layout would
+        otherwise squeeze it to its one-line size and cut a deadline in half."""
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        height = layout.heightForWidth(self.width())
+        if height > 0 and height != self.minimumHeight():
+            self.setMinimumHeight(height)
 
     def show_clock(
         self,
@@ -173,9 +192,10 @@ class ClockCard(QFrame):
             lines.append(f"Met {_fmt(clock.met_at, mine)}")
         if clock.breached_at is not None:
             lines.append(f"Breached {_fmt(clock.breached_at, mine)}")
-        self.deadline.setText("\n".join(lines))
-        self.setToolTip(f"Rule: {explanation}")
+        self.deadline.setText(" · ".join(lines))
+        self.setToolTip(plain_tooltip(f"Rule: {explanation}"))
         self.setAccessibleName(f"{METRIC_NAMES[self.clock_metric]} clock: {words}")
+        self._fit_height()
 
     def _style(self, key: str) -> None:
         self.setProperty("clockState", key)
@@ -215,10 +235,12 @@ class Composer(QFrame):
         self.text_edit = QPlainTextEdit(self)
         self.text_edit.setObjectName("composerText")
         self.text_edit.setTabChangesFocus(True)
+        self.text_edit.setMinimumHeight(36)
         self.text_edit.setMaximumHeight(60)
         layout.addWidget(self.text_edit)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("inlineError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
@@ -227,6 +249,7 @@ class Composer(QFrame):
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.send)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.text_edit.textChanged.connect(self._recheck)
         self._kind_changed()
         self._busy = False
 
@@ -249,12 +272,23 @@ class Composer(QFrame):
         self.send_button.setText({EventKind.PUBLIC_REPLY: "Send reply"}.get(kind, "Save"))
         self.error_label.hide()
 
+    def _needs_text(self) -> bool:
+        return self.kind() in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE)
+
+    @Slot()
+    def _recheck(self) -> None:
+        """A message about the text goes as soon as there is text to send."""
+        if not self.error_label.isHidden() and (
+            self.text_edit.toPlainText().strip() or not self._needs_text()
+        ):
+            self.error_label.hide()
+
     @Slot()
     def send(self) -> None:
         if self._busy:
             return
         kind, text = self.kind(), self.text_edit.toPlainText()
-        if kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE) and not text.strip():
+        if self._needs_text() and not text.strip():
             what = "reply" if kind is EventKind.PUBLIC_REPLY else "note"
             self.show_error(f"The {what} is empty; write something first.")
             self.text_edit.setFocus()
@@ -307,17 +341,20 @@ class TicketPane(QWidget):
         outer.setSpacing(6)
         self.banner = QLabel(self)
         self.banner.setObjectName("paneBanner")
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         outer.addWidget(self.banner)
         self.loading = QLabel("Loading…", self)
         self.loading.setObjectName("paneLoading")
+        self.loading.setTextFormat(Qt.TextFormat.PlainText)
         self.loading.hide()
         outer.addWidget(self.loading)
 
         self.header = QLabel(self)
         self.header.setObjectName("ticketHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)  # its stored parts are escaped
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.header)
@@ -335,6 +372,18 @@ class TicketPane(QWidget):
             self.buttons[key] = button
             buttons.addWidget(button, i // 4, i % 4)
         outer.addLayout(buttons)
+
+        # The SLA clocks stay on screen whatever the window's height: they are what the
+        # technician works against. Facts and timeline share the rest (a splitter).
+        self.clocks = QWidget(self)
+        self.clocks.setObjectName("ticketClocks")
+        clocks_layout = QVBoxLayout(self.clocks)
+        clocks_layout.setContentsMargins(0, 0, 0, 0)
+        clocks_layout.setSpacing(3)
+        self.cards = {m: ClockCard(m, self.clocks) for m in METRICS}
+        for card in self.cards.values():
+            clocks_layout.addWidget(card)
+        outer.addWidget(self.clocks)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("ticketSplitter")
@@ -363,6 +412,7 @@ class TicketPane(QWidget):
             name.setObjectName("factName")
             label = QLabel(facts_box)
             label.setObjectName(f"fact_{key}")
+            label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fact_labels[key] = label
@@ -373,19 +423,20 @@ class TicketPane(QWidget):
         facts_layout.addLayout(self.facts)
         self.description = QLabel(facts_box)
         self.description.setObjectName("ticketDescription")
+        self.description.setTextFormat(Qt.TextFormat.PlainText)
         self.description.setWordWrap(True)
         self.description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         facts_layout.addWidget(self.description)
-        self.cards = {m: ClockCard(m, facts_box) for m in METRICS}
-        for card in self.cards.values():
-            facts_layout.addWidget(card)
         self.rule = QLabel(facts_box)
         self.rule.setObjectName("policyRule")
+        self.rule.setTextFormat(Qt.TextFormat.RichText)  # its stored parts are escaped
         self.rule.setWordWrap(True)
         facts_layout.addWidget(self.rule)
         facts_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setObjectName("ticketFacts")
+        # facts and timeline give way first when the window is short (they scroll)
+        scroll.setMinimumHeight(40)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(facts_box)
@@ -397,20 +448,15 @@ class TicketPane(QWidget):
         timeline_title = QLabel("Timeline", history)
         timeline_title.setObjectName("sectionTitle")
         history_layout.addWidget(timeline_title)
-        self.timeline_view = QListView(history)
-        self.timeline_view.setObjectName("timelineView")
+        self.timeline_view = TimelineView(history)
         self.timeline_view.setModel(self.timeline)
-        self.timeline_view.setWordWrap(True)
-        self.timeline_view.setUniformItemSizes(False)
-        self.timeline_view.setAlternatingRowColors(True)
-        self.timeline_view.setSpacing(1)
-        self.timeline_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.timeline_view.setMinimumHeight(40)
         history_layout.addWidget(self.timeline_view, 1)
         self.composer = Composer(history)
         history_layout.addWidget(self.composer)
         splitter.addWidget(history)
         splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(1, 2)  # the timeline gets the larger share
 
         self._timer = QTimer(self)
         self._timer.setObjectName("ticket-pane-countdown")
@@ -429,7 +475,7 @@ class TicketPane(QWidget):
             self.refresh_clocks()
 
     def set_content_visible(self, visible: bool) -> None:
-        for widget in (self.header, self.findChild(QSplitter, "ticketSplitter")):
+        for widget in (self.header, self.clocks, self.findChild(QSplitter, "ticketSplitter")):
             if widget is not None:
                 widget.setVisible(visible)
         for button in self.buttons.values():
@@ -456,7 +502,7 @@ class TicketPane(QWidget):
             self.composer.error_label.hide()
         ticket = view.ticket
         detail = view.detail
-        self.header.setText(f"<b>{ticket.number}</b> · {_escape(ticket.subject)}")
+        self.header.setText(f"<b>{escape_html(ticket.number)}</b> · {escape_html(ticket.subject)}")
         status = ticket.status.value.replace("_", " ")
         self.fact_labels["status"].setText(status)
         self.fact_labels["priority"].setText(ticket.priority.label)
@@ -480,7 +526,7 @@ class TicketPane(QWidget):
             else "—"
         )
         self.description.setText(ticket.description or "No description.")
-        self.rule.setText(f"<b>Rule:</b> {_escape(view.terms.explain())}")
+        self.rule.setText(f"<b>Rule:</b> {escape_html(view.terms.explain())}")
         self.timeline.set_timeline(ticket.id, ticket.events)
         self.timeline_view.scrollToBottom()
         self.refresh_clocks()
@@ -507,12 +553,7 @@ class TicketPane(QWidget):
         site_name = ""
         site = view.terms.site
         if site is not None:
-            from zoneinfo import ZoneInfo
-
-            try:
-                site_zone = ZoneInfo(site.timezone)
-            except (ValueError, KeyError):
-                site_zone = None
+            site_zone = zone_named(site.timezone)
             site_name = site.name
         explanation = view.terms.explain()
         for metric, card in self.cards.items():
@@ -619,7 +660,3 @@ _ACTION_OF_KIND = {
     EventKind.INTERNAL_NOTE: "note",
     EventKind.CUSTOMER_MESSAGE: "message",
 }
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF, QSettings, Qt, QTimer, Signa
 from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon
 
+from desktop_app.models.plain_text import menu_text
 from desktop_app.models.queue_model import QueueModel, format_remaining
 from desktop_app.services.notifier import Notifier, SystemTrayNotifications
 
@@ -214,7 +215,7 @@ class DeskTray(QObject):
             tooltip.append(f"Next breach in {format_remaining(next_breach)}")
         muted = self._notifier.muted_until
         if muted is not None:
-            tooltip.append(f"Notifications muted until {muted.astimezone():%H:%M}")
+            tooltip.append(f"Notifications muted until {self._notifier.local_time(muted)}")
         self.icon.setToolTip("\n".join(tooltip))
         if counts != self._counts or self.icon.icon().isNull():
             self._counts = counts
@@ -232,13 +233,14 @@ class DeskTray(QObject):
             self.action_next.setText("No breach coming")
             self.action_next.setEnabled(False)
         else:
-            self.action_next.setText(f"Next breach: {following[1]}")
+            self.action_next.setText(menu_text(f"Next breach: {following[1]}"))
             self.action_next.setEnabled(True)
         muted = self._notifier.muted_until
         if muted is None:
             self.action_mute.setText("&Mute for 30 minutes")
         else:
-            self.action_mute.setText(f"Un&mute (muted until {muted.astimezone():%H:%M})")
+            until = self._notifier.local_time(muted)
+            self.action_mute.setText(f"Un&mute (muted until {until})")
 
     # ------------------------------------------------------------------ actions
 

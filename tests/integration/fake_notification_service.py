@@ -2,7 +2,8 @@
 
 Run by dbus-daemon on activation (see test_native_notifications.py). Every Notify call is
 appended to the JSON-lines file named on the command line before the call is answered, so
-the caller can read it as soon as notify-send returns. ``Quit`` on /Control ends it.
+the caller can read it as soon as notify-send returns. ``Quit`` on /Control ends it. A second
+argument ``body-markup`` makes it a service that renders markup in the body (as GNOME's).
 """
 
 import json
@@ -12,6 +13,7 @@ from PySide6.QtCore import ClassInfo, QCoreApplication, QObject, QTimer, Slot
 from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
 LOG = sys.argv[1]
+CAPABILITIES = ["body", *sys.argv[2:3]]
 
 
 @ClassInfo({"D-Bus Interface": "org.freedesktop.Notifications"})
@@ -25,7 +27,7 @@ class Notifications(QObject):
 
     @Slot(result="QStringList")
     def GetCapabilities(self):
-        return ["body"]
+        return CAPABILITIES
 
     @Slot(QDBusMessage)
     def GetServerInformation(self, message):

@@ -22,6 +22,9 @@ from desktop_app.services.notifier import (
     freedesktop_notifications_available,
 )
 
+# a subject as a customer might write it
+MARKUP = "Printer <b>jammed</b> & <a href='https://example.invalid'>see here</a>"
+
 
 class NoTray:
     def available(self) -> bool:
@@ -48,6 +51,10 @@ def main(log: Path) -> dict[str, object]:
         future = background.show("New ticket: Ticket #7", "A new ticket arrived in the queue")
         assert future is not None
         future.result(timeout=30)
+        if "--customer-markup" in sys.argv:
+            future = background.show("New ticket: Ticket #8", MARKUP)
+            assert future is not None
+            future.result(timeout=30)
     background.close()
 
     report["received"] = (

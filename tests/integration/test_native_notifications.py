@@ -46,7 +46,9 @@ def _require(tool: str, package: str) -> None:
         pytest.skip(f"{message}; set REQUIRE_DBUS=1 to make this a failure")
 
 
-def _run_session(tmp_path: Path, with_service: bool) -> dict[str, object]:
+def _run_session(
+    tmp_path: Path, with_service: bool, *, body_markup: bool = False
+) -> dict[str, object]:
     _require("dbus-run-session", "dbus-daemon")
     _require("notify-send", "libnotify-bin")
     log = tmp_path / "received.jsonl"
@@ -57,7 +59,7 @@ def _run_session(tmp_path: Path, with_service: bool) -> dict[str, object]:
         (services / "org.freedesktop.Notifications.service").write_text(
             "[D-BUS Service]\n"
             "Name=org.freedesktop.Notifications\n"
-            f"Exec={sys.executable} {SERVICE} {log}\n",
+            f"Exec={sys.executable} {SERVICE} {log}{' body-markup' if body_markup else ''}\n",
             encoding="utf-8",
         )
         servicedir = f"<servicedir>{services}</servicedir>"
@@ -73,6 +75,7 @@ def _run_session(tmp_path: Path, with_service: bool) -> dict[str, object]:
             sys.executable,
             str(DRIVER),
             str(log),
+            *(["--customer-markup"] if body_markup else []),
         ],
         capture_output=True,
         text=True,
@@ -109,6 +112,21 @@ def test_without_the_service_nothing_is_sent_and_the_list_keeps_it(tmp_path: Pat
     assert report["channel"] == "in_app"
     assert report["listed"] == ["SLA breached: Ticket #1042"]
     assert report["received"] == []
+
+
+def test_a_service_that_renders_markup_gets_the_text_as_written(tmp_path: Path) -> None:
+    """GNOME and most desktops draw markup in a notification's body: a subject with
+    "<b>" or a link arrives escaped, so it shows as the customer wrote it."""
+    report = _run_session(tmp_path, with_service=True, body_markup=True)
+    received = report["received"]
+    assert isinstance(received, list) and len(received) == 3
+    assert received[2] == {
+        "app_name": "Technician Queue",
+        "summary": "New ticket: Ticket #8",
+        "body": "Printer &lt;b&gt;jammed&lt;/b&gt; &amp; "
+        "&lt;a href='https://example.invalid'&gt;see here&lt;/a&gt;",
+    }
+    assert received[1]["body"] == "A new ticket arrived in the queue"
 
 
 def report_local_time() -> str:

@@ -8,11 +8,12 @@ handled every request and the database thread has answered every job.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -21,7 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.domain import EventKind, Metric, Priority, Role
 from desktop_app.domain.changes import ChangeSet
-from desktop_app.domain.commands import Resolve
+from desktop_app.domain.commands import Reassign, Resolve
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.models.queue_model import QueueModel
 from desktop_app.services.alerts import schedule_entries
@@ -548,3 +549,145 @@ def test_a_ticket_closed_while_the_alerts_are_planned_again_stays_quiet(
         if n.ticket_id == entry.ticket_id and n.kind == "warning" and n.created_at >= warning.at
     ]
     assert warned == []  # (what had come due before the switch is summarised, not this)
+
+
+def test_notifications_read_in_the_signed_in_technicians_zone(
+    qtbot: QtBot,
+    desk_url: str,
+    tmp_settings: QSettings,
+    clock: FakeClock,
+    desks: list[Desk],
+    machine_zone_is: Callable[[str], None],
+) -> None:
+    """A Berlin dispatcher at a machine set to UTC reads the list, the breach times and the
+    tray's "muted until" in Berlin time, like the queue and the ticket pane."""
+    machine_zone_is("UTC")
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    berlin = next(
+        t
+        for t in read(qtbot, desk, lambda s: s.technicians())
+        if t.timezone == "Europe/Berlin" and t.role is Role.DISPATCHER
+    )
+    combo = desk.window.findChild(QComboBox, "technicianCombo")
+    assert combo is not None
+    with qtbot.waitSignal(desk.wiring.planned, timeout=WAIT_MS):
+        combo.setCurrentIndex(combo.findData(berlin.id))
+    settle(qtbot, desk)
+    zone = ZoneInfo("Europe/Berlin")
+    model = desk.wiring.panel.model
+    assert model.rowCount() > 0
+    first = model.notification_at(0)
+    assert f"{first.created_at.astimezone(zone):%a %H:%M}" in model.index(0).data()
+    at = NOW + timedelta(hours=3)
+    assert desk.wiring.notifier.local_time(at) == f"{at.astimezone(zone):%H:%M}"
+    entry = desk.model.entry_at(0)
+    desk.wiring.notifier.forget(entry.ticket_id)  # as when its clock gets a new deadline
+    delivery = desk.wiring.notifier.breached(entry.ticket_id, "resolution", at)
+    assert delivery.notification is not None
+    assert delivery.notification.body.endswith(f"{at.astimezone(zone):%H:%M}")
+    muted = desk.wiring.notifier.mute()
+    desk.wiring.tray.refresh_menu()
+    assert f"{muted.astimezone(zone):%H:%M}" in desk.wiring.tray.action_mute.text()
+    settle(qtbot, desk)
+
+
+def test_a_technician_hears_of_their_own_tickets_and_their_customers(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    """The same desk, the same afternoon: a manager hears of every ticket; a technician of
+    their own tickets and of the unassigned ones of their customers, not of the rest."""
+    manager = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    everyone = [n for n in manager.wiring.panel.model.items() if n.ticket_id is not None]
+    entries = {e.ticket_id: e for e in manager.model.entries()}
+    technicians = read(qtbot, manager, lambda s: s.technicians())
+    manager.wiring.stop()
+    manager.session.stop()
+    desks.remove(manager)
+
+    def told_to(tech_id: int) -> set[int]:
+        customers = {e.customer_id for e in entries.values() if e.assignee_id == tech_id}
+        return {
+            t
+            for t, e in entries.items()
+            if e.assignee_id == tech_id or (e.assignee_id is None and e.customer_id in customers)
+        }
+
+    tech = max(
+        (t for t in technicians if t.role is Role.TECHNICIAN),
+        key=lambda t: len({n.ticket_id for n in everyone} & told_to(t.id)),  # type: ignore[arg-type]
+    )
+    assert tech.id is not None
+    tmp_settings.setValue(TECHNICIAN_KEY, tech.id)
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    assert desk.session.me is not None and desk.session.me.id == tech.id
+    listed = desk.wiring.panel.model.items()
+    about = {n.ticket_id for n in listed if n.ticket_id is not None}
+    assert about and about <= told_to(tech.id)
+    assert len(about) < len({n.ticket_id for n in everyone})  # not everyone's
+    summary = next(n for n in listed if n.kind == "summary")
+    assert summary.recipient_id == tech.id
+    # the store keeps what each was told: nothing about the others' tickets for this one
+    stored = read(qtbot, desk, lambda s: s.notifications(recipient_id=tech.id, limit=10_000))
+    assert {n.ticket_id for n in stored if n.ticket_id is not None} <= told_to(tech.id)
+
+
+def test_the_list_is_narrowed_and_marked_read_in_bulk(
+    qtbot: QtBot, desk_url: str, tmp_settings: QSettings, clock: FakeClock, desks: list[Desk]
+) -> None:
+    desk = open_desk(qtbot, desk_url, tmp_settings, clock, desks)
+    panel = desk.wiring.panel
+    me = desk.session.me
+    assert me is not None
+    total = panel.model.rowCount()
+    kinds_listed = {n.kind for n in panel.model.items()}
+    assert {"warning", "breach"} <= kinds_listed and total > 3
+
+    def shown() -> list[Any]:
+        return [panel.model.notification_at(r) for r in panel.shown.source_rows()]
+
+    panel.choose(kind="breach")
+    assert shown() and all(n.kind == "breach" for n in shown())
+    assert panel.mark_all_button.text() == "Mark these read"
+    breaches = {n.id for n in shown()}
+    with qtbot.waitSignal(panel.markedRead, timeout=WAIT_MS) as marked:
+        panel.mark_all_button.click()
+    assert set(marked.args[0]) == breaches
+    assert all(n.read == (n.id in breaches) for n in panel.model.items() if n.id is not None)
+
+    panel.choose("unread", "breach")
+    assert shown() == []  # every breach was marked read
+    assert not panel.mark_all_button.isEnabled()
+    panel.choose("unread")
+    unread = shown()
+    assert unread and all(not n.read for n in unread)
+    assert len(unread) == panel.model.unread_count()
+    panel.activate_row(panel.shown.source_rows()[0])  # read: it leaves the unread view
+    assert len(shown()) == len(unread) - 1
+
+    # "Mine": about tickets assigned to the person signed in here
+    ticket = unread[-1].ticket_id
+    assert ticket is not None
+    entry = desk.model.entry(ticket)
+    assert entry is not None
+    panel.choose("mine")
+    assert all(desk.model.entry(n.ticket_id).assignee_id == me.id for n in shown())  # type: ignore[arg-type, union-attr]
+    before = len(shown())
+    settle(qtbot, desk)
+    if entry.assignee_id != me.id:
+        # a dispatcher's move, and this desk hears of it: the change set names the ticket
+        with qtbot.waitSignal(desk.service.changed, timeout=WAIT_MS):
+            desk.service.execute(
+                Reassign.to(
+                    {ticket: entry.version},
+                    me.id,
+                    actor_id=next(
+                        t.id for t in desk.session.technicians if t.role is Role.DISPATCHER
+                    ),
+                    at=clock.now(),
+                ),
+                label="Handing a ticket over",
+            )
+        assert len(shown()) > before  # it is theirs now
+    panel.choose()
+    assert panel.shown.rowCount() == total and panel.mark_all_button.text() == "Mark all read"
+    settle(qtbot, desk)

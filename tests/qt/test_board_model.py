@@ -15,6 +15,7 @@ from desktop_app.models.board_model import (
     HIGHLIGHT_ROLE,
     OUTAGE_ROLE,
     BoardModel,
+    countdown_text,
     prepare_board,
     shift_status,
 )
@@ -617,3 +618,13 @@ def test_a_fill_needs_at_least_one_row_and_card_per_step(clock: FakeNow) -> None
     with pytest.raises(ValueError, match=r"\(got 5 rows, 0 cards\)"):
         board.fill([], TEAM, rows_per_step=5, merge_per_step=0)
     assert not board.filling
+
+
+def test_a_paused_breached_card_reads_over(clock: FakeNow) -> None:
+    waiting = entry(1, None, paused=True)
+    stopped = waiting.clocks[next(iter(waiting.clocks))]
+    overdue = waiting._replace(
+        clocks={stopped.metric: stopped._replace(elapsed=stopped.target + timedelta(hours=3))}
+    )
+    assert countdown_text(queue_row(overdue), clock()) == "paused · 3 h 00 min over"
+    assert countdown_text(queue_row(waiting), clock()).endswith(" left")

@@ -197,3 +197,31 @@ def test_a_refusal_after_the_dialog_was_closed_still_says_so_with_the_words(
     title, message = desk.problems[-1]
     assert "criticism note" in title.lower()
     assert "contract has ended" in message and words in message
+
+
+def test_an_error_goes_as_soon_as_the_form_is_valid(qtbot: Any, desk: Desk) -> None:
+    dialog = open_dialog(qtbot, desk, desk.model.ticket_id_at(0))
+    dialog.text_edit.setPlainText("")
+    dialog.submit()
+    assert "needs their words" in dialog.error_label.text()
+    dialog.text_edit.setPlainText("Nobody called back")
+    assert dialog.error_label.isHidden()  # the words are there: no stale message
+
+    dialog.due_check.setChecked(True)
+    yesterday = (NOW - timedelta(days=1)).date()
+    dialog.due_edit.setDate(QDate(yesterday.year, yesterday.month, yesterday.day))
+    dialog.submit()
+    assert "is in the past" in dialog.error_label.text()
+    dialog.text_edit.setPlainText("Nobody called back, twice")  # still a past date
+    assert not dialog.error_label.isHidden() and "is in the past" in dialog.error_label.text()
+    dialog.text_edit.setPlainText("")  # now two problems: it names the first one
+    assert "needs their words" in dialog.error_label.text()
+    dialog.text_edit.setPlainText("Nobody called back, twice")
+    today = NOW.date()
+    dialog.due_edit.setDate(QDate(today.year, today.month, today.day))
+    assert dialog.error_label.isHidden()
+
+    dialog.show_error("The follow-up owner has left the desk.")  # the store refused it
+    dialog.owner_combo.setCurrentIndex(dialog.owner_combo.currentIndex() + 1)  # someone else
+    assert dialog.error_label.isHidden()
+    dialog.reject()

@@ -202,3 +202,42 @@ def test_pop_ups_go_to_the_assignee_and_escalations_to_the_dispatchers() -> None
     assert audience(note("escalation"))
     me[0] = None
     assert audience(note("warning"))  # nobody signed in yet: show everything
+
+
+def test_a_technician_is_told_of_their_tickets_and_their_customers_unassigned_ones() -> None:
+    priya = Technician("Priya", Role.TECHNICIAN, id=1)
+    jonas = Technician("Jonas", Role.TECHNICIAN, id=2)
+    sophie = Technician("Sophie", Role.DISPATCHER, id=6)
+    entries = {
+        10: queue_entry(10, assignee_id=1, customer_id=1),  # Priya's, of Northwind
+        11: queue_entry(11, customer_id=1),  # unassigned, Northwind: Priya's customer
+        12: queue_entry(12, customer_id=2, customer_name="Contoso"),  # unassigned, Contoso
+        13: queue_entry(13, assignee_id=2, customer_id=2, customer_name="Contoso"),  # Jonas's
+    }
+    me: list[Technician | None] = [priya]
+    audience = DeskAudience(lambda: me[0], entries.get, entries.values)
+
+    def told(kind: str, ticket_id: int | None) -> bool:
+        return audience.told(Notification(NOW, kind, "t", "b", ticket_id=ticket_id))
+
+    assert [told("warning", t) for t in (10, 11, 12, 13)] == [True, True, False, False]
+    assert [told("arrival", t) for t in (11, 12)] == [True, False]
+    assert told("summary", None)
+    me[0] = jonas
+    assert [told("breach", t) for t in (10, 11, 12, 13)] == [False, False, True, True]
+    # escalations to them: the people an escalation names
+    audience.address(10, "escalation", [6, 1])
+    assert not told("escalation", 10)
+    me[0] = priya
+    assert told("escalation", 10)
+    audience.address(13, "customer_update", [2])
+    assert not told("customer_update", 13)
+    # dispatchers and managers hear of every ticket
+    me[0] = sophie
+    assert all(told(kind, t) for kind in ("warning", "customer_update") for t in entries)
+    assert not audience(Notification(NOW, "customer_update", "t", "b", ticket_id=13))  # no pop-up
+    # a ticket changing hands changes who hears of its customer's unassigned tickets
+    entries[10] = entries[10]._replace(assignee_id=2)
+    me[0] = priya
+    audience.tickets_changed()
+    assert [told("warning", t) for t in (10, 11)] == [False, False]

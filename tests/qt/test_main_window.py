@@ -209,6 +209,30 @@ def test_column_widths_are_remembered_once_a_model_is_attached(
     assert second.queue_view.columnWidth(0) == 321
 
 
+def test_a_column_layout_saved_by_an_older_version_is_not_restored(
+    qtbot: QtBot, tmp_settings: QSettings
+) -> None:
+    """Columns remembered before the key ones were kept on screen would keep them off
+    screen: such a layout gives way to today's default once."""
+    first = MainWindow(tmp_settings)
+    qtbot.addWidget(first)
+    first.set_queue_model(QStringListModel(["T-1001"]))
+    first.queue_view.horizontalHeader().setStretchLastSection(False)
+    first.queue_view.setColumnWidth(0, 321)
+    first.close()
+    tmp_settings.remove("MainWindow/queueHeaderVersion")  # as an older version saved it
+
+    second = MainWindow(tmp_settings)
+    qtbot.addWidget(second)
+    assert not second.set_queue_model(QStringListModel(["T-1001"]))
+    assert second.queue_view.columnWidth(0) != 321
+    second.close()
+
+    third = MainWindow(tmp_settings)  # saved again by this version: restored from now on
+    qtbot.addWidget(third)
+    assert third.set_queue_model(QStringListModel(["T-1001"]))
+
+
 def test_status_bar_shows_the_queue_summary(window: MainWindow) -> None:
     window.show_queue_summary("12 open · 2 at risk · 1 breached")
     assert window.summary_label.text() == "12 open · 2 at risk · 1 breached"

@@ -430,3 +430,61 @@ def test_a_huge_catch_up_lists_the_newest_and_counts_the_rest() -> None:
     assert len(native.shown) == 1
     # the ones only counted are told all the same: no storm later
     assert notifier.breached(CATCH_UP_DETAIL + 50, "resolution", T0).reason == "duplicate"
+
+
+def test_a_desk_records_only_what_is_for_the_person_signed_in() -> None:
+    native = FakePopup()
+    kept = NotificationList()
+    mine = {1, 3}
+    notifier = Notifier(
+        kept, native=native, clock=FakeClock(T0), recipients=lambda n: n.ticket_id in mine
+    )
+    assert notifier.warning_due(1, "resolution", "75%").shown
+    other = notifier.warning_due(2, "resolution", "75%")
+    assert other.reason == "for someone else" and not other.shown
+    assert [n.ticket_id for n in kept.items()] == [1]
+    assert len(native.shown) == 1
+
+    at = T0 - timedelta(hours=2)
+    report = CatchUp(
+        reason="resume",
+        entries=(
+            ScheduleEntry(at, 3, Metric.RESOLUTION, "breach", BREACH),
+            ScheduleEntry(at, 4, Metric.RESOLUTION, "breach", BREACH),
+            ScheduleEntry(at, 5, Metric.FIRST_RESPONSE, "warning", "50%", at),
+        ),
+        as_of=T0,
+    )
+    notifier.caught_up(report)
+    summary = kept.items()[-1]
+    assert summary.kind == "summary"
+    assert summary.body == "1 ticket breached while this laptop was asleep"  # theirs only
+    assert [n.ticket_id for n in kept.items()] == [1, 3, None]
+    quiet = notifier.caught_up(CatchUp(reason="resume", entries=(report.entries[1],), as_of=T0))
+    assert quiet.reason == "for someone else" and len(kept) == 3  # nothing of theirs
+
+
+def test_a_long_catch_up_summary_reads_as_sentences() -> None:
+    notifier, inbox = make(FakePopup())
+    at = T0 - timedelta(hours=2)
+    entries = tuple(
+        ScheduleEntry(at + timedelta(seconds=i), i, Metric.RESOLUTION, "warning", "75%", at)
+        for i in range(1, 106)
+    )
+    notifier.caught_up(CatchUp(reason="startup", entries=entries, as_of=T0))
+    body = inbox.items()[-1].body
+    assert body.startswith("105 tickets reached a warning threshold")
+    assert body.endswith(
+        "closed. The newest 100 are listed one by one; 5 more are in the queue's Breached "
+        "and At risk filters."
+    )
+
+
+def test_someone_else_signing_in_is_told_what_the_last_person_was() -> None:
+    notifier, inbox = make(FakePopup())
+    assert notifier.warning_due(1, "resolution", "75%").shown
+    assert notifier.warning_due(1, "resolution", "75%").reason == "duplicate"
+    notifier.forget_all()  # another technician signed in at this desk
+    again = notifier.warning_due(1, "resolution", "75%")
+    assert again.notification is not None and again.reason != "duplicate"
+    assert len(inbox) == 2

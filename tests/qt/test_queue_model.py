@@ -430,3 +430,124 @@ def test_an_older_read_of_a_ticket_arriving_late_is_ignored(now: FakeNow) -> Non
     m.upsert(entry(1, timedelta(minutes=5))._replace(version=3))
     kept = m.entry(1)
     assert kept is not None and kept.version == 4
+
+
+def paused_for(ticket_id: int, left: timedelta) -> Any:
+    """A ticket waiting on the customer whose resolution clock had ``left`` remaining when
+    it paused (negative: it had breached before the wait)."""
+    made = entry(ticket_id, None, paused=True)
+    stopped = made.clocks[next(iter(made.clocks))]
+    elapsed = stopped.target - left
+    return made._replace(clocks={stopped.metric: stopped._replace(elapsed=elapsed)})
+
+
+def test_a_paused_breached_ticket_reads_over_and_the_most_overdue_comes_first(
+    now: FakeNow,
+) -> None:
+    m = QueueModel(now=now)
+    m.load(
+        [
+            paused_for(1, timedelta(hours=2, minutes=9)),
+            paused_for(2, -timedelta(hours=38, minutes=9)),
+            paused_for(3, timedelta(minutes=15)),
+            paused_for(4, -timedelta(hours=2)),
+            entry(5, timedelta(hours=1)),
+        ]
+    )
+    m.set_filter(QueueFilter(quick="waiting"))
+    texts = [m.data(m.index(r, Column.COUNTDOWN)) for r in range(m.rowCount())]
+    assert ids(m) == [2, 4, 3, 1]
+    assert texts == [
+        "paused · 38 h 09 min over",
+        "paused · 2 h 00 min over",
+        "paused · 15 min left",
+        "paused · 2 h 09 min left",
+    ]
+
+
+# --------------------------------------------------------------------------- sorting
+
+
+def sorted_desk(now: FakeNow) -> QueueModel:
+    m = QueueModel(now=now)
+    m.load(
+        [
+            entry(1, timedelta(hours=5), customer_id=2, customer_name="Contoso"),
+            entry(2, timedelta(minutes=30), customer_id=1, customer_name="Northwind"),
+            entry(3, timedelta(hours=1), customer_id=2, customer_name="Contoso"),
+            entry(4, None, paused=True, customer_id=3, customer_name="Adatum"),
+            entry(5, -timedelta(minutes=25), customer_id=1, customer_name="Northwind"),
+            entry(6, timedelta(hours=2), priority=Priority.HIGH, customer_name="Northwind"),
+        ]
+    )
+    return m
+
+
+def test_a_header_click_sorts_by_the_column_most_urgent_first_within(
+    qtmodeltester: Any, now: FakeNow
+) -> None:
+    m = sorted_desk(now)
+    assert ids(m) == [5, 2, 3, 6, 1, 4]  # time to breach: the default
+    m.sort(Column.CUSTOMER, Qt.SortOrder.AscendingOrder)
+    assert ids(m) == [4, 3, 1, 5, 2, 6]  # Adatum, Contoso, Northwind; each most urgent first
+    qtmodeltester.check(m, force_py=True)
+    m.sort(Column.CUSTOMER, Qt.SortOrder.DescendingOrder)
+    assert ids(m) == [5, 2, 6, 3, 1, 4]  # the other way round, still most urgent first within
+    m.sort(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
+    assert [m.entry_at(r).priority for r in range(2)] == [Priority.HIGH, Priority.NORMAL]
+    assert ids(m) == [6, 5, 2, 3, 1, 4]
+    m.sort(Column.COUNTDOWN, Qt.SortOrder.DescendingOrder)
+    assert ids(m) == [4, 1, 6, 3, 2, 5]
+    m.sort(Column.COUNTDOWN, Qt.SortOrder.AscendingOrder)
+    assert ids(m) == [5, 2, 3, 6, 1, 4]
+
+
+def test_every_column_sorts_both_ways(now: FakeNow) -> None:
+    m = sorted_desk(now)
+    for column in Column:
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            m.sort(column, order)
+            shown = [m.data(m.index(r, column)) for r in range(m.rowCount())]
+            assert sorted(ids(m)) == [1, 2, 3, 4, 5, 6], (column, order)
+            if column in (Column.CUSTOMER, Column.SUBJECT, Column.STATUS):
+                texts = [s.casefold() for s in shown]
+                expected = sorted(texts, reverse=order == Qt.SortOrder.DescendingOrder)
+                assert texts == expected, (column, order)
+
+
+def test_a_change_moves_one_row_to_its_place_in_a_sorted_queue(qtbot: Any, now: FakeNow) -> None:
+    m = sorted_desk(now)
+    m.sort(Column.CUSTOMER, Qt.SortOrder.AscendingOrder)
+    moved = entry(1, timedelta(hours=5), customer_id=3, customer_name="Adatum")
+    with (
+        qtbot.assertNotEmitted(m.layoutChanged),
+        qtbot.assertNotEmitted(m.modelReset),
+        qtbot.waitSignal(m.rowsMoved),
+    ):
+        m.upsert(moved._replace(version=2))
+    assert ids(m) == [1, 4, 3, 5, 2, 6]  # now Adatum's, more urgent than its paused one
+    m.upsert(entry(7, timedelta(minutes=5), customer_id=2, customer_name="Contoso"))
+    assert ids(m) == [1, 4, 7, 3, 5, 2, 6]
+    m.remove(3)
+    assert ids(m) == [1, 4, 7, 5, 2, 6]
+    m.set_filter(QueueFilter(search="contoso"))
+    assert ids(m) == [7]
+    m.set_filter(QueueFilter())
+    assert ids(m) == [1, 4, 7, 5, 2, 6]  # the filter kept the sorted order
+
+
+def test_selection_follows_its_ticket_when_the_queue_is_sorted(now: FakeNow) -> None:
+    from PySide6.QtWidgets import QTableView
+
+    m = sorted_desk(now)
+    view = QTableView()
+    view.setModel(m)
+    view.setCurrentIndex(m.index_of(3))
+    view.selectionModel().select(
+        m.index_of(3),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    m.sort(Column.ASSIGNEE, Qt.SortOrder.DescendingOrder)
+    assert view.currentIndex().data(TICKET_ID_ROLE) == 3
+    assert [i.data(TICKET_ID_ROLE) for i in view.selectionModel().selectedRows()] == [3]
+    view.deleteLater()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QTableView
 
 from desktop_app.models.queue_model import TICKET_ID_ROLE, Column, QueueFilter, QueueModel
@@ -181,3 +181,32 @@ def test_an_anchor_that_left_the_queue_leaves_the_scroll_alone(qtbot: Any) -> No
         model.load([e for e in whole if e.ticket_id != 1])
     assert not view.currentIndex().isValid()
     assert view.verticalScrollBar().value() == 0
+
+
+def test_clicking_a_header_sorts_the_queue_and_again_reverses_it(qtbot: Any, window: Any) -> None:
+    win, view, model, _now = window
+    win.show()
+    qtbot.waitExposed(win)
+    header = view.horizontalHeader()
+    assert header.sortIndicatorSection() == Column.COUNTDOWN  # time to breach by default
+    assert model.sort_column == Column.COUNTDOWN
+    first = model.ticket_id_at(0)
+
+    def click(column: Column) -> None:
+        x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+    view.scrollTo(model.index(0, Column.NUMBER))
+    click(Column.NUMBER)
+    assert model.sort_column == Column.NUMBER
+    assert model.sort_order == Qt.SortOrder.AscendingOrder
+    numbers = [model.entry_at(r).number for r in range(5)]
+    click(Column.NUMBER)
+    assert model.sort_order == Qt.SortOrder.DescendingOrder
+    assert [model.entry_at(r).number for r in range(5)] != numbers
+    assert model.entry_at(0).number == max(e.number for e in model.entries())
+    view.scrollTo(model.index(0, Column.COUNTDOWN))
+    click(Column.COUNTDOWN)
+    if model.sort_order == Qt.SortOrder.DescendingOrder:
+        click(Column.COUNTDOWN)
+    assert model.ticket_id_at(0) == first

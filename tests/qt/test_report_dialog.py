@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -31,6 +31,7 @@ from desktop_app.views.report_dialog import (
     ReportDialog,
     StatementDialog,
     report_cells,
+    report_sort_keys,
 )
 from support.detail_desk import NOW, WAIT, Desk
 
@@ -436,3 +437,65 @@ def test_a_statement_that_cannot_be_written_says_where_and_why(
     assert failed.args[0] == f"Cannot write {folder}: it is a folder; give a file name."
     assert problems == [("Statement not exported", failed.args[0])]
     assert dialog.export_button.isEnabled()
+
+
+def test_a_header_click_sorts_the_report_by_value_and_export_follows(
+    qtbot: Any, desk: Desk, report: ReportAction, tmp_path: Path
+) -> None:
+    report.action.trigger()
+    dialog = report.dialog
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.reportShown, timeout=WAIT) as shown:
+        pass
+    rows = shown.args[0].rows
+    assert dialog.shown_cells() == [report_cells(row) for row in rows]  # unsorted at first
+    header = dialog.table.horizontalHeader()
+
+    def click(section: int) -> None:
+        dialog.table.scrollToItem(dialog.table.item(0, section))
+        x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+    column = COLUMNS.index("Breached")
+    click(column)
+    first = [int(cells[column].split()[0]) for cells in dialog.shown_cells()]
+    click(column)
+    second = [int(cells[column].split()[0]) for cells in dialog.shown_cells()]
+    # by value, both ways (as text "10 (…)" would come before "9 (…)")
+    assert {tuple(first), tuple(second)} == {
+        tuple(sorted(first)),
+        tuple(sorted(first, reverse=True)),
+    }
+    names = COLUMNS.index("Customer")
+    click(names)
+    shown_names = [cells[names] for cells in dialog.shown_cells()]
+    assert shown_names in (
+        sorted(shown_names, key=str.casefold),
+        sorted(shown_names, key=str.casefold, reverse=True),
+    )
+    target = dialog.export_csv(tmp_path / "sorted.csv")
+    assert target is not None
+    with target.open(newline="", encoding="utf-8") as handle:
+        exported = list(csv.DictReader(handle))
+    # numbers, not screen text, in the order shown (sorted by customer)
+    assert [row["Customer"] for row in exported] == shown_names
+    with qtbot.waitSignal(dialog.reportShown, timeout=WAIT):
+        dialog.refresh()
+    again = [cells[names] for cells in dialog.shown_cells()]
+    assert again == shown_names  # a fresh read keeps the order the manager chose
+
+
+def test_every_report_column_sorts_by_value() -> None:
+    def month(name: str, breaches: int, percent_met: int) -> CustomerMonth:
+        return _month(
+            customer=Customer(name, Tier.GOLD, id=1),
+            breaches={Metric.RESOLUTION: breaches},
+            first_response=Attainment(Metric.FIRST_RESPONSE, percent_met, 100 - percent_met),
+        )
+
+    keys = [report_sort_keys(month(n, b, p)) for n, b, p in (("b", 9, 95), ("A", 10, 100))]
+    column = COLUMNS.index("Breached")
+    assert keys[0][column] < keys[1][column]  # 9 before 10, not "10" before "9"
+    assert keys[1][COLUMNS.index("Customer")] < keys[0][COLUMNS.index("Customer")]
+    assert keys[0][COLUMNS.index("First response")] < keys[1][COLUMNS.index("First response")]
+    assert len(keys[0]) == len(COLUMNS)

@@ -55,6 +55,30 @@ def test_an_empty_reply_is_refused_inline_and_nothing_is_written(qtbot: Any, des
     assert pane.composer.text_edit.toPlainText() == "   \n "
 
 
+def test_the_empty_reply_message_goes_once_there_is_text(qtbot: Any, desk: Desk) -> None:
+    show(qtbot, desk, desk.model.ticket_id_at(0))
+    composer = desk.panel.ticket_pane.composer
+    composer.set_kind(EventKind.PUBLIC_REPLY)
+    composer.text_edit.setPlainText("")
+    composer.send_button.click()
+    assert "empty" in composer.error_label.text() and not composer.error_label.isHidden()
+    composer.text_edit.setPlainText("  ")
+    assert not composer.error_label.isHidden()  # still nothing to send
+    composer.text_edit.setPlainText("We are on it.")
+    assert composer.error_label.isHidden()
+
+
+def test_an_escalation_refusal_goes_when_the_choice_changes(qtbot: Any, desk: Desk) -> None:
+    show(qtbot, desk, find(desk, lambda e: e.status.is_open))
+    dialog = desk.panel.actions.open_escalate()
+    assert isinstance(dialog, EscalateDialog)
+    dialog.show_error("Someone changed the ticket meanwhile.")
+    assert not dialog.error_label.isHidden()
+    dialog.note_edit.setText("Needs the network team")
+    assert dialog.error_label.isHidden()
+    dialog.reject()
+
+
 def test_an_internal_note_stops_no_clock(qtbot: Any, desk: Desk) -> None:
     tid = find(desk, lambda e: e.clocks[Metric.FIRST_RESPONSE].state is ClockState.RUNNING)
     show(qtbot, desk, tid)

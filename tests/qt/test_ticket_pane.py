@@ -8,10 +8,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from desktop_app.domain import ClockState, EventKind, Metric, Priority, TicketEvent
 from desktop_app.models.queue_model import format_remaining
-from desktop_app.models.timeline_model import EVENT_ROLE, KIND_ROLE, TimelineModel
+from desktop_app.models.timeline_model import (
+    COPY_ROLE,
+    EVENT_ROLE,
+    EXPANDED_ROLE,
+    KIND_ROLE,
+    TEXT_ROLE,
+    TimelineModel,
+)
+from desktop_app.views.timeline_view import TimelineView
 from support.detail_desk import WAIT, Desk, show
 
 STATE_KEYS = {
@@ -142,3 +151,117 @@ def test_headlines_name_the_new_values() -> None:
         == "Resolution SLA breached"
     )
     assert event_headline(TicketEvent(EventKind.ESCALATED, T0, level=2)) == "Escalated to level 2"
+
+
+# --------------------------------------------------------------------------- search keys
+
+
+def test_enter_in_the_search_opens_the_first_match(qtbot: Any, desk: Desk) -> None:
+    entry = desk.model.entry_at(7)
+    window = desk.window
+    window.show()
+    qtbot.waitExposed(window)
+    window.focus_search()
+    qtbot.keyClicks(window.search_edit, entry.number)
+    assert desk.model.rowCount() == 1
+    with qtbot.waitSignal(desk.panel.ticketShown, timeout=WAIT) as shown:
+        qtbot.keyClick(window.search_edit, Qt.Key.Key_Return)
+    assert shown.args == [entry.ticket_id]
+    assert window.queue_view.currentIndex().row() == 0
+    assert desk.panel.tabs.currentWidget() is desk.panel.ticket_pane
+    qtbot.waitUntil(desk.panel.ticket_pane.composer.text_edit.hasFocus, timeout=WAIT)
+
+
+def test_down_in_the_search_moves_into_the_list(qtbot: Any, desk: Desk) -> None:
+    window = desk.window
+    window.show()
+    qtbot.waitExposed(window)
+    customer = desk.model.entry_at(3).customer_name
+    window.focus_search()
+    qtbot.keyClicks(window.search_edit, customer)
+    first = desk.model.ticket_id_at(0)
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_Down)
+    qtbot.waitUntil(window.queue_view.hasFocus, timeout=WAIT)
+    assert window.queue_view.currentIndex().row() == 0
+    assert desk.model.ticket_id_at(0) == first
+    # the arrows go on through the matches from there
+    qtbot.keyClick(window.queue_view, Qt.Key.Key_Down)
+    assert window.queue_view.currentIndex().row() == min(1, desk.model.rowCount() - 1)
+
+
+def test_enter_without_a_match_says_so(qtbot: Any, desk: Desk) -> None:
+    desk.window.search_edit.setText("no such ticket anywhere")
+    with qtbot.assertNotEmitted(desk.session.keys.ticketActivated):
+        desk.window.search_edit.returnPressed.emit()
+    assert "No open ticket matches" in desk.window.statusBar().currentMessage()
+
+
+# --------------------------------------------------------------------------- long messages
+
+
+def long_reply(chars: int = 100_000) -> str:
+    words = "The vendor's answer, pasted whole, with logs and the steps we took. "
+    return (words * (chars // len(words) + 1))[: chars - 3] + "END"
+
+
+def test_a_long_message_is_previewed_and_read_whole_when_opened() -> None:
+    text = long_reply()
+    model = TimelineModel(zone=ZoneInfo("America/Toronto"))
+    made = events(3)
+    made[1] = TicketEvent(EventKind.PUBLIC_REPLY, T0, "Priya", text)
+    model.set_timeline(1, made)
+    closed = model.index(1).data()
+    assert len(closed) < 600 and "100,000 characters" in closed and "END" not in closed
+    assert len(model.index(1).data(Qt.ItemDataRole.ToolTipRole)) < 1000  # a glance, not a reader
+    model.set_expanded(1, True)
+    assert model.index(1).data(EXPANDED_ROLE) is True
+    assert model.index(1).data() == model.headline(made[1])  # the text is read below it
+    assert model.index(1).data(TEXT_ROLE) == text
+    assert model.index(1).data(COPY_ROLE) == f"{model.headline(made[1])}\n{text}"
+    model.set_timeline(1, [*made, TicketEvent(EventKind.INTERNAL_NOTE, T0, "Priya", "more")])
+    assert model.is_expanded(1)  # a new event on the same ticket keeps it open
+    model.set_timeline(2, made)
+    assert not model.is_expanded(1)  # another ticket starts closed
+
+
+def test_an_entry_opens_in_place_and_its_text_can_be_selected_and_copied(qtbot: Any) -> None:
+    text = long_reply()
+    model = TimelineModel(zone=ZoneInfo("America/Toronto"))
+    made = [*events(3), TicketEvent(EventKind.CUSTOMER_MESSAGE, T0, "Felix", "Short one.")]
+    made[1] = TicketEvent(EventKind.PUBLIC_REPLY, T0, "Priya", text)
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    model.set_timeline(1, made)
+    view.resize(420, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    index = model.index(1)
+    closed_height = view.visualRect(index).height()
+
+    where = view.visualRect(index).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    box = view.open_box(1)
+    assert box is not None and box.isReadOnly()
+    assert box.toPlainText() == text  # the whole of it, not the first 400 characters
+    qtbot.waitUntil(lambda: view.visualRect(index).height() > closed_height)
+    assert view.visualRect(index).height() < view.viewport().height()  # scrolls inside
+    assert view.visualRect(model.index(3)).top() >= view.visualRect(index).bottom()
+
+    box.selectAll()
+    box.copy()
+    assert QGuiApplication.clipboard().text() == text
+    cursor = box.textCursor()
+    cursor.setPosition(4)
+    cursor.setPosition(11, cursor.MoveMode.KeepAnchor)
+    box.setTextCursor(cursor)
+    box.copy()
+    assert QGuiApplication.clipboard().text() == text[4:11]  # any part of it
+
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert view.open_box(1) is None and not model.is_expanded(1)
+    view.setCurrentIndex(model.index(3))
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == f"{model.headline(made[3])}\nShort one."
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert view.open_box(3) is not None  # Enter opens the current entry too

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, union
 
 from desktop_app.domain import EventKind, Metric, NotFoundError
 from desktop_app.domain.queue import Attainment, Breach, CustomerContext
+from desktop_app.domain.zones import zone_or_utc
 from desktop_app.sla.credits import billing_month
 from desktop_app.store import convert
 from desktop_app.store.queries.queue import OPEN_STATUSES
@@ -131,16 +131,6 @@ def customer_context(
             month_breaches=int(month_breaches or 0),
             month=now.astimezone(zone).date().replace(day=1),
         )
-
-
-def zone_or_utc(name: str | None) -> tzinfo:
-    """A site's zone for month boundaries; UTC without a site or for a zone unknown here."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return UTC
 
 
 def breaches_between(start: datetime, end: datetime, customer_id: int | None = None) -> Any:
