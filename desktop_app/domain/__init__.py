@@ -13,6 +13,7 @@ from desktop_app.domain.enums import (
 )
 from desktop_app.domain.errors import (
     ConflictError,
+    DiskFullError,
     DomainError,
     NotFoundError,
     PermissionDeniedError,
@@ -55,6 +56,7 @@ __all__ = [
     "DeskCriticism",
     "DeskCustomer",
     "DeskTicket",
+    "DiskFullError",
     "DomainError",
     "EscalationLevel",
     "EventKind",
