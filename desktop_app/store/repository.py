@@ -1273,14 +1273,13 @@ class Store:
         Calendars and policies replace stored ones of the same name; technicians and
         customers (with their sites and contacts) that exist by name are reused; ticket
         numbers must be new. A bad record raises :class:`ValidationError` naming it and
-        nothing is written.
+        nothing is written. Everything is checked and computed before the write lock is
+        taken (see :mod:`desktop_app.store.bulk`), so the desk's own writes barely wait.
         """
-        from desktop_app.store.bulk import DeskImporter
+        from desktop_app.store import bulk
 
-        with gc_paused(), self._write(actor_id, "import_desk") as action:
-            importer = DeskImporter(action.session, self, action.now if now is None else now)
-            summary = importer.run(desk)
-            action.record("desk", None, None, {"imported": _summary_dict(summary)})
+        with gc_paused():
+            summary = bulk.import_desk(self, desk, actor_id=actor_id, now=now)
         self._engine_cache = None
         return summary
 
