@@ -22,12 +22,14 @@ While an import of a SQLite file prepares and writes, a note beside the file say
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import shutil
 import socket
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -36,10 +38,11 @@ from itertools import chain, islice
 from operator import attrgetter
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import String, Table, func, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -219,6 +222,8 @@ def import_desk(
                     raise
                 attempt += 1
                 continue
+            finally:
+                prepared.discard()
             return summary
 
 
@@ -380,6 +385,15 @@ class PreparedImport:
     clocks: list[tuple[int, tuple[Any, ...]]]  # (ticket position, row without ticket_id)
     criticism: list[dict[str, Any]]  # customer, follow-up owner and ticket as keys or ids
     criticism_tickets: list[tuple[int, str | None]]  # (index in criticism, new ticket number)
+    numbers: list[str] = field(default_factory=list)  # ticket numbers by position
+    # SQLite: the rows of tickets (when they refer to no record the import adds), timelines
+    # and clocks, written beside the database before the lock is taken (see _Stage)
+    stage: _Stage | None = None
+
+    def discard(self) -> None:
+        """Remove what preparing left on disk."""
+        if self.stage is not None:
+            self.stage.remove()
 
     def write(self, session: Session) -> ImportSummary:
         """Insert everything in ``session``'s transaction; raises :class:`_SetupChanged`
@@ -430,22 +444,36 @@ class PreparedImport:
             _resolve_ticket(row, customers, sites, contacts, technicians) for row in self.tickets
         ]
         first = writer.max_id(_table(TicketRow)) + 1
-        writer.insert(_table(TicketRow), _TICKET_COLUMNS, resolved)
-        by_number = writer.ids_since(_table(TicketRow), ("number",), first)
-        ids = [by_number[(row[0],)] for row in resolved]
-        writer.insert(
-            _table(TicketEventRow),
-            _EVENT_COLUMNS,
-            [(ids[position], *row) for position, row in self.timelines],
-        )
-        writer.insert(
-            _table(TicketClockRow),
-            _CLOCK_COLUMNS,
-            [(ids[position], *row) for position, row in self.clocks],
-        )
-        summary.tickets, summary.events = len(resolved), len(self.timelines)
+        if self.stage is not None:
+            # SQLite, under this transaction's write lock: the new tickets get the ids
+            # after the last one, in order, and the staged rows are copied in by SQLite
+            # itself (three times as fast as inserting them from here).
+            ids: Sequence[int] = range(first, first + len(self.numbers))
+            if resolved:
+                writer.insert(
+                    _table(TicketRow),
+                    ("id", *_TICKET_COLUMNS),
+                    ((id_, *row) for id_, row in zip(ids, resolved, strict=True)),
+                )
+            summary.events = self.stage.copy(session, first)
+        else:
+            writer.insert(_table(TicketRow), _TICKET_COLUMNS, resolved)
+            by_number = writer.ids_since(_table(TicketRow), ("number",), first)
+            ids = [by_number[(number,)] for number in self.numbers]
+            writer.insert(
+                _table(TicketEventRow),
+                _EVENT_COLUMNS,
+                [(ids[position], *row) for position, row in self.timelines],
+            )
+            writer.insert(
+                _table(TicketClockRow),
+                _CLOCK_COLUMNS,
+                [(ids[position], *row) for position, row in self.clocks],
+            )
+            summary.events = len(self.timelines)
+        summary.tickets = len(self.numbers)
 
-        numbers = {row[0]: id_ for row, id_ in zip(resolved, ids, strict=True)}
+        numbers = dict(zip(self.numbers, ids, strict=True))
         notes = [
             {
                 **row,
@@ -479,12 +507,124 @@ class PreparedImport:
         return {-(index + 1): found[(row[0], row[1])] for index, row in enumerate(resolved)}
 
 
+class _Stage:
+    """The rows of an import's tickets, timelines and clocks in a SQLite file beside the
+    database, written while preparing (no lock held); the write transaction attaches it
+    and copies them in with ``INSERT … SELECT``, in SQLite alone. The file is the owner's
+    only and removed when the import ends."""
+
+    _TABLES: ClassVar[dict[str, tuple[str, Sequence[str], str]]] = {
+        # staged table: (desk table, columns after the ticket's id or position, id column)
+        "tickets": ("tickets", _TICKET_COLUMNS, "id"),
+        "events": ("ticket_events", _EVENT_COLUMNS[1:], "ticket_id"),
+        "clocks": ("ticket_clocks", _CLOCK_COLUMNS[1:], "ticket_id"),
+    }
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tables: list[str] = []
+        self.events = 0
+
+    @classmethod
+    def write(
+        cls,
+        path: Path,
+        tickets: Sequence[tuple[Any, ...]] | None,
+        timelines: Sequence[tuple[int, tuple[Any, ...]]],
+        clocks: Sequence[tuple[int, tuple[Any, ...]]],
+    ) -> _Stage:
+        stage = cls(path)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        connection = sqlite3.connect(path, isolation_level=None)
+        try:
+            # Nothing here needs to survive a crash: no journal, no syncing.
+            connection.execute("PRAGMA journal_mode=OFF")
+            connection.execute("PRAGMA synchronous=OFF")
+            connection.execute("BEGIN")
+            if tickets is not None:
+                stage._fill(connection, "tickets", enumerate(tickets))
+            stage._fill(connection, "events", timelines)
+            stage._fill(connection, "clocks", clocks)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.close()
+            stage.remove()
+            raise
+        connection.close()
+        stage.events = len(timelines)
+        return stage
+
+    def _fill(
+        self, connection: sqlite3.Connection, name: str, rows: Iterable[tuple[int, Any]]
+    ) -> None:
+        _, columns, _ = self._TABLES[name]
+        names = ", ".join(f'"{c}"' for c in columns)
+        connection.execute(f'CREATE TABLE "{name}" (position INTEGER, {names})')
+        marks = ", ".join("?" for _ in range(len(columns) + 1))
+        connection.executemany(
+            f'INSERT INTO "{name}" VALUES ({marks})', ((p, *row) for p, row in rows)
+        )
+        self.tables.append(name)
+
+    def copy(self, session: Session, first_id: int) -> int:
+        """Copy the staged rows in, the ticket at position p getting id ``first_id + p``;
+        returns how many timeline entries went in."""
+        connection = session.connection()
+        alias = _attach(connection, self.path)
+        for name in self.tables:
+            table, columns, id_column = self._TABLES[name]
+            names = ", ".join(f'"{c}"' for c in columns)
+            connection.exec_driver_sql(
+                f'INSERT INTO "{table}" ("{id_column}", {names}) '
+                f'SELECT ? + position, {names} FROM {alias}."{name}" ORDER BY rowid',
+                (first_id,),
+            )
+        return self.events
+
+    def remove(self) -> None:
+        with suppress(OSError):
+            os.unlink(self.path)
+
+
+_STAGES = "desk_import_stages"  # connection info: the stages attached to it
+
+
+def _attach(connection: Any, path: Path) -> str:
+    """Attach ``path`` to the transaction's connection under a name of its own; it is
+    detached when the connection goes back to the pool (SQLite refuses while the
+    transaction lasts)."""
+    pool = connection.engine.pool
+    if not sa_event.contains(pool, "checkin", _detach_stages):
+        sa_event.listen(pool, "checkin", _detach_stages)
+    alias = f"import_stage_{uuid.uuid4().hex[:12]}"
+    connection.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+    connection.connection.info.setdefault(_STAGES, []).append(alias)
+    return alias
+
+
+def _detach_stages(dbapi_connection: Any, record: Any) -> None:
+    for alias in record.info.pop(_STAGES, ()):
+        with suppress(sqlite3.Error):
+            dbapi_connection.execute(f"DETACH DATABASE {alias}")
+
+
 def _keyed(ids: list[int]) -> dict[int, int]:
     return {-(index + 1): id_ for index, id_ in enumerate(ids)}
 
 
 def _new_or_id(value: int | None, new: dict[int, int]) -> int | None:
     return new[value] if value is not None and value < 0 else value
+
+
+def _refers_to_new(row: tuple[Any, ...]) -> bool:
+    """Whether a ticket row's customer, site, contact or assignee is one the import adds."""
+    customer, site, contact, assignee = row[1], row[2], row[3], row[9]
+    return (
+        customer < 0
+        or (site is not None and site < 0)
+        or (contact is not None and contact < 0)
+        or (assignee is not None and assignee < 0)
+    )
 
 
 def _resolve_ticket(
@@ -497,15 +637,9 @@ def _resolve_ticket(
     """The ticket row with the ids of customer, site, contact and assignee the same
     import adds in place of their keys (most rows refer to stored ones: returned as they
     are)."""
-    _, customer, site, contact = row[:4]
-    assignee = row[9]
-    if (
-        customer >= 0
-        and (site is None or site >= 0)
-        and (contact is None or contact >= 0)
-        and (assignee is None or assignee >= 0)
-    ):
+    if not _refers_to_new(row):
         return row
+    customer, site, contact, assignee = row[1], row[2], row[3], row[9]
     return (
         row[0],
         customers[customer] if customer < 0 else customer,
@@ -698,6 +832,15 @@ class DeskImporter:
             desk, stored, customers, technicians, engine, contracts
         )
         criticism, criticism_tickets = self._criticism(desk, stored, customers, technicians)
+        numbers = [row[0] for row in tickets]
+        stage = None
+        stage_path = self._stage_path()
+        if stage_path is not None and tickets:
+            keyed = any(map(_refers_to_new, tickets))
+            stage = self._staged(stage_path, None if keyed else tickets, timelines, clocks)
+            if not keyed:
+                tickets = []
+            timelines, clocks = [], []
         return PreparedImport(
             fingerprint=fingerprint,
             seen=seen,
@@ -714,7 +857,27 @@ class DeskImporter:
             clocks=clocks,
             criticism=criticism,
             criticism_tickets=criticism_tickets,
+            numbers=numbers,
+            stage=stage,
         )
+
+    def _stage_path(self) -> Path | None:
+        path = sqlite_path(self.store._engine.url) if self.sqlite else None
+        return path.with_name(f"{path.name}-import-{os.getpid()}.stage") if path else None
+
+    def _staged(
+        self,
+        path: Path,
+        tickets: list[tuple[Any, ...]] | None,
+        timelines: list[tuple[int, tuple[Any, ...]]],
+        clocks: list[tuple[int, tuple[Any, ...]]],
+    ) -> _Stage:
+        try:
+            return _Stage.write(path, tickets, timelines, clocks)
+        except (OSError, sqlite3.Error) as exc:
+            if _is_disk_full(exc) or getattr(exc, "errno", None) == errno.ENOSPC:
+                raise _disk_full(self.store) from exc
+            raise
 
     # --- reading ------------------------------------------------------------------------
 

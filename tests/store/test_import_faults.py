@@ -366,6 +366,8 @@ def test_a_full_disk_during_the_write_says_so_and_writes_nothing(
 
     message = str(full.value)
     if backend == "sqlite":
+        folder = Path(tmp_database(desk)).parent
+        assert [p.name for p in folder.iterdir() if "-import-" in p.name] == []
         assert message.startswith(f"The disk holding {tmp_database(desk)} is full (")
         assert " MB free); nothing was written." in message
     else:
@@ -505,3 +507,60 @@ def test_a_note_left_by_a_process_that_died_is_ignored(sqlite_desk: Store, tmp_p
         )
     )
     assert running_import(sqlite_desk) is None
+
+
+def test_the_rows_staged_beside_the_file_are_copied_in_and_leave_nothing_behind(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite the tickets, timelines and clocks are written to a file beside the
+    # database while preparing; the write attaches it, copies the rows and the connection
+    # detaches it when it goes back to the pool.
+    detached: list[list[str]] = []
+    detach = bulk._detach_stages
+
+    def detach_and_look(dbapi_connection: sqlite3.Connection, record: object) -> None:
+        had = list(getattr(record, "info", {}).get(bulk._STAGES, ()))
+        detach(dbapi_connection, record)
+        if had:
+            names = [row[1] for row in dbapi_connection.execute("PRAGMA database_list")]
+            detached.append(names)
+
+    monkeypatch.setattr(bulk, "_detach_stages", detach_and_look)
+    path = tmp_path / "desk.sqlite3"
+    store = open_store(f"sqlite:///{path}", clock=clock)
+    try:
+        store.seed_defaults()
+        store.import_desk(small_desk())
+        opened = clock.now - timedelta(hours=3)
+        tickets = [
+            DeskTicket(
+                _ticket(
+                    clock,
+                    number=f"S-{n}",
+                    created_at=opened,
+                    events=(
+                        TicketEvent(EventKind.CREATED, opened, "Wile E.", priority=Priority.HIGH),
+                        TicketEvent(EventKind.PUBLIC_REPLY, opened + timedelta(minutes=n), "Alice"),
+                    ),
+                ),
+                "Acme Corp" if n % 2 else "Globex",
+                site="Toronto HQ" if n % 2 else None,
+            )
+            for n in range(1, 41)
+        ]
+        store.import_desk(DeskData(tickets=tickets))
+        store.import_desk(DeskData(tickets=[DeskTicket(_ticket(clock, number="S-99"), "Globex")]))
+
+        queue = {entry.number: entry for entry in store.load_queue()}
+        assert len(queue) == 41
+        detail = store.ticket_detail(store.ticket_by_number("S-7").id or 0)
+        assert [event.kind for event in detail.ticket.events] == [
+            EventKind.CREATED,
+            EventKind.PUBLIC_REPLY,
+        ]
+        assert detail.ticket.events[1].at == opened + timedelta(minutes=7)
+        assert len(detached) == 2  # one stage per import of tickets
+        assert [name for names in detached for name in names if name.startswith("import")] == []
+        assert sorted(p.name for p in tmp_path.iterdir() if "-import-" in p.name) == []
+    finally:
+        store.close()
