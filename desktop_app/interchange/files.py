@@ -605,7 +605,9 @@ class _Builder:
         self.errors: list[RowError] = []
         self.records = 0
         self.accepted = 0
-        self.customers: dict[str, DeskCustomer] = {}  # by name, file and database
+        # by name, from the file and the database; made when a record first refers to a
+        # customer (a file of customers alone never does)
+        self._by_name: dict[str, DeskCustomer] | None = None
         # duplicates within the file: customers and tickets by name (the big kinds, kept
         # without a tuple each), the other kinds by (kind, customer, name)
         self.customer_lines: dict[str, int] = {}
@@ -636,6 +638,12 @@ class _Builder:
     def _duplicate(self, key: tuple[str, ...], line: int, what: str) -> None:
         _first_time(self.first_line, key, line, what)
 
+    @property
+    def customers(self) -> dict[str, DeskCustomer]:
+        if self._by_name is None:
+            self._by_name = {entry.customer.name: entry for entry in self.desk.customers}
+        return self._by_name
+
     def _owner(self, name: str) -> DeskCustomer:
         entry = self.customers.get(name)
         if entry is not None:
@@ -662,7 +670,8 @@ class _Builder:
             )
         _first_time(self.customer_lines, name, record.line, f"customer {name!r}")
         entry = _new_customer(Customer(name=name, tier=tier, notes=_text(row, "notes")))
-        self.customers[name] = entry
+        if self._by_name is not None:
+            self._by_name[name] = entry
         self.desk.customers.append(entry)
 
     def _sites(self, record: _Record) -> None:

@@ -884,9 +884,6 @@ class DeskImporter:
     def _read(
         self, desk: Desk
     ) -> tuple[_Stored, Callable[[Session], tuple[Any, ...]], tuple[Any, ...]]:
-        referred = {entry.customer.name for entry in desk.customers}
-        referred.update(entry.customer for entry in desk.tickets)
-        referred.update(entry.customer for entry in desk.criticism)
         with self.store.reading() as session:
             customers: dict[str, _CustomerRefs] = {}
             by_id: dict[int, _CustomerRefs] = {}
@@ -940,7 +937,13 @@ class DeskImporter:
                 )
                 if ticket_id is not None:
                     stored.tickets[(number, customer_id)] = ticket_id
-            scope = sorted(customers[name].id for name in referred if name in customers)
+            # the stored customers the desk refers to (the others it adds)
+            referred = chain(
+                (entry.customer.name for entry in desk.customers),
+                (entry.customer for entry in desk.tickets),
+                (entry.customer for entry in desk.criticism),
+            )
+            scope = sorted({customers[name].id for name in referred if name in customers})
             fingerprint = _fingerprint(scope)
             seen = fingerprint(session)
         return stored, fingerprint, seen
@@ -1381,7 +1384,9 @@ class _Customers:
     def __init__(self, stored: dict[str, _CustomerRefs]) -> None:
         self._stored = stored
         self.new: list[DeskCustomer] = []
-        self._index: dict[str, int] = {}  # name -> position in new (its key is -1 - that)
+        # name -> position in new (its key is -1 - that), made when first needed: a file of
+        # customers alone never needs it
+        self._index: dict[str, int] | None = None
         self._refs: dict[str, _CustomerRefs] = {}  # new customers with sites or contacts
         self.sites: list[tuple[Any, ...]] = []
         self.contacts: list[tuple[Any, ...]] = []
@@ -1394,7 +1399,8 @@ class _Customers:
         name = entry.customer.name
         ref = self._stored.get(name)
         if ref is None:
-            self._index[name] = len(self.new)
+            if self._index is not None:
+                self._index[name] = len(self.new)
             self.new.append(entry)
             key = -len(self.new)
             if not (entry.sites or entry.contacts or entry.contracts):
@@ -1415,6 +1421,8 @@ class _Customers:
         """What a ticket or note of customer ``name`` may refer to, or ``None``."""
         found = self._stored.get(name) or self._refs.get(name)
         if found is None:
+            if self._index is None:
+                self._index = {e.customer.name: i for i, e in enumerate(self.new)}
             index = self._index.get(name)
             if index is not None:
                 tier = Tier(self.new[index].customer.tier)
