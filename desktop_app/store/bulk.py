@@ -381,8 +381,8 @@ class PreparedImport:
     contacts: list[tuple[Any, ...]]  # (customer key or id, name, email, phone), key order
     contracts: list[dict[str, Any]]  # customer_id a key or an id
     tickets: list[tuple[Any, ...]]  # in _TICKET_COLUMNS order, keys for new references
-    timelines: list[tuple[int, tuple[Any, ...]]]  # (ticket position, row without ticket_id)
-    clocks: list[tuple[int, tuple[Any, ...]]]  # (ticket position, row without ticket_id)
+    timelines: list[tuple[Any, ...]]  # rows with the ticket's position for its id
+    clocks: list[tuple[Any, ...]]  # rows with the ticket's position for its id
     criticism: list[dict[str, Any]]  # customer, follow-up owner and ticket as keys or ids
     criticism_tickets: list[tuple[int, str | None]]  # (index in criticism, new ticket number)
     numbers: list[str] = field(default_factory=list)  # ticket numbers by position
@@ -463,12 +463,12 @@ class PreparedImport:
             writer.insert(
                 _table(TicketEventRow),
                 _EVENT_COLUMNS,
-                [(ids[position], *row) for position, row in self.timelines],
+                [(ids[row[0]], *row[1:]) for row in self.timelines],
             )
             writer.insert(
                 _table(TicketClockRow),
                 _CLOCK_COLUMNS,
-                [(ids[position], *row) for position, row in self.clocks],
+                [(ids[row[0]], *row[1:]) for row in self.clocks],
             )
             summary.events = len(self.timelines)
         summary.tickets = len(self.numbers)
@@ -530,8 +530,8 @@ class _Stage:
         cls,
         path: Path,
         tickets: Sequence[tuple[Any, ...]] | None,
-        timelines: Sequence[tuple[int, tuple[Any, ...]]],
-        clocks: Sequence[tuple[int, tuple[Any, ...]]],
+        timelines: Sequence[tuple[Any, ...]],
+        clocks: Sequence[tuple[Any, ...]],
     ) -> _Stage:
         stage = cls(path)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
@@ -542,7 +542,7 @@ class _Stage:
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute("BEGIN")
             if tickets is not None:
-                stage._fill(connection, "tickets", enumerate(tickets))
+                stage._fill(connection, "tickets", ((p, *row) for p, row in enumerate(tickets)))
             stage._fill(connection, "events", timelines)
             stage._fill(connection, "clocks", clocks)
             connection.execute("COMMIT")
@@ -555,15 +555,14 @@ class _Stage:
         return stage
 
     def _fill(
-        self, connection: sqlite3.Connection, name: str, rows: Iterable[tuple[int, Any]]
+        self, connection: sqlite3.Connection, name: str, rows: Iterable[tuple[Any, ...]]
     ) -> None:
+        """Stage ``rows``: the ticket's position, then the table's columns."""
         _, columns, _ = self._TABLES[name]
         names = ", ".join(f'"{c}"' for c in columns)
         connection.execute(f'CREATE TABLE "{name}" (position INTEGER, {names})')
         marks = ", ".join("?" for _ in range(len(columns) + 1))
-        connection.executemany(
-            f'INSERT INTO "{name}" VALUES ({marks})', ((p, *row) for p, row in rows)
-        )
+        connection.executemany(f'INSERT INTO "{name}" VALUES ({marks})', rows)
         self.tables.append(name)
 
     def copy(self, session: Session, first_id: int) -> int:
@@ -869,8 +868,8 @@ class DeskImporter:
         self,
         path: Path,
         tickets: list[tuple[Any, ...]] | None,
-        timelines: list[tuple[int, tuple[Any, ...]]],
-        clocks: list[tuple[int, tuple[Any, ...]]],
+        timelines: list[tuple[Any, ...]],
+        clocks: list[tuple[Any, ...]],
     ) -> _Stage:
         try:
             return _Stage.write(path, tickets, timelines, clocks)
@@ -1080,9 +1079,7 @@ class DeskImporter:
         technicians: dict[str, int],
         engine: ClockEngine,
         contracts: ContractPolicies,
-    ) -> tuple[
-        list[tuple[Any, ...]], list[tuple[int, tuple[Any, ...]]], list[tuple[int, tuple[Any, ...]]]
-    ]:
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """The ticket rows, and their timelines' and clocks' rows by ticket position."""
         if stored.numbers:
             existing = sorted(stored.numbers)
@@ -1100,8 +1097,8 @@ class DeskImporter:
         now = self.now
         seen: set[str] = set()
         tickets: list[tuple[Any, ...]] = []
-        timelines: list[tuple[int, tuple[Any, ...]]] = []
-        clocks: list[tuple[int, tuple[Any, ...]]] = []
+        timelines: list[tuple[Any, ...]] = []
+        clocks: list[tuple[Any, ...]] = []
         kinds, priorities, metrics = _KINDS, _PRIORITIES, _METRICS
         for position, entry in enumerate(desk.tickets):
             columns, inputs, events, is_open = self._ticket_row(
@@ -1121,35 +1118,31 @@ class DeskImporter:
             timelines.extend(
                 (
                     position,
-                    (
-                        kinds[e.kind],
-                        instant(e.at),
-                        e.author,
-                        e.text,
-                        None if e.priority is None else priorities[e.priority],
-                        e.category,
-                        e.assignee_id,
-                        e.level,
-                        None if e.metric is None else metrics[e.metric],
-                    ),
+                    kinds[e.kind],
+                    instant(e.at),
+                    e.author,
+                    e.text,
+                    None if e.priority is None else priorities[e.priority],
+                    e.category,
+                    e.assignee_id,
+                    e.level,
+                    None if e.metric is None else metrics[e.metric],
                 )
                 for e in events
             )
             clocks.extend(
                 (
                     position,
-                    (
-                        c["metric"],
-                        c["state"],
-                        c["target_seconds"],
-                        instant(c["started_at"]),
-                        instant(c["due_at"]),
-                        c["elapsed_seconds"],
-                        instant(c["breached_at"]),
-                        instant(c["met_at"]),
-                        c["paused"],
-                        instant(c["as_of"]),
-                    ),
+                    c["metric"],
+                    c["state"],
+                    c["target_seconds"],
+                    instant(c["started_at"]),
+                    instant(c["due_at"]),
+                    c["elapsed_seconds"],
+                    instant(c["breached_at"]),
+                    instant(c["met_at"]),
+                    c["paused"],
+                    instant(c["as_of"]),
                 )
                 for c in computed.rows
             )
