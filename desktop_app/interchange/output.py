@@ -55,10 +55,12 @@ def write_whole(path: Path, write: Callable[[IO[str]], _T]) -> _T:
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException as exc:
+        # The space left is measured before the half-written file goes.
+        failure = _failure(path, exc) if isinstance(exc, OSError) else None
         with suppress(OSError):
             os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise _failure(path, exc) from exc
+        if failure is not None:
+            raise failure from exc
         raise
     _sync_folder(folder)
     return result
@@ -78,9 +80,10 @@ def _sync_folder(folder: Path) -> None:
 
 def _failure(path: Path, exc: OSError) -> DomainError:
     if exc.errno in _FULL:
+        folder = path.absolute().parent
         return DiskFullError(
-            str(path.parent),
-            free_bytes(path.parent),
+            str(folder),
+            free_bytes(folder),
             "Free some space there, or export to another disk, and export again.",
         )
     if isinstance(exc, IsADirectoryError) or path.is_dir():

@@ -546,11 +546,8 @@ class _Stage:
             stage._fill(connection, "events", timelines)
             stage._fill(connection, "clocks", clocks)
             connection.execute("COMMIT")
-        except BaseException:
+        finally:
             connection.close()
-            stage.remove()
-            raise
-        connection.close()
         stage.events = len(timelines)
         return stage
 
@@ -873,9 +870,15 @@ class DeskImporter:
     ) -> _Stage:
         try:
             return _Stage.write(path, tickets, timelines, clocks)
-        except (OSError, sqlite3.Error) as exc:
-            if _is_disk_full(exc) or getattr(exc, "errno", None) == errno.ENOSPC:
-                raise _disk_full(self.store) from exc
+        except BaseException as exc:
+            # The space left is measured before the half-written file goes.
+            full = isinstance(exc, OSError | sqlite3.Error) and (
+                _is_disk_full(exc) or getattr(exc, "errno", None) == errno.ENOSPC
+            )
+            failure = _disk_full(self.store) if full else None
+            _Stage(path).remove()
+            if failure is not None:
+                raise failure from exc
             raise
 
     # --- reading ------------------------------------------------------------------------
