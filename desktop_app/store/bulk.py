@@ -4,14 +4,16 @@ write transaction.
 An import is **prepared** first, without the write lock: what the database holds is read in
 one read transaction, then every record is checked, every reference by name (customer,
 site, contact, technician, ticket number) resolved against the desk itself and the database,
-every ticket's clocks computed and every row built. Only then is the write lock taken, and
-the transaction does little but insert the prepared rows (``executemany``, ``COPY`` on
-PostgreSQL), so the desk's own writes wait a few seconds at most while 60,000 tickets go in,
-not for the whole import. Before inserting, the transaction checks that the setup the
-preparation relied on (policies, calendars, technicians, the customers referred to with
-their sites, contacts and contracts) is unchanged; if another desk changed it meanwhile, or
-took a name or number the import adds, the import is prepared again (twice at most), so it
-never writes clocks computed from a setup that is gone.
+every ticket's clocks computed and every row built; on SQLite the rows of tickets, timelines
+and clocks are even written to a staging file beside the database. Only then is the write
+lock taken, and the transaction does little but put the prepared rows in (SQLite copies the
+staged ones with ``INSERT … SELECT``; PostgreSQL takes them through ``COPY``), so the desk's
+own writes wait a second or two while 60,000 tickets go in, not for the whole import.
+Before inserting, the transaction checks that the setup the preparation relied on
+(policies, calendars, technicians, the customers referred to with their sites, contacts and
+contracts) is unchanged; if another desk changed it meanwhile, or took a name or number the
+import adds, the import is prepared again (twice at most), so it never writes clocks
+computed from a setup that is gone.
 
 Text is checked against its columns' sizes here, and NUL characters refused, so SQLite
 (which would store anything) and PostgreSQL (which refuses) accept the same desks. A full
@@ -307,20 +309,18 @@ def _announced(store: Store, desk: Desk) -> Iterator[None]:
         "pid": os.getpid(),
         "host": socket.gethostname(),
     }
-    note: Path | None = prefix.with_name(f"{prefix.name}{os.getpid()}")
+    note = prefix.with_name(f"{prefix.name}{os.getpid()}")
     try:
-        assert note is not None
         descriptor = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             json.dump(content, stream)
     except OSError:  # a read-only folder or a full disk: the import itself will say
-        note = None
+        pass
     try:
         yield
     finally:
-        if note is not None:
-            with suppress(OSError):
-                os.unlink(note)
+        with suppress(OSError):
+            os.unlink(note)
 
 
 def running_import(store: Store, *, include_own: bool = False) -> str | None:
@@ -333,6 +333,8 @@ def running_import(store: Store, *, include_own: bool = False) -> str | None:
         return None
     host = socket.gethostname()
     for note in sorted(prefix.parent.glob(f"{prefix.name}*")):
+        if not note.name[len(prefix.name) :].isdigit():  # a staging file, not a note
+            continue
         try:
             content = json.loads(note.read_text(encoding="utf-8"))
             what, since, pid, where = (
@@ -350,11 +352,13 @@ def running_import(store: Store, *, include_own: bool = False) -> str | None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill would end the process there; trust the note
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # it exists but is not ours to signal; Windows answers here too
+    except OSError:  # it exists but is not ours to signal
         return True
     return True
 
@@ -367,8 +371,8 @@ class PreparedImport:
     """Every row of an import, checked and computed, ready for one write transaction.
 
     Rows refer to records the same import adds by *keys*, negative numbers (one series per
-    table) that :meth:`write` replaces with the new ids; ticket timelines and clocks refer
-    to their ticket by its position in :attr:`tickets`."""
+    table) that :meth:`write` replaces with the new ids; timelines and clocks refer to
+    their ticket by its position (in :attr:`numbers`)."""
 
     fingerprint: Callable[[Session], tuple[Any, ...]]
     seen: tuple[Any, ...]  # what fingerprint gave while preparing
