@@ -1,12 +1,16 @@
 """The desk's command line: ``import``, ``export`` and ``demo`` (no window).
 
-``desktop-app import FILE [--kind customers|sites|contacts|tickets] [--skip-bad]``
+``desktop-app import FILE [--kind customers|sites|contacts|tickets] [--skip-bad]
+[--encoding NAME] [--allow-old | --oldest DATE]``
     Reads customers, sites, contacts or tickets from a .csv or .json file (columns in
     :mod:`desktop_app.interchange.files`) and writes them in one transaction. Every bad record
     is listed with its line number. Without ``--skip-bad`` one bad record means nothing is
-    written; with it the good records are written and the bad ones listed.
-``desktop-app export FILE [--format csv|json]``
-    Writes every ticket with its timeline; the format follows the extension.
+    written; with it the good records are written and the bad ones listed. A file that
+    cannot be read to its end is never written.
+``desktop-app export FILE [--format csv|json] [--raw]``
+    Writes every ticket with its timeline; the format follows the extension. The file
+    appears whole or not at all, readable by its owner only; CSV cells that a spreadsheet
+    would run as formulas get a leading ``'`` unless ``--raw``.
 ``desktop-app demo [--scale N] [--seed S]``
     Fills the database with the demo desk (12 customers, 8 technicians, ~3,300 tickets);
     ``--scale N`` writes N open tickets and no closed ones, for benchmarks.
@@ -23,11 +27,12 @@ Every command takes ``--database URL`` (a SQLAlchemy URL, or a path to a SQLite 
 without it the desk's own database is used (``DESKTOP_APP_DATABASE_URL``, the settings
 file, then the SQLite file in the user data folder).
 
-Exit status: 0 done; 1 bad records or data the database refused (with ``--skip-bad``: the
-good records were written, but some were not); 2 usage: unknown option, missing file,
-unsupported format or database URL, an unknown customer or month, an output file that
-cannot be written; 3 the database cannot be opened or failed (the message says which, why
-and what to do; the details go to the log file, see ``desktop_app.logs``).
+Exit status: 0 done; 1 bad records, data the database refused, or nothing could be written
+(a full disk; with ``--skip-bad``: the good records were written, but some were not);
+2 usage: unknown option, missing file, unsupported format, encoding or database URL, an
+unknown customer or month, an output file that cannot be written; 3 the database cannot be
+opened or failed (the message says which, why and what to do; the details go to the log
+file, see ``desktop_app.logs``).
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from desktop_app.domain import DomainError, StorageError, ValidationError
+from desktop_app.domain import DiskFullError, DomainError, StorageError, ValidationError
 from desktop_app.interchange.files import KINDS, ImportRejectedError, ParsedImport
 
 log = logging.getLogger(__name__)
@@ -95,6 +101,24 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the good records and list the bad ones (default: write nothing if any "
         "record is bad)",
+    )
+    importing.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's text encoding when it is neither UTF-8 nor UTF-16 with a "
+        "byte-order mark, e.g. cp1252 or latin-1",
+    )
+    old = importing.add_mutually_exclusive_group()
+    old.add_argument(
+        "--allow-old",
+        action="store_true",
+        help="accept instants more than 20 years ago (an archive; anything since 1970)",
+    )
+    old.add_argument(
+        "--oldest",
+        metavar="DATE",
+        type=_date,
+        help="refuse instants before DATE (YYYY-MM-DD) instead of 20 years ago",
     )
 
     exporting = commands.add_parser(
@@ -152,6 +176,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; write it like 2010-01-31"
+        ) from None
+
+
 def _database_url(value: str | None) -> str | None:
     if value is None or "://" in value:
         return value
@@ -200,12 +233,15 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
                 args.file,
                 kind=args.kind,
                 skip_bad=args.skip_bad,
+                encoding=args.encoding,
+                allow_old=args.allow_old,
+                oldest=args.oldest,
                 database=database,
                 out=out,
                 err=err,
             )
         if args.command == "export":
-            return _export(args.file, args.format, database, out, raw=args.raw)
+            return _export(args.file, args.format, args.raw, database, out, err)
         if args.command == "report":
             if args.report == "monthly":
                 return _report_monthly(args.month, args.out, database, out, raw=args.raw)
@@ -245,22 +281,42 @@ def _import(
     *,
     kind: str | None,
     skip_bad: bool,
+    encoding: str | None,
+    allow_old: bool,
+    oldest: date | None,
     database: str | None,
     out: TextIO,
     err: TextIO,
 ) -> int:
     from desktop_app.interchange.files import import_file
+    from desktop_app.interchange.text_files import check_encoding
 
     if not path.is_file():
         raise _UsageError(f"{path}: no such file; give the path of a .csv or .json file.")
     if path.suffix.lower() not in (".csv", ".json"):
         raise _UsageError(f"{path}: the file must end in .csv or .json.")
+    if encoding is not None:
+        try:
+            check_encoding(encoding)
+        except ValidationError as exc:
+            raise _UsageError(f"--encoding: {exc}.") from exc
     store = _open(database)
     try:
-        report = import_file(store, path, kind=kind, skip_bad=skip_bad)
+        report = import_file(
+            store,
+            path,
+            kind=kind,
+            skip_bad=skip_bad,
+            encoding=encoding,
+            allow_old=allow_old,
+            oldest=oldest,
+        )
     except ImportRejectedError as exc:
         _print_errors(exc.parsed, path, err)
         print(f"{PROG} import: {exc}", file=err)
+        return EXIT_BAD_DATA
+    except DiskFullError as exc:
+        print(f"{PROG} import: {path}: {exc}", file=err)
         return EXIT_BAD_DATA
     except (DomainError, ValueError) as exc:
         print(f"{PROG} import: {path}: nothing was imported: {exc}", file=err)
@@ -289,8 +345,8 @@ def _import(
     return EXIT_OK
 
 
-def _export(
-    path: Path, fmt: str | None, database: str | None, out: TextIO, *, raw: bool = False
+def _export(  # noqa: PLR0917 - the command's options
+    path: Path, fmt: str | None, raw: bool, database: str | None, out: TextIO, err: TextIO
 ) -> int:
     from desktop_app.interchange.files import export_file
 
@@ -306,6 +362,9 @@ def _export(
         count = export_file(store, path, fmt, raw=raw)
     except ValidationError as exc:
         raise _UsageError(str(exc)) from exc
+    except DomainError as exc:  # a full disk, a folder that is not writable
+        print(f"{PROG} export: {exc}", file=err)
+        return EXIT_BAD_DATA
     finally:
         store.close()
     print(f"Exported {count} ticket(s) with their events to {path}.", file=out)
@@ -325,6 +384,9 @@ def _demo(scale: int | None, seed: int, database: str | None, out: TextIO, err: 
             desk = generate_demo_desk(seed, store.now(), open_tickets=scale, closed_tickets=0)
         try:
             summary = store.import_desk(desk)
+        except DiskFullError as exc:
+            print(f"{PROG} demo: {exc}", file=err)
+            return EXIT_BAD_DATA
         except (DomainError, ValueError) as exc:
             print(
                 f"{PROG} demo: nothing was written: {exc} The demo desk needs a database "

@@ -146,3 +146,19 @@ class DeskFileGoneError(StorageError):
 
 class ReadOnlyDeskError(StorageError):
     """The desk was opened read-only (its file cannot be written): writes are refused."""
+
+
+class DiskFullError(DomainError):
+    """The disk a write needed is full; nothing was written. ``where`` names the file or
+    folder (or the database server), ``free_bytes`` what is left there when known."""
+
+    def __init__(self, where: str, free_bytes: int | None, advice: str) -> None:
+        free = f" ({_megabytes(free_bytes)} free)" if free_bytes is not None else ""
+        super().__init__(f"The disk holding {where} is full{free}; nothing was written. {advice}")
+        self.where = where
+        self.free_bytes = free_bytes
+
+
+def _megabytes(count: int) -> str:
+    megabytes = count / 1_000_000
+    return f"{megabytes:,.0f} MB" if megabytes >= 10 else f"{megabytes:.1f} MB"

@@ -5,10 +5,12 @@ public calls (``Store.import_desk``, the interchange queries)."""
 
 from desktop_app.interchange.files import (
     EVENT_COLUMNS,
+    FIELD_LIMITS,
     KINDS,
     TICKET_COLUMNS,
     ImportRejectedError,
     ImportReport,
+    InstantRange,
     KnownNames,
     ParsedImport,
     RowError,
@@ -26,10 +28,12 @@ from desktop_app.interchange.files import (
 
 __all__ = [
     "EVENT_COLUMNS",
+    "FIELD_LIMITS",
     "KINDS",
     "TICKET_COLUMNS",
     "ImportRejectedError",
     "ImportReport",
+    "InstantRange",
     "KnownNames",
     "ParsedImport",
     "RowError",

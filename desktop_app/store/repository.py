@@ -13,7 +13,7 @@ are short doors to them. Callers hand in and get back domain records only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -49,7 +49,7 @@ from desktop_app.store.db import close_engine, desk_file, save_desk_copy, upgrad
 from desktop_app.store.pg_link import WRITE_OPTION
 from desktop_app.store.queries import audit, customer, queue
 from desktop_app.store.queries import ticket as ticket_queries
-from desktop_app.store.schema import AuditRow, TechnicianRow
+from desktop_app.store.schema import AuditRow, TechnicianRow, TicketRow
 from desktop_app.store.types import require_aware
 from desktop_app.store.uow import ImportSummary, UnitOfWork, utc_now
 
@@ -94,6 +94,13 @@ class Store:
         """Why this desk refuses every write (opened read-only), or None."""
         desk = desk_file(self._engine)
         return desk.read_only if desk is not None else None
+
+    def check_writable(self) -> None:
+        """Raise what a write would meet on a desk file opened read-only, removed or
+        replaced (before work that prepares a write off to the side, as an import does)."""
+        desk = desk_file(self._engine)
+        if desk is not None:
+            desk.check_before_write()
 
     def save_copy(self, target: Path) -> Path:
         """Copy the whole SQLite desk to ``target`` (0600), even when its own file was
@@ -311,19 +318,23 @@ class Store:
         Calendars and policies replace stored ones of the same name; technicians and
         customers (with their sites and contacts) that exist by name are reused; ticket
         numbers must be new. A bad record raises :class:`ValidationError` naming it and
-        nothing is written.
+        nothing is written. Everything is checked and computed before the write lock is
+        taken (see :mod:`desktop_app.store.bulk`), so the desk's own writes barely wait.
         """
-        from desktop_app.store.bulk import DeskImporter
+        from desktop_app.store import bulk
 
-        with gc_paused(), self.writing(actor_id, "import_desk") as uow:
-            importer = DeskImporter(uow.session, self, uow.now if now is None else now)
-            summary = importer.run(desk)
-            uow.record("desk", None, None, {"imported": summary.as_dict()})
-            tickets = importer.ticket_ids
-            listed = len(tickets) <= IMPORT_LISTED
-            if listed:
-                uow.changed_tickets(list(tickets.values()), "import")
-                for _tid, customer_id in tickets.values():
+        changes: list[ChangeSet] = []
+
+        def written(uow: UnitOfWork, summary: ImportSummary, ticket_ids: Sequence[int]) -> None:
+            listed = len(ticket_ids) <= IMPORT_LISTED
+            if listed and ticket_ids:
+                owners = uow.session.execute(
+                    select(TicketRow.id, TicketRow.customer_id).where(
+                        TicketRow.id.in_(list(ticket_ids))
+                    )
+                ).all()
+                uow.changed_tickets([(tid, cid) for tid, cid in owners], "import")
+                for customer_id in {cid for _tid, cid in owners}:
                     uow.changed(Entity.CUSTOMER, customer_id, "import")
             if summary.customers:
                 uow.changed(Entity.CUSTOMER, 0, "import")
@@ -331,9 +342,13 @@ class Store:
                 uow.changed(Entity.TECHNICIAN, 0, "import")
             if summary.calendars or summary.policies:
                 uow.changed(Entity.POLICY, 0, "import")
+            changes.append(uow.change_set(everything=not listed))
+
+        with gc_paused():
+            summary = bulk.import_desk(self, desk, actor_id=actor_id, now=now, written=written)
         self._engine_cache = None
-        changes = uow.change_set(everything=not listed)
-        self._journal.append(changes)
+        if changes:  # the attempt that committed said last what it wrote
+            self._journal.append(changes[-1])
         return summary
 
 

@@ -226,3 +226,57 @@ def test_an_unwritable_report_path_names_the_path_and_why(database: str, tmp_pat
         )  # fmt: skip
         assert code == 2
         assert f"Cannot write {target}: {blocker} is a file, not a folder." in err
+
+
+def test_an_archive_of_old_tickets_needs_allow_old(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "archive.csv"
+    path.write_text(
+        "number,customer,subject,category,priority,created_at,status,resolved_at\n"
+        "OLD-1,Northwind Logistics,Fax broken,hardware,low,1998-05-04T09:00:00Z,closed,"
+        "1998-05-05T09:00:00Z\n"
+    )
+    code, out, err = run("import", str(path), "--database", database)
+    assert code == 1
+    assert "line 2: created_at '1998-05-04T09:00:00Z' is more than 20 years ago" in err
+    assert "--allow-old" in err
+    code, out, err = run("import", str(path), "--oldest", "2000-01-01", "--database", database)
+    assert code == 1
+    assert "is before 2000-01-01, the oldest date this import accepts" in err
+    code, out, err = run("import", str(path), "--allow-old", "--database", database)
+    assert (code, err) == (0, "")
+    assert "1 tickets" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--encoding", "klingon"), "--encoding: unknown encoding 'klingon'"),
+        (("--encoding", "rot13"), "'rot13' is not a text encoding"),
+        (("--oldest", "last tuesday"), "'last tuesday' is not a date"),
+        (("--allow-old", "--oldest", "2001-01-01"), "not allowed with argument"),
+    ],
+)
+def test_bad_import_options_are_usage_errors(
+    argv: tuple[str, ...], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("name,tier\n")
+    code, out, err = run("import", str(path), *argv, "--database", str(tmp_path / "d.sqlite3"))
+    assert code == 2
+    assert out == ""
+    assert message in err + capsys.readouterr().err
+
+
+def test_an_encoding_can_be_named(database: str, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes("name,tier\nBäckerei Öz,gold\n".encode("cp1252"))
+    code, _, err = run("import", str(path), "--database", database)
+    assert code == 1
+    assert f"{path}:line 2, column 2: byte 0xE4 is not UTF-8" in err
+    code, _, err = run("import", str(path), "--encoding", "cp1252", "--database", database)
+    assert (code, err) == (0, "")
+    store = open_store(f"sqlite:///{database}")
+    try:
+        assert "Bäckerei Öz" in {c.name for c in store.customers()}
+    finally:
+        store.close()

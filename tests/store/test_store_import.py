@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from store_support import FakeClock, small_desk
 
 from desktop_app.domain import (
@@ -247,16 +250,24 @@ def test_bulk_instant_text_refuses_a_naive_instant() -> None:
         _utc_text(datetime(2025, 3, 12, 14, 30))
 
 
-def test_a_number_taken_after_the_check_is_refused_by_the_database_and_nothing_is_written(
+def test_a_number_taken_while_the_import_was_prepared_is_refused_and_nothing_is_written(
     empty_store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Another desk may store the same number between the import's check and its insert;
-    # the unique column then refuses the whole import, on both backends as SQLAlchemy's
-    # IntegrityError (PostgreSQL's rows go in through COPY, not through SQLAlchemy).
+    # the unique column then refuses the write (PostgreSQL's rows go in through COPY, not
+    # through SQLAlchemy, and still raise SQLAlchemy's IntegrityError), the import is
+    # prepared again, and that preparation names the number. Nothing is written.
     empty_store.import_desk(small_desk())
     empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("C-1", clock), "Acme Corp")]))
     audit_before = len(empty_store.audit_log())
-    monkeypatch.setattr(DeskImporter, "_existing_numbers", lambda self, numbers: set())
+    checked = DeskImporter._existing_numbers
+    calls: list[int] = []
+
+    def misses_it_once(session: Session, numbers: Sequence[str]) -> set[str]:
+        calls.append(len(numbers))
+        return set() if len(calls) == 1 else checked(session, numbers)
+
+    monkeypatch.setattr(DeskImporter, "_existing_numbers", staticmethod(misses_it_once))
     late = Desk(
         tickets=[
             DeskTicket(_ticket("C-2", clock), "Acme Corp"),
@@ -264,11 +275,84 @@ def test_a_number_taken_after_the_check_is_refused_by_the_database_and_nothing_i
         ]
     )
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(ValidationError, match="Ticket C-1 is already in the database"):
         empty_store.import_desk(late)
 
+    assert calls == [2, 2]
     assert [e.number for e in empty_store.load_queue()] == ["C-1"]
     assert len(empty_store.audit_log()) == audit_before
+
+
+def test_a_number_the_database_keeps_refusing_ends_the_import_after_three_preparations(
+    empty_store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty_store.import_desk(small_desk())
+    empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("C-1", clock), "Acme Corp")]))
+    monkeypatch.setattr(DeskImporter, "_existing_numbers", staticmethod(lambda s, n: set()))
+
+    with pytest.raises(IntegrityError):
+        empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("C-1", clock), "Globex")]))
+
+    assert [e.number for e in empty_store.load_queue()] == ["C-1"]
+
+
+def test_a_policy_changed_while_the_import_was_prepared_gives_clocks_of_the_new_policy(
+    empty_store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clocks are computed before the write lock is taken; if a policy changes in
+    # between, the write notices and the import is prepared again with the new targets.
+    empty_store.import_desk(small_desk())
+    gold = next(p for p in empty_store.policies() if p.name == "Gold")
+    longer = replace(
+        gold,
+        targets={key: target * 2 for key, target in gold.targets.items()},
+        id=None,
+    )
+    prepare = DeskImporter.prepare
+    preparations: list[int] = []
+
+    def prepare_while_someone_edits_the_policy(self: DeskImporter, desk: Desk) -> Any:
+        prepared = prepare(self, desk)
+        preparations.append(1)
+        if len(preparations) == 1:
+            empty_store.import_desk(Desk(policies=[longer]))
+        return prepared
+
+    monkeypatch.setattr(DeskImporter, "prepare", prepare_while_someone_edits_the_policy)
+    empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("G-1", clock), "Acme Corp")]))
+
+    assert len(preparations) == 3  # the import, the policy's own import, the import again
+    ticket = empty_store.ticket_by_number("G-1")
+    clocks = empty_store.ticket_detail(ticket.id or 0).clocks
+    assert clocks[Metric.RESOLUTION].target == longer.targets[(Priority.HIGH, Metric.RESOLUTION)]
+
+
+def test_the_desk_can_write_while_an_import_is_prepared(
+    empty_store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Preparing holds no lock: a reply written meanwhile goes in at once, and the import
+    # (which does not depend on that ticket) is written without being prepared again.
+    empty_store.import_desk(small_desk())
+    empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("R-1", clock), "Acme Corp")]))
+    alice = next(t.id for t in empty_store.technicians() if t.name == "Alice Tech")
+    prepare = DeskImporter.prepare
+    preparations: list[int] = []
+
+    def prepare_while_alice_replies(self: DeskImporter, desk: Desk) -> Any:
+        prepared = prepare(self, desk)
+        preparations.append(1)
+        ticket = empty_store.ticket_by_number("R-1")
+        assert alice is not None and ticket.id is not None
+        writes.add_event(
+            empty_store, alice, ticket.id, ticket.version, EventKind.PUBLIC_REPLY, "On it"
+        )
+        return prepared
+
+    monkeypatch.setattr(DeskImporter, "prepare", prepare_while_alice_replies)
+    empty_store.import_desk(Desk(tickets=[DeskTicket(_ticket("R-2", clock), "Globex")]))
+
+    assert len(preparations) == 1
+    assert {e.number for e in empty_store.load_queue()} == {"R-1", "R-2"}
 
 
 def test_the_repeated_hour_at_the_end_of_summer_time_stays_two_instants(

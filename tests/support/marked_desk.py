@@ -10,10 +10,10 @@ from desktop_app.domain import Desk, DeskCriticism, DeskCustomer, DeskTicket
 from desktop_app.sla.policy import ALWAYS_OPEN
 
 # Appended to every stored text. Rendered as rich text it would be bold, a link and huge.
-MARK = (
-    " <b>QQbold</b> & <a href='https://example.invalid'>QQlink</a>"
-    "<font size=7 color=red>QQbig</font>"
-)
+# Short enough for every column (a name holds 100 characters); a phone number (50) gets
+# the link alone.
+MARK = " <b>QQbold</b> & <a href='x:'>QQlink</a><font size=7>QQbig</font>"
+SHORT_MARK = " <a href='x:'>QQlink</a>"
 # Each marker word and what stands right before it when the text is shown as typed.
 _SHOWN_AS_TYPED = (("QQbold", "<b>QQbold"), ("QQlink", ">QQlink"), ("QQbig", ">QQbig"))
 
@@ -46,7 +46,7 @@ def marked(desk: Desk) -> Desk:
                 replace(c.customer, name=m(c.customer.name), notes=m(c.customer.notes)),
                 [replace(s, name=m(s.name), calendar=_calendar(s.calendar)) for s in c.sites],
                 [
-                    replace(k, name=m(k.name), email=m(k.email), phone=m(k.phone))
+                    replace(k, name=m(k.name), email=m(k.email), phone=k.phone + SHORT_MARK)
                     for k in c.contacts
                 ],
                 [replace(k, policy=m(k.policy)) for k in c.contracts],
