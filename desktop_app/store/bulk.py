@@ -40,6 +40,7 @@ from desktop_app.store.clocking import (
     ClockEngine,
     ClockInputs,
     ContractPolicies,
+    opened_on,
     pack_clocks,
 )
 from desktop_app.store.schema import (
@@ -278,8 +279,8 @@ class DeskImporter:
             len(contacts),
             len(contracts),
         )
-        # Each ticket runs under the contract in force the (UTC) day it was opened, by the
-        # rule the queue and the desk's own writes follow.
+        # Each ticket runs under the contract in force the day it was opened at its site,
+        # by the rule the queue and the desk's own writes follow.
         self.contracts = ContractPolicies.load(session)
         return refs
 
@@ -558,7 +559,7 @@ class DeskImporter:
             priority=priority,
             category=category,
             tier=ref.tier,
-            contract_policy=self.contracts.policy(ref.id, created.astimezone(UTC).date()),
+            contract_policy=self.contracts.policy(ref.id, opened_on(created, zone)),
             site_zone=zone,
             site_calendar=calendar,
         )

@@ -8,10 +8,12 @@ replays the timeline, and the result comes back as table rows plus the queue's s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,18 +36,44 @@ from desktop_app.store.types import to_utc_text
 METRIC_ORDER = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
 
 
+def opened_on(created_at: datetime, site_zone: str | None) -> date:
+    """The day a ticket was opened as its site saw it: the local date in the site's zone
+    (UTC for a customer without sites). A ticket opened at 20:00 in Toronto on a
+    contract's last day belongs to that contract, though it is already the next day in
+    UTC. The day every contract choice below is made on."""
+    return created_at.astimezone(_site_tz(site_zone)).date()
+
+
+@functools.cache
+def _site_tz(name: str | None) -> tzinfo:
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # sites are checked when saved; an unknown zone counts as UTC, as elsewhere
+    return UTC
+
+
 def contract_rank(
     starts_on: date, ends_on: date, contract_id: int, on: date
 ) -> tuple[bool, date, int]:
-    """How a customer's contract ranks for a ticket opened ``on``: the one in force that
-    day wins, the latest-starting of those (then the newest), else the latest of all. The
-    one rule for the queue, the writes, the import and the ticket pane's previews."""
+    """How a customer's contract ranks for a ticket opened ``on`` (see :func:`opened_on`):
+    the one in force that day wins, the latest-starting of those (then the newest), else
+    the latest of all. The one rule for the queue, the writes, the import and the ticket
+    pane's previews."""
     return (starts_on <= on <= ends_on, starts_on, contract_id)
+
+
+def contract_policy(contracts: Iterable[tuple[str, date, date, int]], on: date) -> str | None:
+    """The policy named by the contract :func:`contract_rank` puts first for a ticket
+    opened ``on``, from (policy, starts on, ends on, contract id); None without any."""
+    best = max(contracts, key=lambda c: contract_rank(c[1], c[2], c[3], on), default=None)
+    return best[0] if best is not None else None
 
 
 class ContractPolicies:
     """The SLA policy each customer's contracts name, picked per ticket by
-    :func:`contract_rank` on the (UTC) day the ticket was opened.
+    :func:`contract_rank` on the local day the ticket was opened (:func:`opened_on`).
 
     Most customers have one contract, which then always applies: :attr:`single` answers
     those with one dictionary lookup; the others are ranked once per customer and day.
@@ -76,19 +104,20 @@ class ContractPolicies:
         """Whether the customer's policy depends on the day (several contracts)."""
         return customer_id in self._many
 
-    def policy(self, customer_id: int, opened_on: date) -> str | None:
-        """The policy for a ticket of ``customer_id`` opened on ``opened_on`` (None
-        without any contract)."""
+    def policy(self, customer_id: int, on: date) -> str | None:
+        """The policy for a ticket of ``customer_id`` opened ``on`` (the local day, see
+        :func:`opened_on`; None without any contract)."""
         single = self.single.get(customer_id)
         if single is not None:
             return single
         rows = self._many.get(customer_id)
         if rows is None:
             return None
-        key = (customer_id, opened_on)
+        key = (customer_id, on)
         chosen = self._by_day.get(key)
         if chosen is None:
-            chosen = max(rows, key=lambda r: contract_rank(r[1], r[2], r[3], opened_on))[0]
+            chosen = contract_policy(rows, on)
+            assert chosen is not None  # rows is never empty
             self._by_day[key] = chosen
         return chosen
 
