@@ -435,8 +435,12 @@ class BusinessCalendar:
     # is the same bit for bit however far the table has grown.
 
     def add_seconds(self, ts: float, seconds: float) -> float:
-        """:meth:`add_business_time` on epoch seconds (float in, float out)."""
-        if self._always or seconds == 0:
+        """:meth:`add_business_time` on epoch seconds (float in, float out).
+
+        Instants and durations count to the microsecond, as in the datetime API: a
+        deadline within half a microsecond of an opening or closing is a deadline at it
+        (and a duration of half a microsecond or less is none)."""
+        if self._always or -_HALF_US_S <= seconds <= _HALF_US_S:
             return ts + seconds
         table = self._table
         if table is None or not table[7] <= ts < table[8]:
@@ -463,6 +467,8 @@ class BusinessCalendar:
                 gap = (fc[j] - c0) - rest
                 if _HALF_US_S <= gap < (fc[j] - fc[j - 1]) - _HALF_US_S:
                     return fe[j - 1] - gap
+                if -_HALF_US_S <= gap < _HALF_US_S:
+                    return fe[j - 1]  # exactly at closing time
         elif target >= fc[0]:
             # counting back (warning instants before a deadline): the latest instant
             # whose cumulative business time is the target
@@ -470,6 +476,8 @@ class BusinessCalendar:
             over = rest - (fc[j] - c0)
             if _HALF_US_S <= over < (fc[j + 1] - fc[j]) - _HALF_US_S:
                 return fs[j] + over
+            if -_HALF_US_S <= over < _HALF_US_S:
+                return fs[j]  # exactly at opening time
         return self._add_f(ts, seconds)
 
     def add_seconds_many(self, stamps: Sequence[float], seconds: Sequence[float]) -> list[float]:
@@ -495,7 +503,7 @@ class BusinessCalendar:
         right, left = bisect_right, bisect_left
         half = _HALF_US_S
         for ts, sec in zip(stamps, seconds, strict=True):
-            if sec > 0 and lo <= ts < hi:
+            if sec > half and lo <= ts < hi:
                 i = right(fs, ts) - 1
                 if i >= 0 and ts < fe[i]:
                     c0 = fc[i]
@@ -510,7 +518,7 @@ class BusinessCalendar:
                     if half <= gap < (fc[j] - fc[j - 1]) - half:
                         append(fe[j - 1] - gap)
                         continue
-            append(slow(ts, sec))  # outside the table, backwards, zero or near a boundary
+            append(slow(ts, sec))  # outside the table, backwards, zero or at a boundary
             if self._table is not table:
                 table = self._table
                 assert table is not None
@@ -575,11 +583,12 @@ class BusinessCalendar:
         """:meth:`add_seconds` in full: the fast path's arithmetic once the table reaches
         the answer, whatever it had to grow, so the answer does not depend on the table.
 
-        An answer within half a microsecond of an interval's start or end may lie on
-        either side of a closed stretch by float rounding alone: those are computed on
-        the exact path from the inputs rounded to the microsecond, as the datetime API
-        would.
+        Counting to the microsecond: forwards, the answer is in the first interval whose
+        end is no more than half a microsecond short of the target; backwards, in the last
+        whose start is no more than half a microsecond past it. An answer that close to
+        the interval's end (start) is that end (start) itself.
         """
+        half = _HALF_US_S
         while True:
             table = self._covering_f(ts)
             fs, fe, fc = table[9], table[10], table[11]
@@ -593,29 +602,27 @@ class BusinessCalendar:
             target = c0 + rest
             n = len(fc)
             if seconds > 0:
-                # the first interval end at or past the target (the bisect, on a rounded
-                # target, may stop one short of it)
-                j = bisect_left(fc, target, i + 1)
-                while j < n and (fc[j] - c0) - rest < 0.0:
+                j = bisect_left(fc, target, i + 1)  # on a rounded target: one off at most
+                while j < n and (fc[j] - c0) - rest < -half:
                     j += 1
+                while j - 1 > i and (fc[j - 1] - c0) - rest >= -half:
+                    j -= 1
                 if j < n:
                     gap = (fc[j] - c0) - rest
-                    if _HALF_US_S <= gap < (fc[j] - fc[j - 1]) - _HALF_US_S:
-                        return fe[j - 1] - gap
-                    return self._add_us(_float_us(ts), _float_us(seconds)) / _US
+                    return fe[j - 1] - gap if gap >= half else fe[j - 1]
                 missing = _float_us(rest - (fc[-1] - c0))
                 self._check_reachable(table, missing, _float_us(ts), _float_us(seconds))
                 self._extend_forward(table, missing, _beyond(_float_us(ts), _float_us(seconds)))
             else:
-                # the last interval start at or before the target
-                j = bisect_right(fc, target, 0, len(fs)) - 1
-                while j >= 0 and rest - (fc[j] - c0) < 0.0:
+                last = len(fs) - 1
+                j = bisect_right(fc, target, 0, last + 1) - 1
+                while j >= 0 and rest - (fc[j] - c0) < -half:
                     j -= 1
+                while j < last and rest - (fc[j + 1] - c0) >= -half:
+                    j += 1
                 if j >= 0:
                     over = rest - (fc[j] - c0)
-                    if _HALF_US_S <= over < (fc[j + 1] - fc[j]) - _HALF_US_S:
-                        return fs[j] + over
-                    return self._add_us(_float_us(ts), _float_us(seconds)) / _US
+                    return fs[j] + over if over >= half else fs[j]
                 missing = _float_us(rest - (fc[0] - c0))
                 self._check_reachable(table, missing, _float_us(ts), _float_us(seconds))
                 self._extend_backward(table, -missing, _beyond(_float_us(ts), _float_us(seconds)))

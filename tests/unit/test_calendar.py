@@ -222,6 +222,29 @@ def test_fast_path_matches_exact_path(toronto: BusinessCalendar) -> None:
     assert toronto.add_seconds_many([start.timestamp()], [4 * 3600.0]) == [due.timestamp()]
 
 
+def test_fast_path_lands_on_closing_time_as_the_exact_path_does(toronto: BusinessCalendar) -> None:
+    """A deadline that float rounding puts a hair past closing time (or a count back a
+    hair before opening time) is at that closing (opening), not the next morning (the
+    previous evening): the float API counts to the microsecond like the datetime API."""
+    start = local(TORONTO, 2026, 12, 1, 13, 0, 0, 8)
+    closing = local(TORONTO, 2026, 12, 1, 17, 0)
+    spent = toronto.business_time_between(start, closing)  # 3:59:59.999992
+    assert toronto.add_business_time(start, spent) == closing
+    ts, seconds = start.timestamp(), spent.total_seconds()
+    opened = local(TORONTO, 2026, 12, 1, 8, 0).timestamp()
+    assert seconds + (ts - opened) > 9 * 3600  # in floats, a hair past the 9-hour day
+    assert toronto.add_seconds(ts, seconds) == closing.timestamp()
+    assert toronto.add_seconds_many([ts], [seconds]) == [closing.timestamp()]
+    opening = local(TORONTO, 2026, 12, 2, 8, 0)
+    later = local(TORONTO, 2026, 12, 2, 9, 0, 0, 987_654)
+    back = toronto.business_time_between(opening, later)
+    assert toronto.add_business_time(later, -back) == opening
+    assert toronto.add_seconds(later.timestamp(), -back.total_seconds()) == opening.timestamp()
+    # half a microsecond or less is no time at all, wherever it starts
+    evening = local(TORONTO, 2026, 12, 1, 20, 0).timestamp()
+    assert toronto.add_seconds(evening, 4e-7) == evening + 4e-7
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
