@@ -440,7 +440,7 @@ class BusinessCalendar:
         Instants and durations count to the microsecond, as in the datetime API: a
         deadline within half a microsecond of an opening or closing is a deadline at it
         (and a duration of half a microsecond or less is none)."""
-        if self._always or -_HALF_US_S <= seconds <= _HALF_US_S:
+        if self._always or seconds == 0:
             return ts + seconds
         table = self._table
         if table is None or not table[7] <= ts < table[8]:
@@ -453,31 +453,43 @@ class BusinessCalendar:
         else:
             c0 = fc[i + 1]
             rest = seconds
-        target = c0 + rest
-        if seconds > 0:
-            n = len(fc)
-            if target <= fc[-1]:
-                j = i + 1
-                # deadlines are usually within a few intervals: walk, then fall back to bisect
-                while j < n and fc[j] < target and j - i < 6:
-                    j += 1
-                if j == n or fc[j] < target:
-                    j = bisect_left(fc, target, j)
-                # business seconds from the deadline to the end of interval j - 1
+        if seconds > _HALF_US_S:
+            target = c0 + rest
+            j = i + 1
+            if fc[j] >= target:
+                # within the interval holding ts: business seconds from the deadline
+                # to its end
                 gap = (fc[j] - c0) - rest
-                if _HALF_US_S <= gap < (fc[j] - fc[j - 1]) - _HALF_US_S:
+                if gap >= _HALF_US_S:
+                    return fe[i] - gap
+                if gap >= -_HALF_US_S:
+                    return fe[i]  # exactly at closing time
+            elif target <= fc[-1]:
+                # deadlines are usually within a few intervals: walk, then bisect
+                j += 1
+                while fc[j] < target:
+                    j += 1
+                    if j - i > 6:
+                        j = bisect_left(fc, target, j)
+                        break
+                # business seconds from the deadline to the end of interval j - 1; the
+                # deadline is not within half a microsecond of that interval's start
+                gap = (fc[j] - c0) - rest
+                if _HALF_US_S <= gap < fc[j] - fc[j - 1] - _HALF_US_S:
                     return fe[j - 1] - gap
                 if -_HALF_US_S <= gap < _HALF_US_S:
                     return fe[j - 1]  # exactly at closing time
-        elif target >= fc[0]:
+        elif seconds < -_HALF_US_S:
             # counting back (warning instants before a deadline): the latest instant
             # whose cumulative business time is the target
-            j = bisect_right(fc, target, 0, len(fs)) - 1
-            over = rest - (fc[j] - c0)
-            if _HALF_US_S <= over < (fc[j + 1] - fc[j]) - _HALF_US_S:
-                return fs[j] + over
-            if -_HALF_US_S <= over < _HALF_US_S:
-                return fs[j]  # exactly at opening time
+            target = c0 + rest
+            if target >= fc[0]:
+                j = bisect_right(fc, target, 0, len(fs)) - 1
+                over = rest - (fc[j] - c0)
+                if _HALF_US_S <= over < fc[j + 1] - fc[j] - _HALF_US_S:
+                    return fs[j] + over
+                if -_HALF_US_S <= over < _HALF_US_S:
+                    return fs[j]  # exactly at opening time
         return self._add_f(ts, seconds)
 
     def add_seconds_many(self, stamps: Sequence[float], seconds: Sequence[float]) -> list[float]:
@@ -513,9 +525,14 @@ class BusinessCalendar:
                     rest = sec
                 target = c0 + rest
                 if target <= top:
-                    j = left(fc, target, i + 1)
+                    j = i + 1
+                    while fc[j] < target:  # walk a few intervals, then bisect
+                        j += 1
+                        if j - i > 6:
+                            j = left(fc, target, j)
+                            break
                     gap = (fc[j] - c0) - rest
-                    if half <= gap < (fc[j] - fc[j - 1]) - half:
+                    if half <= gap < fc[j] - fc[j - 1] - half:
                         append(fe[j - 1] - gap)
                         continue
             append(slow(ts, sec))  # outside the table, backwards, zero or at a boundary
@@ -589,6 +606,8 @@ class BusinessCalendar:
         the interval's end (start) is that end (start) itself.
         """
         half = _HALF_US_S
+        if -half <= seconds <= half:
+            return ts + seconds  # no time at all, counted to the microsecond
         while True:
             table = self._covering_f(ts)
             fs, fe, fc = table[9], table[10], table[11]
