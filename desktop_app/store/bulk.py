@@ -40,7 +40,6 @@ from desktop_app.store.clocking import (
     ClockEngine,
     ClockInputs,
     ContractPolicies,
-    opened_on,
     pack_clocks,
 )
 from desktop_app.store.schema import (
@@ -559,7 +558,7 @@ class DeskImporter:
             priority=priority,
             category=category,
             tier=ref.tier,
-            contract_policy=self.contracts.policy(ref.id, opened_on(created, zone)),
+            contract_policy=self.contracts.policy(ref.id, created, zone),
             site_zone=zone,
             site_calendar=calendar,
         )

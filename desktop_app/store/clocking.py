@@ -104,15 +104,17 @@ class ContractPolicies:
         """Whether the customer's policy depends on the day (several contracts)."""
         return customer_id in self._many
 
-    def policy(self, customer_id: int, on: date) -> str | None:
-        """The policy for a ticket of ``customer_id`` opened ``on`` (the local day, see
-        :func:`opened_on`; None without any contract)."""
+    def policy(self, customer_id: int, created_at: datetime, site_zone: str | None) -> str | None:
+        """The policy for a ticket of ``customer_id`` opened at ``created_at`` at a site in
+        ``site_zone`` (None without any contract). The day is worked out only for a
+        customer with several contracts."""
         single = self.single.get(customer_id)
         if single is not None:
             return single
         rows = self._many.get(customer_id)
         if rows is None:
             return None
+        on = opened_on(created_at, site_zone)
         key = (customer_id, on)
         chosen = self._by_day.get(key)
         if chosen is None:

@@ -34,7 +34,6 @@ from desktop_app.store.clocking import (
     ClockEngine,
     ClockInputs,
     ContractPolicies,
-    opened_on,
 )
 from desktop_app.store.schema import (
     CriticismNoteRow,
@@ -336,7 +335,7 @@ class QueueBuilder:
             policy = single_policy(customer_id)
             if policy is None and contracts.has_choice(customer_id):
                 policy = contracts.policy(
-                    customer_id, opened_on(created, self._site_zone(customer_id, site_id))
+                    customer_id, created, self._site_zone(customer_id, site_id)
                 )
             key = (customer_id, site_id, priority, category, policy)
             context = contexts.get(key)
