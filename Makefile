@@ -16,11 +16,12 @@ ARGS ?=
 
 export PIP_NO_INPUT := 1
 
-.PHONY: help run test lint format typecheck contract check bench bundle smoke screenshot clean
+.PHONY: help run test test-deep lint format typecheck contract check bench bundle smoke screenshot clean
 
 help:
 	@echo "make run         open the desk (ARGS='--demo' or ARGS='--database URL' to choose data)"
 	@echo "make test        run the test suite offscreen (PYTEST_ARGS='-k name' to narrow)"
+	@echo "make test-deep   the property tests with thousands of examples each (minutes)"
 	@echo "make lint        ruff check and ruff format --check"
 	@echo "make format      ruff format and the safe ruff fixes"
 	@echo "make typecheck   mypy"
@@ -48,6 +49,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Hypothesis profiles live in tests/conftest.py; `make test` runs the quick one.
+test-deep: $(STAMP)
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest \
+	  tests/unit/test_calendar_properties.py tests/unit/test_calendar.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)

@@ -6,6 +6,9 @@
   test its own empty QSettings.
 - A test fails when it leaves a QThread running or a QTimer active behind it, so every
   worker and every countdown is shut down by the code that started it.
+- Property tests (Hypothesis) run the ``quick`` profile: a few seconds in ``make test``.
+  ``make test-deep`` (or ``HYPOTHESIS_PROFILE=deep``, or ``--hypothesis-profile=deep``)
+  runs thousands of examples per property.
 """
 
 from __future__ import annotations
@@ -30,9 +33,17 @@ for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_H
 
 import pytest  # noqa: E402
 import shiboken6  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QThread, QTimer  # noqa: E402
 
 _SESSION_SETTINGS_DIR = _SESSION_DIR / "qsettings"
+
+# Examples walk years of calendar days: no per-example deadline, and slow generation is
+# expected. Tests that set max_examples themselves keep their own number.
+_PROPERTY_CHECKS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("quick", max_examples=25, **_PROPERTY_CHECKS)
+settings.register_profile("deep", max_examples=2_000, **_PROPERTY_CHECKS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 def _point_settings_at(folder: Path) -> None:

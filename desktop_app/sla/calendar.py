@@ -20,19 +20,27 @@ Semantics (every SLA deadline in the product rests on these):
 
 How it is fast: each calendar keeps a table of its open intervals as integer microseconds
 since the epoch, with the cumulative business time before each interval. A query is one or
-two ``bisect`` calls into that table. The table covers a window of years and grows (rebuilt
-off to the side and swapped in whole, so a reader on another thread never sees half a
-table) when a query falls outside it; it never grows past the years 1900–2400, so no input
-can make a call run forever.
+two ``bisect`` calls into that table. The table covers whole local years and grows in
+either direction when a query falls outside it. Growing never changes a cumulative value
+already in the table: the cumulative time is counted from one origin (where the table was
+first built), so a value read before the table grew and one read after it still subtract
+to the business time between them, and every answer is the same whatever the calendar was
+asked before. Each day contributes its own intervals (an interval running to 24:00 and the
+next day's from 00:00 stay two entries), so the entries do not depend on where the table
+starts or ends either. The table is grown under a lock, built off to the side and swapped
+in whole, so a reader on another thread sees the old table or the new one, never half of
+one. It covers local dates from 1901 to 2399 and no further, so no input can make a call
+run forever.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from desktop_app.domain.zones import zone_named
@@ -44,17 +52,23 @@ __all__ = [
 ]
 
 _US = 1_000_000  # microseconds per second
+_HALF_US_S = 0.5 / _US  # half a microsecond, in seconds
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAY_MIN = 24 * 60
-_MIN_YEAR = 1900
+_MIN_YEAR = 1900  # the calendar computes the local years strictly between these two
 _MAX_YEAR = 2400
+_FIRST_DAY = date(_MIN_YEAR + 1, 1, 1)
+_END_DAY = date(_MAX_YEAR, 1, 1)
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 # (starts, ends, cum, lo, hi, first_day, last_day, lo_s, hi_s, starts_s, ends_s, cum_s):
 # intervals [starts[i], ends[i]) in µs since the epoch; cum[i] is the business µs before
-# interval i (len(cum) == len(starts) + 1); the table covers local dates
-# first_day <= d < last_day, i.e. instants lo <= t < hi. The *_s entries are the same in
-# float seconds for the fast path.
+# interval i counted from the calendar's fixed origin (len(cum) == len(starts) + 1, and
+# values may be negative before the origin); the table covers local dates
+# first_day <= d < last_day (both 1 January), i.e. instants lo <= t < hi. The *_s entries
+# are the same in float seconds for the fast path; every endpoint is a whole second, so
+# cum_s holds integers and differences of cum_s entries are exact.
 _Table = tuple[
     list[int],
     list[int],
@@ -69,6 +83,10 @@ _Table = tuple[
     list[float],
     list[float],
 ]
+
+# One bound of a weekday's interval: (days after the date, minute of that day, the wall
+# time, the same wall time's second occurrence): "24:00" is 00:00 of the next day.
+_Bound = tuple[int, int, time, time]
 
 
 def _parse_time(text: object, weekday: int, *, is_end: bool) -> int:
@@ -188,24 +206,54 @@ def _timedelta_us(duration: timedelta) -> int:
     return (duration.days * 86_400 + duration.seconds) * _US + duration.microseconds
 
 
+def _bound(minute: int) -> _Bound:
+    days, minute = divmod(minute, _DAY_MIN)
+    wall = time(minute // 60, minute % 60)
+    return (days, minute, wall, wall.replace(fold=1))
+
+
+def _describe_us(t: int) -> str:
+    """An instant for an error message, also one that ``datetime`` cannot hold."""
+    try:
+        return _us_datetime(t).isoformat()
+    except (OverflowError, ValueError, OSError):
+        return f"{t / _US:.0f} seconds since 1970"
+
+
+def _float_us(ts: float) -> int:
+    """Epoch seconds as whole microseconds; a value that is no instant raises ValueError."""
+    if not math.isfinite(ts):
+        raise ValueError(f"{ts!r} is not an instant (epoch seconds); check the time stamp.")
+    return round(ts * _US)
+
+
 class BusinessCalendar:
     """Opening hours of a site in its IANA time zone, with holidays closed all day.
 
     ``hours`` maps weekday (0 = Monday … 6 = Sunday) to local ``("HH:MM", "HH:MM")``
     intervals ``[start, end)``; ``"24:00"`` is allowed as an end. ``holidays`` are local
     dates closed all day; ``holiday_region`` (``"CA-ON"``, ``"DE"`` …) adds that region's
-    public holidays for every year the calendar is asked about.
+    public holidays for every year the calendar is asked about (as far as the ``holidays``
+    package knows them: 1901–2100).
 
     A calendar with no open interval, overlapping intervals, an interval whose start is not
     before its end, a malformed time or an unknown zone raises ``ValueError`` naming the
-    bad entry.
+    bad entry. Unless the calendar is round the clock with no holidays (then business time
+    is plain elapsed time), an instant whose local date falls outside 1901–2399, or an
+    answer that would, raises ``ValueError`` naming the instant.
+
+    A calendar may be shared between threads: its answers never depend on which questions
+    it was asked before, or in which order.
     """
 
     __slots__ = (
         "_always",
+        "_bounds",
+        "_closed",
         "_holiday_region",
         "_holiday_years",
         "_holidays",
+        "_lock",
         "_table",
         "_tz",
         "_week",
@@ -225,6 +273,9 @@ class BusinessCalendar:
         self._tz = _zone(zone)
         self._week = _parse_week(hours)
         self._weekly_us = sum(end - start for day in self._week for start, end in day) * 60 * _US
+        self._bounds = tuple(
+            tuple((_bound(start), _bound(end)) for start, end in day) for day in self._week
+        )
         fixed: set[date] = set()
         for holiday in holidays:
             if isinstance(holiday, datetime) or not isinstance(holiday, date):
@@ -233,7 +284,8 @@ class BusinessCalendar:
                     "date(2026, 12, 25)."
                 )
             fixed.add(holiday)
-        self._holidays = fixed
+        self._holidays = frozenset(fixed)
+        self._closed = frozenset(day.toordinal() for day in fixed)
         self._holiday_region = holiday_region
         self._holiday_years: set[int] = set()
         if holiday_region is not None:
@@ -243,6 +295,9 @@ class BusinessCalendar:
             and holiday_region is None
             and all(day == ((0, _DAY_MIN),) for day in self._week)
         )
+        # Growing the table and loading a region's holidays happen under this lock;
+        # reading never takes it.
+        self._lock = threading.RLock()
         self._table: _Table | None = None
 
     @classmethod
@@ -296,7 +351,15 @@ class BusinessCalendar:
         a, b = _aware_us(start), _aware_us(end)
         if self._always:
             return _us_timedelta(b - a)
-        return _us_timedelta(self._cum_at(b) - self._cum_at(a))
+        table = self._covering(a)
+        if not table[3] <= b < table[4]:
+            table = self._grow_to(b)
+        starts, ends, cum = table[0], table[1], table[2]
+        i = bisect_right(starts, a) - 1
+        at_a = cum[i] + (a - starts[i]) if i >= 0 and a < ends[i] else cum[i + 1]
+        k = bisect_right(starts, b) - 1
+        at_b = cum[k] + (b - starts[k]) if k >= 0 and b < ends[k] else cum[k + 1]
+        return _us_timedelta(at_b - at_a)
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` falls inside an open interval (start included, end excluded)."""
@@ -312,69 +375,124 @@ class BusinessCalendar:
         t = _aware_us(at)
         if self._always:
             return _us_datetime(t)
-        starts, ends, *_ = self._covering(t)
-        i = bisect_right(starts, t) - 1
-        if i >= 0 and t < ends[i]:
-            return _us_datetime(t)
-        while i + 1 >= len(starts):
-            starts, ends, *_ = self._extend_forward()
-        return _us_datetime(starts[i + 1])
+        while True:
+            table = self._covering(t)
+            starts, ends = table[0], table[1]
+            i = bisect_right(starts, t) - 1
+            if i >= 0 and t < ends[i]:
+                return _us_datetime(t)
+            if i + 1 < len(starts):
+                return _us_datetime(starts[i + 1])
+            self._extend_forward(
+                table,
+                self._weekly_us,
+                f"{_describe_us(t)} has no opening after it before {_MAX_YEAR}, as far as "
+                "this calendar computes; check the holidays.",
+            )
 
     def next_closing(self, at: datetime) -> datetime | None:
-        """End of the open interval containing ``at`` (``None`` when closed or 24x7)."""
+        """End of the open interval containing ``at`` (``None`` when closed or 24x7).
+
+        An interval running to midnight that the next day's hours continue from 00:00 is
+        one open interval: its end is where the office really closes."""
         t = _aware_us(at)
         if self._always:
             return None
-        starts, ends, *_ = self._covering(t)
-        i = bisect_right(starts, t) - 1
-        if i >= 0 and t < ends[i]:
-            return _us_datetime(ends[i])
-        return None
+        while True:
+            table = self._covering(t)
+            starts, ends = table[0], table[1]
+            i = bisect_right(starts, t) - 1
+            if i < 0 or t >= ends[i]:
+                return None
+            last = len(starts) - 1
+            while i < last and starts[i + 1] == ends[i]:
+                i += 1
+            if i < last or ends[i] < table[4] or table[6] >= _END_DAY:
+                return _us_datetime(ends[i])
+            # open up to the table's last midnight: the next year may carry on from there
+            self._extend_forward(table, self._weekly_us, "not reached: the table can grow")
 
     def is_holiday(self, day: date) -> bool:
         """Whether the local date ``day`` is closed all day as a holiday."""
-        self._load_region_years(day.year, day.year + 1)
+        self._load_region_years(day.year, day.year)
         return day in self._holidays
 
     def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """The open intervals of one local date as aware UTC instants (empty on holidays)."""
-        self._load_region_years(day.year, day.year + 1)
-        return [(_us_datetime(s), _us_datetime(e)) for s, e in self._day_intervals(day)]
+        if not _FIRST_DAY <= day < _END_DAY:
+            raise ValueError(
+                f"{day.isoformat()} is outside the years this calendar computes "
+                f"({_MIN_YEAR + 1}–{_MAX_YEAR - 1}); check the date."
+            )
+        self._load_region_years(day.year, day.year)
+        starts, ends = self._segment(day.toordinal(), day.toordinal() + 1)
+        return [(_us_datetime(s), _us_datetime(e)) for s, e in zip(starts, ends, strict=True)]
 
     # Epoch-second fast path: the queue's once-a-second countdown, the monitor and bulk
     # deadline computation work on floats (seconds since the epoch) and skip building
     # datetime objects, which costs more than the calendar arithmetic itself. The table
     # holds whole seconds, so float results agree with the exact path to well under a
-    # microsecond.
+    # microsecond. The arithmetic uses only differences of cumulative values (exact) and
+    # offsets inside one interval, never a cumulative value itself, so the float answer
+    # is the same bit for bit however far the table has grown.
 
     def add_seconds(self, ts: float, seconds: float) -> float:
-        """:meth:`add_business_time` on epoch seconds (float in, float out)."""
+        """:meth:`add_business_time` on epoch seconds (float in, float out).
+
+        Instants and durations count to the microsecond, as in the datetime API: a
+        deadline within half a microsecond of an opening or closing is a deadline at it
+        (and a duration of half a microsecond or less is none)."""
         if self._always or seconds == 0:
             return ts + seconds
         table = self._table
         if table is None or not table[7] <= ts < table[8]:
-            table = self._grow_to(round(ts * _US))
+            table = self._covering_f(ts)
         fs, fe, fc = table[9], table[10], table[11]
         i = bisect_right(fs, ts) - 1
         if i >= 0 and ts < fe[i]:
-            target = fc[i] + (ts - fs[i]) + seconds
+            c0 = fc[i]
+            rest = seconds + (ts - fs[i])
         else:
-            target = fc[i + 1] + seconds
-        if seconds > 0 and target <= fc[-1]:
+            c0 = fc[i + 1]
+            rest = seconds
+        if seconds > _HALF_US_S:
+            target = c0 + rest
             j = i + 1
-            n = len(fc)
-            # deadlines are usually within a few intervals: walk, then fall back to bisect
-            while j < n and fc[j] < target and j - i < 6:
+            if fc[j] >= target:
+                # within the interval holding ts: business seconds from the deadline
+                # to its end
+                gap = (fc[j] - c0) - rest
+                if gap >= _HALF_US_S:
+                    return fe[i] - gap
+                if gap >= -_HALF_US_S:
+                    return fe[i]  # exactly at closing time
+            elif target <= fc[-1]:
+                # deadlines are usually within a few intervals: walk, then bisect
                 j += 1
-            if j == n or fc[j] < target:
-                j = bisect_left(fc, target, j)
-            return fe[j - 1] - (fc[j] - target)
-        if seconds < 0 and target >= 0:
+                while fc[j] < target:
+                    j += 1
+                    if j - i > 6:
+                        j = bisect_left(fc, target, j)
+                        break
+                # business seconds from the deadline to the end of interval j - 1; the
+                # deadline is not within half a microsecond of that interval's start
+                gap = (fc[j] - c0) - rest
+                if _HALF_US_S <= gap < fc[j] - fc[j - 1] - _HALF_US_S:
+                    return fe[j - 1] - gap
+                if -_HALF_US_S <= gap < _HALF_US_S:
+                    return fe[j - 1]  # exactly at closing time
+        elif seconds < -_HALF_US_S:
             # counting back (warning instants before a deadline): the latest instant
             # whose cumulative business time is the target
-            j = bisect_right(fc, target, 0, len(fs)) - 1
-            return fs[j] + (target - fc[j])
-        return self._add_us(round(ts * _US), round(seconds * _US)) / _US
+            target = c0 + rest
+            if target >= fc[0]:
+                j = bisect_right(fc, target, 0, len(fs)) - 1
+                over = rest - (fc[j] - c0)
+                if _HALF_US_S <= over < fc[j + 1] - fc[j] - _HALF_US_S:
+                    return fs[j] + over
+                if -_HALF_US_S <= over < _HALF_US_S:
+                    return fs[j]  # exactly at opening time
+        return self._add_f(ts, seconds)
 
     def add_seconds_many(self, stamps: Sequence[float], seconds: Sequence[float]) -> list[float]:
         """:meth:`add_seconds` for many (start, duration) pairs at once: the deadlines of a
@@ -386,27 +504,40 @@ class BusinessCalendar:
             )
         if self._always:
             return [ts + sec for ts, sec in zip(stamps, seconds, strict=True)]
-        slow = self.add_seconds
-        if self._table is None and stamps:
-            self._grow_to(round(stamps[0] * _US))
-        table = self._table
-        assert table is not None or not stamps
         out: list[float] = []
-        append = out.append
-        if table is None:
+        if not stamps:
             return out
+        slow = self.add_seconds
+        table = self._table
+        if table is None:
+            table = self._covering_f(stamps[0])
+        append = out.append
         lo, hi, fs, fe, fc = table[7], table[8], table[9], table[10], table[11]
         top = fc[-1]
         right, left = bisect_right, bisect_left
+        half = _HALF_US_S
         for ts, sec in zip(stamps, seconds, strict=True):
-            if sec > 0 and lo <= ts < hi:
+            if sec > half and lo <= ts < hi:
                 i = right(fs, ts) - 1
-                target = (fc[i] + (ts - fs[i]) if i >= 0 and ts < fe[i] else fc[i + 1]) + sec
+                if i >= 0 and ts < fe[i]:
+                    c0 = fc[i]
+                    rest = sec + (ts - fs[i])
+                else:
+                    c0 = fc[i + 1]
+                    rest = sec
+                target = c0 + rest
                 if target <= top:
-                    j = left(fc, target, i + 1)
-                    append(fe[j - 1] - (fc[j] - target))
-                    continue
-            append(slow(ts, sec))  # outside the table, backwards or zero: the general path
+                    j = i + 1
+                    while fc[j] < target:  # walk a few intervals, then bisect
+                        j += 1
+                        if j - i > 6:
+                            j = left(fc, target, j)
+                            break
+                    gap = (fc[j] - c0) - rest
+                    if half <= gap < fc[j] - fc[j - 1] - half:
+                        append(fe[j - 1] - gap)
+                        continue
+            append(slow(ts, sec))  # outside the table, backwards, zero or at a boundary
             if self._table is not table:
                 table = self._table
                 assert table is not None
@@ -418,177 +549,257 @@ class BusinessCalendar:
         """:meth:`business_time_between` on epoch seconds."""
         if self._always:
             return end_ts - start_ts
-        return self._cum_f(end_ts) - self._cum_f(start_ts)
-
-    def _cum_f(self, ts: float) -> float:
         table = self._table
-        if table is None or not table[7] <= ts < table[8]:
-            table = self._grow_to(round(ts * _US))
-        fs = table[9]
-        i = bisect_right(fs, ts) - 1
-        if i < 0:
-            return 0.0
-        if ts < table[10][i]:
-            return table[11][i] + (ts - fs[i])
-        return table[11][i + 1]
+        if table is None or not (table[7] <= start_ts < table[8] and table[7] <= end_ts < table[8]):
+            table = self._covering_f(start_ts)
+            if not table[7] <= end_ts < table[8]:
+                table = self._covering_f(end_ts)
+        fs, fe, fc = table[9], table[10], table[11]
+        i = bisect_right(fs, start_ts) - 1
+        if i >= 0 and start_ts < fe[i]:
+            at_start = fc[i]
+            into_start = start_ts - fs[i]
+        else:
+            at_start = fc[i + 1]
+            into_start = 0.0
+        k = bisect_right(fs, end_ts) - 1
+        if k >= 0 and end_ts < fe[k]:
+            return (fc[k] - at_start) + ((end_ts - fs[k]) - into_start)
+        return (fc[k + 1] - at_start) - into_start
 
     # ------------------------------------------------------------------ internals
 
     def _add_us(self, t: int, d: int) -> int:
+        """Exact :meth:`add_business_time` on microseconds since the epoch."""
         if d == 0 or self._always:
             return t + d
-        table = self._table
-        if table is None or not table[3] <= t < table[4]:
-            table = self._grow_to(t)
-        starts, ends, cum = table[0], table[1], table[2]
-        i = bisect_right(starts, t) - 1
-        if i >= 0 and t < ends[i]:
-            base = cum[i] + (t - starts[i])
-        else:
-            base = cum[i + 1]  # closed: the clock starts at the next opening
-        target = base + d
-        if d > 0:
-            if target > cum[-1]:
-                self._check_reachable(table, target - cum[-1], forward=True)
-            while target > cum[-1]:
-                # growing forward leaves the cumulative values before it unchanged
-                starts, ends, cum, *_ = self._extend_forward()
-            # earliest instant: the first interval whose cumulative end reaches target
-            j = bisect_left(cum, target, i + 1) - 1
-            return ends[j] - (cum[j + 1] - target)
-        if target < 0:
-            self._check_reachable(table, -target, forward=False)
-        while target < 0:
-            before = cum[-1]
-            starts, ends, cum, *_ = self._extend_backward()
-            target += cum[-1] - before  # cum is rebased when the table grows backwards
-        # latest instant: the last interval whose cumulative start is at or before target
-        j = bisect_right(cum, target, 0, len(starts)) - 1
-        return starts[j] + (target - cum[j])
+        while True:
+            table = self._covering(t)
+            starts, ends, cum = table[0], table[1], table[2]
+            i = bisect_right(starts, t) - 1
+            if i >= 0 and t < ends[i]:
+                base = cum[i] + (t - starts[i])
+            else:
+                base = cum[i + 1]  # closed: the clock starts at the next opening
+            target = base + d
+            if d > 0:
+                if target <= cum[-1]:
+                    # earliest instant: the first interval whose cumulative end reaches target
+                    j = bisect_left(cum, target, i + 1) - 1
+                    return ends[j] - (cum[j + 1] - target)
+                self._check_reachable(table, target - cum[-1], t, d)
+                self._extend_forward(table, target - cum[-1], _beyond(t, d))
+            else:
+                if target >= cum[0]:
+                    # latest instant: the last interval whose cumulative start is at or
+                    # before target
+                    j = bisect_right(cum, target, 0, len(starts)) - 1
+                    return starts[j] + (target - cum[j])
+                self._check_reachable(table, target - cum[0], t, d)
+                self._extend_backward(table, cum[0] - target, _beyond(t, d))
 
-    def _check_reachable(self, table: _Table, missing_us: int, *, forward: bool) -> None:
+    def _add_f(self, ts: float, seconds: float) -> float:
+        """:meth:`add_seconds` in full: the fast path's arithmetic once the table reaches
+        the answer, whatever it had to grow, so the answer does not depend on the table.
+
+        Counting to the microsecond: forwards, the answer is in the first interval whose
+        end is no more than half a microsecond short of the target; backwards, in the last
+        whose start is no more than half a microsecond past it. An answer that close to
+        the interval's end (start) is that end (start) itself.
+        """
+        half = _HALF_US_S
+        if -half <= seconds <= half:
+            return ts + seconds  # no time at all, counted to the microsecond
+        while True:
+            table = self._covering_f(ts)
+            fs, fe, fc = table[9], table[10], table[11]
+            i = bisect_right(fs, ts) - 1
+            if i >= 0 and ts < fe[i]:
+                c0 = fc[i]
+                rest = seconds + (ts - fs[i])
+            else:
+                c0 = fc[i + 1]
+                rest = seconds
+            target = c0 + rest
+            n = len(fc)
+            if seconds > 0:
+                j = bisect_left(fc, target, i + 1)  # on a rounded target: one off at most
+                while j < n and (fc[j] - c0) - rest < -half:
+                    j += 1
+                while j - 1 > i and (fc[j - 1] - c0) - rest >= -half:
+                    j -= 1
+                if j < n:
+                    gap = (fc[j] - c0) - rest
+                    return fe[j - 1] - gap if gap >= half else fe[j - 1]
+                missing = _float_us(rest - (fc[-1] - c0))
+                self._check_reachable(table, missing, _float_us(ts), _float_us(seconds))
+                self._extend_forward(table, missing, _beyond(_float_us(ts), _float_us(seconds)))
+            else:
+                last = len(fs) - 1
+                j = bisect_right(fc, target, 0, last + 1) - 1
+                while j >= 0 and rest - (fc[j] - c0) < -half:
+                    j -= 1
+                while j < last and rest - (fc[j + 1] - c0) >= -half:
+                    j += 1
+                if j >= 0:
+                    over = rest - (fc[j] - c0)
+                    return fs[j] + over if over >= half else fs[j]
+                missing = _float_us(rest - (fc[0] - c0))
+                self._check_reachable(table, missing, _float_us(ts), _float_us(seconds))
+                self._extend_backward(table, -missing, _beyond(_float_us(ts), _float_us(seconds)))
+
+    def _check_reachable(self, table: _Table, missing_us: int, t: int, d: int) -> None:
         """Fail at once, rather than grow the table for centuries, when even every open
-        hour up to the calendar's limit could not supply the missing business time."""
-        if forward:
-            days = (date(_MAX_YEAR, 1, 1) - table[6]).days
+        hour up to the calendar's limit could not supply the missing business time
+        (``missing_us`` is positive counting forward, negative counting back)."""
+        if missing_us > 0:
+            days = (_END_DAY - table[6]).days
         else:
-            days = (table[5] - date(_MIN_YEAR, 1, 1)).days
+            days = (table[5] - _FIRST_DAY).days
         # DST can lengthen a 24-hour day by an hour: allow for it generously
         available = (days / 7 + 1) * self._weekly_us * 25 / 24
-        if missing_us > available:
-            which = f"after {_MAX_YEAR - 1}" if forward else f"before {_MIN_YEAR + 1}"
-            raise ValueError(
-                f"The result would fall {which}, beyond what this calendar computes; "
-                "check the duration."
-            )
-
-    def _cum_at(self, t: int) -> int:
-        starts, ends, cum, *_ = self._covering(t)
-        i = bisect_right(starts, t) - 1
-        if i < 0:
-            return 0
-        if t < ends[i]:
-            return cum[i] + (t - starts[i])
-        return cum[i + 1]
+        if abs(missing_us) > available:
+            raise ValueError(_beyond(t, d))
 
     def _covering(self, t: int) -> _Table:
-        """The table, grown if needed so that it covers instant ``t``."""
+        """The table, grown if needed so that it covers instant ``t`` (µs)."""
         table = self._table
         if table is not None and table[3] <= t < table[4]:
             return table
         return self._grow_to(t)
 
-    def _grow_to(self, t: int) -> _Table:
-        local = _us_datetime(t).astimezone(self._tz).date()
-        if not _MIN_YEAR < local.year < _MAX_YEAR:
-            raise ValueError(
-                f"{_us_datetime(t).isoformat()} is outside the years this calendar computes "
-                f"({_MIN_YEAR + 1}–{_MAX_YEAR - 1}); check the date or the duration."
-            )
+    def _covering_f(self, ts: float) -> _Table:
+        """The table, grown if needed so that it covers epoch second ``ts``."""
         table = self._table
-        if table is None:
-            first, last = date(local.year - 1, 1, 1), date(local.year + 2, 1, 1)
-        else:
-            first, last = table[5], table[6]
-            span = last - first
-            while local < first:
-                first = max(first - span, date(_MIN_YEAR, 1, 1))
-            while local >= last:
-                last = min(last + span, date(_MAX_YEAR, 1, 1))
-        return self._build(first, last)
-
-    def _extend_forward(self) -> _Table:
-        table = self._table
-        assert table is not None
-        first, last = table[5], table[6]
-        if last >= date(_MAX_YEAR, 1, 1):
-            raise ValueError(
-                f"The deadline falls after {_MAX_YEAR - 1}, beyond what this calendar "
-                "computes; check the duration."
-            )
-        return self._build(first, min(last + (last - first), date(_MAX_YEAR, 1, 1)))
-
-    def _extend_backward(self) -> _Table:
-        table = self._table
-        assert table is not None
-        first, last = table[5], table[6]
-        if first <= date(_MIN_YEAR, 1, 1):
-            raise ValueError(
-                f"Counting back reaches before {_MIN_YEAR + 1}, beyond what this calendar "
-                "computes; check the duration."
-            )
-        return self._build(max(first - (last - first), date(_MIN_YEAR, 1, 1)), last)
-
-    def _build(self, first: date, last: date) -> _Table:
-        self._load_region_years(first.year, last.year + 1)
-        starts: list[int] = []
-        ends: list[int] = []
-        day = first
-        one = timedelta(days=1)
-        while day < last:
-            for s, e in self._day_intervals(day):
-                if starts and s <= ends[-1]:
-                    ends[-1] = max(ends[-1], e)  # continues across midnight
-                else:
-                    starts.append(s)
-                    ends.append(e)
-            day += one
-        cum = [0] * (len(starts) + 1)
-        total = 0
-        for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
-            total += e - s
-            cum[i + 1] = total
-        lo, hi = self._local_midnight(first), self._local_midnight(last)
-        table: _Table = (
-            starts,
-            ends,
-            cum,
-            lo,
-            hi,
-            first,
-            last,
-            lo / _US,
-            hi / _US,
-            [s / _US for s in starts],
-            [e / _US for e in ends],
-            [c / _US for c in cum],
-        )
-        self._table = table  # swapped in whole: readers hold the old tuple or the new one
+        if table is not None and table[7] <= ts < table[8]:
+            return table
+        table = self._grow_to(_float_us(ts))
+        # ts may sit a fraction of a microsecond outside what its rounding said
+        while not table[7] <= ts < table[8]:
+            if ts < table[7] and table[5] > _FIRST_DAY:
+                table = self._extend(date(table[5].year - 1, 1, 1), table[6])
+            elif ts >= table[8] and table[6] < _END_DAY:
+                table = self._extend(table[5], date(table[6].year + 1, 1, 1))
+            else:
+                raise ValueError(_outside(_float_us(ts)))
         return table
 
-    def _day_intervals(self, day: date) -> list[tuple[int, int]]:
-        if day in self._holidays:
-            return []
-        out: list[tuple[int, int]] = []
-        for start_min, end_min in self._week[day.weekday()]:
-            s = self._wall_us(day, start_min)
-            e = self._wall_us(day, end_min)
-            if e > s:  # an interval wholly inside a skipped DST hour has no length
-                out.append((s, e))
-        return out
+    def _grow_to(self, t: int) -> _Table:
+        """The table grown (by whole years, a year beyond the one needed) to cover ``t``."""
+        try:
+            local = _us_datetime(t).astimezone(self._tz).date()
+        except (OverflowError, ValueError, OSError):
+            raise ValueError(_outside(t)) from None
+        if not _FIRST_DAY <= local < _END_DAY:
+            raise ValueError(_outside(t))
+        first = max(date(local.year - 1, 1, 1), _FIRST_DAY)
+        last = min(date(local.year + 2, 1, 1), _END_DAY)
+        table = self._table
+        if table is not None:
+            first = table[5] if local >= table[5] else first
+            last = table[6] if local < table[6] else last
+        return self._extend(first, last)
 
-    def _local_midnight(self, day: date) -> int:
-        return self._wall_us(day, 0)
+    def _extend_forward(self, table: _Table, missing_us: int, beyond: str) -> None:
+        """Grow the table past its end by about the years ``missing_us`` of business time
+        need (and one more); ``beyond`` says what failed when it cannot grow."""
+        if table[6] >= _END_DAY:
+            raise ValueError(beyond)
+        years = 2 + missing_us // (self._weekly_us * 52)
+        self._extend(table[5], date(min(table[6].year + years, _MAX_YEAR), 1, 1))
+
+    def _extend_backward(self, table: _Table, missing_us: int, beyond: str) -> None:
+        """Grow the table before its start by about the years ``missing_us`` need."""
+        if table[5] <= _FIRST_DAY:
+            raise ValueError(beyond)
+        years = 2 + missing_us // (self._weekly_us * 52)
+        self._extend(date(max(table[5].year - years, _MIN_YEAR + 1), 1, 1), table[6])
+
+    def _extend(self, first: date, last: date) -> _Table:
+        """The table covering at least the local dates ``first <= d < last``.
+
+        New days are built and put before or after the old ones; the old entries, and
+        their cumulative values, are kept as they are (the first table sets the origin).
+        """
+        with self._lock:
+            table = self._table
+            if table is not None:
+                first, last = min(first, table[5]), max(last, table[6])
+                if first == table[5] and last == table[6]:
+                    return table
+            self._load_region_years(first.year, last.year)
+            if table is None:
+                starts, ends = self._segment(first.toordinal(), last.toordinal())
+                cum = _running(starts, ends, 0)
+                fs = [s / _US for s in starts]
+                fe = [e / _US for e in ends]
+                fc = [c / _US for c in cum]
+            else:
+                old_first, old_last = table[5].toordinal(), table[6].toordinal()
+                b_starts, b_ends = self._segment(first.toordinal(), old_first)
+                a_starts, a_ends = self._segment(old_last, last.toordinal())
+                old_cum = table[2]
+                before = _running(b_starts, b_ends, 0)
+                shift = old_cum[0] - before[-1]  # the new days end where the old began
+                b_cum = [c + shift for c in before[:-1]]
+                a_cum = _running(a_starts, a_ends, old_cum[-1])[1:]
+                starts = b_starts + table[0] + a_starts
+                ends = b_ends + table[1] + a_ends
+                cum = b_cum + old_cum + a_cum
+                fs = [s / _US for s in b_starts] + table[9] + [s / _US for s in a_starts]
+                fe = [e / _US for e in b_ends] + table[10] + [e / _US for e in a_ends]
+                fc = [c / _US for c in b_cum] + table[11] + [c / _US for c in a_cum]
+            lo = self._wall_us(first, 0)
+            hi = self._wall_us(last, 0)
+            grown: _Table = (
+                starts,
+                ends,
+                cum,
+                lo,
+                hi,
+                first,
+                last,
+                lo / _US,
+                hi / _US,
+                fs,
+                fe,
+                fc,
+            )
+            self._table = grown  # swapped in whole: readers hold the old tuple or the new one
+            return grown
+
+    def _segment(self, first: int, stop: int) -> tuple[list[int], list[int]]:
+        """Open intervals (µs) of the local dates with ordinals ``first <= o < stop``, in
+        order: each date's own intervals, holidays and empty intervals left out."""
+        starts: list[int] = []
+        ends: list[int] = []
+        bounds = self._bounds
+        closed = self._closed
+        utcoffset = self._tz.utcoffset
+        combine = datetime.combine
+        fromordinal = date.fromordinal
+        for o in range(first, stop):
+            day_bounds = bounds[(o + 6) % 7]
+            if not day_bounds or o in closed:
+                continue
+            day = fromordinal(o)
+            for interval in day_bounds:
+                pair: list[int] = []
+                for days, minute, wall, wall_again in interval:
+                    on = fromordinal(o + 1) if days else day
+                    naive = combine(on, wall)
+                    offset = utcoffset(naive)
+                    if offset is not None and offset == utcoffset(combine(on, wall_again)):
+                        # the wall time occurs once: instant = wall time - offset
+                        seconds = (o + days - _EPOCH_ORDINAL) * 86_400 + minute * 60
+                        pair.append((seconds - offset.days * 86_400 - offset.seconds) * _US)
+                    else:  # skipped or repeated on a DST change
+                        pair.append(self._wall_us(on, minute))
+                s, e = pair
+                if e > s:  # an interval wholly inside a skipped DST hour has no length
+                    starts.append(s)
+                    ends.append(e)
+        return starts, ends
 
     def _wall_us(self, day: date, minute: int) -> int:
         """The instant (µs) the local wall clock shows ``minute`` after midnight of ``day``."""
@@ -610,12 +821,46 @@ class BusinessCalendar:
         return hi * _US
 
     def _load_region_years(self, first_year: int, last_year: int) -> None:
+        """Add the region's public holidays of these years (inclusive) if not yet there."""
         if self._holiday_region is None:
             return
-        missing = [y for y in range(first_year, last_year + 1) if y not in self._holiday_years]
-        if missing:
-            self._holidays |= set(holidays_for_region(self._holiday_region, missing))
-            self._holiday_years.update(missing)
+        with self._lock:
+            missing = [y for y in range(first_year, last_year + 1) if y not in self._holiday_years]
+            if missing:
+                found = holidays_for_region(self._holiday_region, missing)
+                self._holidays = self._holidays | frozenset(found)
+                self._closed = self._closed | frozenset(day.toordinal() for day in found)
+                self._holiday_years.update(missing)
+
+
+def _running(starts: list[int], ends: list[int], origin: int) -> list[int]:
+    """Cumulative business µs before each interval and after the last, from ``origin``."""
+    cum = [origin]
+    total = origin
+    for s, e in zip(starts, ends, strict=True):
+        total += e - s
+        cum.append(total)
+    return cum
+
+
+def _outside(t: int) -> str:
+    return (
+        f"{_describe_us(t)} is outside the years this calendar computes "
+        f"({_MIN_YEAR + 1}–{_MAX_YEAR - 1}); check the date or the duration."
+    )
+
+
+def _beyond(t: int, d: int) -> str:
+    duration = _us_timedelta(abs(d)) if abs(d) < 10**17 else f"{abs(d) / _US:.0f} s"
+    if d > 0:
+        return (
+            f"Adding {duration} of business time to {_describe_us(t)} would end after "
+            f"{_MAX_YEAR - 1}, beyond what this calendar computes; check the duration."
+        )
+    return (
+        f"Counting {duration} of business time back from {_describe_us(t)} would reach "
+        f"before {_MIN_YEAR + 1}, beyond what this calendar computes; check the duration."
+    )
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from desktop_app.domain import (
@@ -39,6 +39,7 @@ from desktop_app.domain import (
     ValidationError,
     WarningRule,
 )
+from desktop_app.domain.zones import zone_or_utc
 from desktop_app.sla.calendar import BusinessCalendar
 from desktop_app.sla.clocks import ClockTerms, format_duration
 
@@ -49,7 +50,9 @@ __all__ = [
     "PolicyBook",
     "SelectionRule",
     "contract_in_force",
+    "contract_policy",
     "contract_rank",
+    "opened_on",
     "recommended_calendars",
     "recommended_policies",
 ]
@@ -553,14 +556,29 @@ def recommended_policies() -> list[SlaPolicy]:
     ]
 
 
+def opened_on(created_at: datetime, site_zone: str | None) -> date:
+    """The day a ticket was opened as its site saw it: the local date in the site's zone
+    (UTC for a customer without sites). A ticket opened at 20:00 in Toronto on a
+    contract's last day belongs to that contract, though it is already the next day in
+    UTC. The day every contract choice is made on."""
+    return created_at.astimezone(zone_or_utc(site_zone)).date()
+
+
 def contract_rank(
     starts_on: date, ends_on: date, contract_id: int, on: date
 ) -> tuple[bool, date, int]:
-    """How a customer's contract ranks for a ticket opened ``on``: the one in force that
-    day wins, the latest-starting of those (then the newest), else the latest of all. The
-    one rule for the queue, the writes, the import, the ticket pane's previews and the
-    reports."""
+    """How a customer's contract ranks for a ticket opened ``on`` (see :func:`opened_on`):
+    the one in force that day wins, the latest-starting of those (then the newest), else
+    the latest of all. The one rule for the queue, the writes, the import, the ticket
+    pane's previews and the reports."""
     return (starts_on <= on <= ends_on, starts_on, contract_id)
+
+
+def contract_policy(contracts: Iterable[tuple[str, date, date, int]], on: date) -> str | None:
+    """The policy named by the contract :func:`contract_rank` puts first for a ticket
+    opened ``on``, from (policy, starts on, ends on, contract id); None without any."""
+    best = max(contracts, key=lambda c: contract_rank(c[1], c[2], c[3], on), default=None)
+    return best[0] if best is not None else None
 
 
 def contract_in_force(contracts: Sequence[Contract], on: date) -> Contract | None:

@@ -1311,7 +1311,7 @@ class DeskImporter:
             priority=priority,
             category=category,
             tier=ref.tier,
-            contract_policy=contracts.policy(ref.id, created.astimezone(UTC).date()),
+            contract_policy=contracts.policy(ref.id, created, zone),
             site_zone=zone,
             site_calendar=calendar,
         )

@@ -28,7 +28,7 @@ from desktop_app.domain import (
 )
 from desktop_app.domain.queue import StoredClock
 from desktop_app.sla.clocks import Clock, ClockTerms, compute_clocks
-from desktop_app.sla.policy import PolicyBook, contract_rank
+from desktop_app.sla.policy import PolicyBook, contract_policy, opened_on
 from desktop_app.store.schema import ContractRow
 from desktop_app.store.types import to_utc_text
 
@@ -38,7 +38,7 @@ METRIC_ORDER = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
 
 class ContractPolicies:
     """The SLA policy each customer's contracts name, picked per ticket by
-    :func:`contract_rank` on the (UTC) day the ticket was opened.
+    :func:`contract_rank` on the local day the ticket was opened (:func:`opened_on`).
 
     Most customers have one contract, which then always applies: :attr:`single` answers
     those with one dictionary lookup; the others are ranked once per customer and day.
@@ -69,19 +69,22 @@ class ContractPolicies:
         """Whether the customer's policy depends on the day (several contracts)."""
         return customer_id in self._many
 
-    def policy(self, customer_id: int, opened_on: date) -> str | None:
-        """The policy for a ticket of ``customer_id`` opened on ``opened_on`` (None
-        without any contract)."""
+    def policy(self, customer_id: int, created_at: datetime, site_zone: str | None) -> str | None:
+        """The policy for a ticket of ``customer_id`` opened at ``created_at`` at a site in
+        ``site_zone`` (None without any contract). The day is worked out only for a
+        customer with several contracts."""
         single = self.single.get(customer_id)
         if single is not None:
             return single
         rows = self._many.get(customer_id)
         if rows is None:
             return None
-        key = (customer_id, opened_on)
+        on = opened_on(created_at, site_zone)
+        key = (customer_id, on)
         chosen = self._by_day.get(key)
         if chosen is None:
-            chosen = max(rows, key=lambda r: contract_rank(r[1], r[2], r[3], opened_on))[0]
+            chosen = contract_policy(rows, on)
+            assert chosen is not None  # rows is never empty
             self._by_day[key] = chosen
         return chosen
 

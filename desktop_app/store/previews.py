@@ -4,8 +4,9 @@ before confirming a change.
 
 Built only on the :class:`~desktop_app.store.Store`'s public API (``ticket``,
 ``customer_context``, ``clock_engine``) and the SLA engine's ``compute_clocks``; the
-choice of contract and site mirrors the store's own (the contract in force on the day the
-ticket was opened, else the newest; the ticket's site, else the customer's first site).
+choice of contract and site is the store's own (the contract in force on the day the
+ticket was opened at its site, else the newest; the ticket's site, else the customer's
+first site).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from desktop_app.domain import (
 )
 from desktop_app.domain.queue import CustomerContext
 from desktop_app.sla import AppliedPolicy, Clock, compute_clocks
-from desktop_app.sla.policy import contract_rank
+from desktop_app.sla.policy import contract_rank, opened_on
 from desktop_app.store.clocking import ClockInputs
 from desktop_app.store.repository import Store
 
@@ -82,14 +83,15 @@ def _inputs(
     store: Store, ticket: Ticket, context: CustomerContext
 ) -> tuple[ClockInputs, Site | None]:
     site = ticket_site(ticket, context.sites)
-    contract = contract_in_force(context.contracts, ticket.created_at.date())
+    zone = site.timezone if site is not None else "UTC"
+    contract = contract_in_force(context.contracts, opened_on(ticket.created_at, zone))
     return (
         ClockInputs(
             priority=ticket.priority,
             category=ticket.category,
             tier=context.customer.tier,
             contract_policy=contract.policy if contract is not None else None,
-            site_zone=site.timezone if site is not None else "UTC",
+            site_zone=zone,
             site_calendar=site.calendar if site is not None else None,
         ),
         site,

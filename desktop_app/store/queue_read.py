@@ -267,6 +267,13 @@ class QueueBuilder:
             terms.warnings if terms is not None else None,
         )
 
+    def _site_zone(self, customer_id: int, site_id: int | None) -> str | None:
+        """The zone a ticket's clocks run in: its site's, else its customer's first site's."""
+        lookups = self.lookups
+        if site_id is not None and site_id in lookups.sites:
+            return lookups.sites[site_id][1]
+        return lookups.first_sites.get(customer_id, (None, None))[0]
+
     def _decode_clocks(self, packed: str) -> tuple[dict[Metric, StoredClock], StoredClock | None]:
         return decode_clocks(packed, self.now_text, self._inactive)
 
@@ -302,10 +309,13 @@ class QueueBuilder:
             _next_due_at,
         ) in rows:
             created = instant(created_at)
-            # the contract in force on the day the ticket was opened, as its clocks were
+            # the contract in force on the day the ticket was opened at its site, as its
+            # clocks were
             policy = single_policy(customer_id)
             if policy is None and contracts.has_choice(customer_id):
-                policy = contracts.policy(customer_id, created.date())
+                policy = contracts.policy(
+                    customer_id, created, self._site_zone(customer_id, site_id)
+                )
             key = (customer_id, site_id, priority, category, policy)
             context = contexts.get(key)
             if context is None:

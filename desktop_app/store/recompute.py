@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, Table, and_, bindparam, case, func, insert, select
+from sqlalchemy import Integer, Table, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from desktop_app.domain import Priority, TicketEvent, TicketStatus, Tier
+from desktop_app.sla.policy import contract_policy, opened_on
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine, ClockInputs
 from desktop_app.store.schema import (
@@ -51,20 +52,25 @@ def add_events(session: Session, ticket_id: int, events: Sequence[TicketEvent]) 
     )
 
 
-def clock_inputs(session: Session, row: TicketRow, on: date) -> ClockInputs:
+def clock_inputs(session: Session, row: TicketRow) -> ClockInputs:
     """The policy inputs of a ticket, in one query. A ticket without a site runs in the
     customer's first site's zone and calendar (UTC and the policy's own calendar without
-    any); the contract in force ``on`` (else the latest) names the policy."""
-    tier, zone, calendar, contract_policy = session.execute(
-        _clock_inputs_query(),
-        {"customer_id": row.customer_id, "site_id": row.site_id, "on": on},
-    ).one()
+    any); the contract in force the day the ticket was opened at that site (else the
+    latest) names the policy (``sla.policy.contract_rank``, the one rule)."""
+    rows = session.execute(
+        _clock_inputs_query(), {"customer_id": row.customer_id, "site_id": row.site_id}
+    ).all()
+    tier, zone, calendar = rows[0][:3]  # one row per contract, at least one row
+    site_zone = zone if zone is not None else "UTC"
+    contracts = [
+        (policy, starts, ends, cid) for *_, policy, starts, ends, cid in rows if cid is not None
+    ]
     return ClockInputs(
         priority=Priority(row.priority),
         category=row.category,
         tier=Tier(tier),
-        contract_policy=contract_policy,
-        site_zone=zone if zone is not None else "UTC",
+        contract_policy=contract_policy(contracts, opened_on(row.created_at, site_zone)),
+        site_zone=site_zone,
         site_calendar=calendar,
     )
 
@@ -89,7 +95,7 @@ def add_events_and_recompute(
         stored = () if new_ticket else timeline(session, row.id)
         add_events(session, row.id, events)
         merged = sorted((*stored, *events), key=_event_at)  # stable: ties keep order
-        inputs = clock_inputs(session, row, row.created_at.date())
+        inputs = clock_inputs(session, row)
         computed = engine.compute(inputs, merged, now)
         write_clocks(session, row.id, computed.rows)
     row.next_due_at = computed.next_due_at if TicketStatus(row.status).is_open else None
@@ -111,28 +117,30 @@ def _event_at(event: TicketEvent) -> datetime:
 
 @functools.cache
 def _clock_inputs_query() -> Any:
+    """The customer's tier, the zone and calendar the ticket's clocks run in, and each of
+    the customer's contracts (one row per contract; one row of NULLs without any): the
+    contract is chosen in Python by the one rule the queue, the import and the ticket pane
+    follow too."""
     customer_id = bindparam("customer_id", type_=Integer)
-    on = bindparam("on", type_=Date)
     first_site = (
         select(func.min(SiteRow.id)).where(SiteRow.customer_id == customer_id).scalar_subquery()
     )
-    # clocking.contract_rank in SQL, so a write reads its inputs in one query (a test holds
-    # the queue, the writes and the ticket pane to the same choice)
-    in_force = case((and_(ContractRow.starts_on <= on, ContractRow.ends_on >= on), 1), else_=0)
-    policy = (
-        select(ContractRow.policy)
-        .where(ContractRow.customer_id == customer_id)
-        .order_by(in_force.desc(), ContractRow.starts_on.desc(), ContractRow.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     return (
-        select(CustomerRow.tier, SiteRow.timezone, SiteRow.calendar, policy)
+        select(
+            CustomerRow.tier,
+            SiteRow.timezone,
+            SiteRow.calendar,
+            ContractRow.policy,
+            ContractRow.starts_on,
+            ContractRow.ends_on,
+            ContractRow.id,
+        )
         .select_from(CustomerRow)
         .outerjoin(
             SiteRow,
             SiteRow.id == func.coalesce(bindparam("site_id", type_=Integer), first_site),
         )
+        .outerjoin(ContractRow, ContractRow.customer_id == CustomerRow.id)
         .where(CustomerRow.id == customer_id)
     )
 

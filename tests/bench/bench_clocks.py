@@ -204,5 +204,60 @@ def test_clock_costs() -> None:
         )
 
 
+HISTORY_N = 20_000
+
+
+def test_clocks_of_old_tickets_in_random_year_order() -> None:
+    """Tickets opened anywhere in 1995–2034 and answered up to three years later, their
+    clocks computed on one shared policy book (one calendar) in random order of years, as
+    an import of a customer's history or a report over old tickets would. Baseline in
+    the same run: the same tickets in time order."""
+    book = PolicyBook(
+        recommended_policies(),
+        [CalendarSpec("Office hours", dict(OFFICE_HOURS), holiday_region="CA-ON")],
+    )
+    terms = book.apply(Priority.NORMAL, "printer", Tier.GOLD, None, ZONE, "Office hours").terms
+    rng = random.Random(11)
+    years = list(range(1995, 2035))
+    rng.shuffle(years)
+    tickets = []
+    for year in years:
+        for _ in range(HISTORY_N // len(years)):
+            at = datetime(year, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(365 * 86_400))
+            reply = at + timedelta(seconds=rng.randrange(3 * 365 * 86_400))
+            tickets.append(
+                [
+                    TicketEvent(K.CREATED, at, priority=Priority.NORMAL, category="printer"),
+                    TicketEvent(K.PUBLIC_REPLY, reply),
+                    TicketEvent(K.RESOLVED, reply + timedelta(hours=rng.randint(1, 48))),
+                ]
+            )
+    now = datetime(2037, 1, 1, tzinfo=UTC)
+    print(f"\nSLA clocks of {len(tickets):,} old tickets (1995–2034, spans up to 3 years)")
+    began = time.process_time()
+    first = [compute_clocks(events, terms, now, with_warnings=False) for events in tickets]
+    cold = (time.process_time() - began) / len(tickets) * 1e6
+    shuffled = _per_call_us(
+        len(tickets), lambda: [compute_clocks(e, terms, now, with_warnings=False) for e in tickets]
+    )
+    in_order = sorted(tickets, key=lambda events: events[0].at)
+    ordered = _per_call_us(
+        len(tickets), lambda: [compute_clocks(e, terms, now, with_warnings=False) for e in in_order]
+    )
+    print(
+        f"  compute_clocks, shared calendar, random year order: {cold:6.2f} µs per ticket the "
+        f"first time (the calendar grows as they come), {shuffled:6.2f} µs after"
+    )
+    print(f"  compute_clocks, the same tickets in time order (baseline): {ordered:6.2f} µs")
+    fresh = book.apply(Priority.NORMAL, "printer", Tier.GOLD, None, ZONE, "Office hours").terms
+    for events, clocks in list(zip(tickets, first, strict=True))[::500]:
+        own = ClockTerms(
+            BusinessCalendar(ZONE, dict(OFFICE_HOURS), holiday_region="CA-ON"),
+            fresh.targets,
+            fresh.warnings,
+        )
+        assert compute_clocks(events, own, now, with_warnings=False) == clocks
+
+
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__, "-s", "-o", "addopts="])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -206,6 +207,86 @@ def test_packed_clocks_decode_to_the_records_they_were_packed_from(clock: FakeCl
 
     nothing_due, nearest = decode_clocks(pack_clocks([_packed_row(idle)]), utc_text(now))
     assert nothing_due == {Metric.NEXT_UPDATE: idle} and nearest is None
+
+
+TORONTO, BERLIN = ZoneInfo("America/Toronto"), ZoneInfo("Europe/Berlin")
+
+
+def test_a_ticket_belongs_to_the_contract_of_the_day_it_was_opened_at_its_site(
+    empty_store: Store, clock: FakeClock
+) -> None:
+    """Acme (Toronto) moved from Bronze to Gold on 1 March 2025, Globex (Berlin) from
+    Bronze to Silver. At 20:00 in Toronto on 28 February it is already 1 March in UTC,
+    yet the ticket belongs to Bronze; at 00:30 in Berlin on 1 March it is still
+    28 February in UTC, yet the ticket belongs to Silver. Imported or opened at the desk,
+    written again, read in the queue or previewed in the ticket pane: the same contract."""
+    desk = small_desk()
+    acme, globex = desk.customers
+    acme.contracts = [
+        Contract(0, "Bronze", Tier.BRONZE, date(2024, 6, 1), date(2025, 2, 28)),
+        Contract(0, "Gold", Tier.GOLD, date(2025, 3, 1), date(2025, 12, 31)),
+    ]
+    globex.contracts = [
+        Contract(0, "Bronze", Tier.BRONZE, date(2024, 6, 1), date(2025, 2, 28)),
+        Contract(0, "Silver", Tier.SILVER, date(2025, 3, 1), date(2026, 5, 31)),
+    ]
+    toronto_evening = datetime(2025, 2, 28, 20, 0, tzinfo=TORONTO).astimezone(UTC)
+    berlin_night = datetime(2025, 3, 1, 0, 30, tzinfo=BERLIN).astimezone(UTC)
+    assert (toronto_evening.date(), berlin_night.date()) == (date(2025, 3, 1), date(2025, 2, 28))
+    opened = {"Acme Corp": toronto_evening, "Globex": berlin_night}
+    expected = {"Acme Corp": "Bronze", "Globex": "Silver"}
+    desk.tickets = [
+        DeskTicket(
+            Ticket(
+                number=f"IMPORTED-{name}",
+                customer_id=0,
+                subject="Printer jam",
+                category="hardware",
+                priority=Priority.HIGH,
+                created_at=at,
+                status=TicketStatus.OPEN,
+            ),
+            name,
+            site="Toronto HQ" if name == "Acme Corp" else None,  # Globex: its first site
+        )
+        for name, at in opened.items()
+    ]
+    empty_store.import_desk(desk)
+    alice = next(t.id for t in empty_store.technicians() if t.name == "Alice Tech")
+    customers = {c.name: c.id for c in empty_store.customers()}
+    assert alice is not None
+    tickets = {
+        (name, "imported"): empty_store.ticket_by_number(f"IMPORTED-{name}") for name in opened
+    }
+    for name, at in opened.items():
+        clock.now = at
+        customer_id = customers[name]
+        assert customer_id is not None
+        tickets[name, "opened"] = writes.create_ticket(empty_store,
+            alice, customer_id=customer_id, subject="Printer jam", category="hardware",
+            priority=Priority.HIGH,
+        )  # fmt: skip
+
+    def target(policy: str) -> timedelta:
+        return empty_store.policy_book().policy(policy).targets[Priority.HIGH, Metric.RESOLUTION]
+
+    clock.now = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
+    queue = {e.ticket_id: e for e in empty_store.load_queue(clock.now)}
+    for (name, how), ticket in tickets.items():
+        assert ticket.id is not None
+        policy = expected[name]
+        entry = queue[ticket.id]
+        assert entry.policy_name == policy, (name, how)
+        assert entry.clocks[Metric.RESOLUTION].target == target(policy), (name, how)
+        context = empty_store.customer_context(ticket.customer_id, clock.now)
+        preview = ticket_terms(empty_store, empty_store.ticket(ticket.id), context)
+        assert preview.applied is not None and preview.applied.policy.name == policy, (name, how)
+        # the write path chooses again when the clocks are recomputed
+        again = writes.add_event(
+            empty_store, alice, ticket.id, ticket.version, EventKind.INTERNAL_NOTE, "Looking"
+        )
+        detail = empty_store.ticket_detail(again.id or 0)
+        assert detail.clocks[Metric.RESOLUTION].target == target(policy), (name, how)
 
 
 def test_a_ticket_runs_under_the_contract_in_force_the_day_it_was_opened(

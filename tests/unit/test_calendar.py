@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -221,6 +222,29 @@ def test_fast_path_matches_exact_path(toronto: BusinessCalendar) -> None:
     assert toronto.add_seconds_many([start.timestamp()], [4 * 3600.0]) == [due.timestamp()]
 
 
+def test_fast_path_lands_on_closing_time_as_the_exact_path_does(toronto: BusinessCalendar) -> None:
+    """A deadline that float rounding puts a hair past closing time (or a count back a
+    hair before opening time) is at that closing (opening), not the next morning (the
+    previous evening): the float API counts to the microsecond like the datetime API."""
+    start = local(TORONTO, 2026, 12, 1, 13, 0, 0, 8)
+    closing = local(TORONTO, 2026, 12, 1, 17, 0)
+    spent = toronto.business_time_between(start, closing)  # 3:59:59.999992
+    assert toronto.add_business_time(start, spent) == closing
+    ts, seconds = start.timestamp(), spent.total_seconds()
+    opened = local(TORONTO, 2026, 12, 1, 8, 0).timestamp()
+    assert seconds + (ts - opened) > 9 * 3600  # in floats, a hair past the 9-hour day
+    assert toronto.add_seconds(ts, seconds) == closing.timestamp()
+    assert toronto.add_seconds_many([ts], [seconds]) == [closing.timestamp()]
+    opening = local(TORONTO, 2026, 12, 2, 8, 0)
+    later = local(TORONTO, 2026, 12, 2, 9, 0, 0, 987_654)
+    back = toronto.business_time_between(opening, later)
+    assert toronto.add_business_time(later, -back) == opening
+    assert toronto.add_seconds(later.timestamp(), -back.total_seconds()) == opening.timestamp()
+    # half a microsecond or less is no time at all, wherever it starts
+    evening = local(TORONTO, 2026, 12, 1, 20, 0).timestamp()
+    assert toronto.add_seconds(evening, 4e-7) == evening + 4e-7
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
@@ -290,6 +314,127 @@ def test_a_decade_of_business_time_is_fine(toronto: BusinessCalendar) -> None:
     due = toronto.add_business_time(start, timedelta(days=1000))
     assert toronto.business_time_between(start, due) == timedelta(days=1000)
     assert toronto.add_business_time(due, -timedelta(days=1000)) == start
+
+
+# --------------------------------------------------------- any span, any order of questions
+
+
+def test_a_span_longer_than_the_table_counts_forwards() -> None:
+    """The issue's example: from a December 2024 Monday afternoon to 1 February 2026."""
+    start = datetime(2024, 12, 16, 14, tzinfo=UTC)  # 09:00 in Toronto
+    end = datetime(2026, 2, 1, tzinfo=UTC)  # Saturday evening in Toronto
+    # 8 h that Monday, then every weekday from 17 December 2024 to 30 January 2026
+    weekdays = sum(
+        1 for n in range(1, (date(2026, 1, 31) - date(2024, 12, 16)).days)
+        if (date(2024, 12, 16) + timedelta(days=n)).weekday() < 5
+    )  # fmt: skip
+    expected = timedelta(hours=8 + 9 * weekdays)
+    assert BusinessCalendar("America/Toronto", OFFICE).business_time_between(start, end) == expected
+    fresh = BusinessCalendar("America/Toronto", OFFICE)
+    assert fresh.seconds_between(start.timestamp(), end.timestamp()) == expected.total_seconds()
+    assert fresh.add_business_time(start, expected) == local(TORONTO, 2026, 1, 30, 17, 0)
+
+
+def test_answers_do_not_depend_on_what_was_asked_before() -> None:
+    questions = [
+        (local(TORONTO, 2026, 2, 3, 9, 0), timedelta(hours=4)),
+        (local(TORONTO, 2024, 12, 20, 16, 0), timedelta(hours=3)),
+        (local(TORONTO, 1995, 6, 30, 16, 0), timedelta(days=40)),
+        (local(TORONTO, 2061, 1, 3, 9, 0), -timedelta(days=400)),
+        (local(TORONTO, 2010, 7, 1, 9, 0), timedelta(days=3000)),
+    ]
+
+    desk_day = local(TORONTO, 2026, 2, 3, 12, 0)
+
+    def answers(cal: BusinessCalendar, start: datetime, duration: timedelta) -> tuple[object, ...]:
+        ts = start.timestamp()
+        since = cal.business_time_between(start, desk_day)
+        since_s = cal.seconds_between(desk_day.timestamp(), ts)
+        due = cal.add_business_time(start, duration)
+        return (
+            since,
+            since_s,
+            due,
+            cal.business_time_between(start, due),
+            cal.business_time_between(due, start),
+            cal.add_seconds(ts, duration.total_seconds()),
+            cal.seconds_between(ts, due.timestamp()),
+            cal.next_opening(start),
+            cal.is_open(due),
+        )
+
+    expected = [
+        answers(BusinessCalendar("America/Toronto", OFFICE, holiday_region="CA-ON"), *q)
+        for q in questions
+    ]
+    for order in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3]):
+        shared = BusinessCalendar("America/Toronto", OFFICE, holiday_region="CA-ON")
+        seen = {n: answers(shared, *questions[n]) for n in order}
+        assert [seen[n] for n in range(len(questions))] == expected, order
+
+
+def test_regional_holidays_are_closed_in_every_year_asked_about() -> None:
+    cal = BusinessCalendar("America/Toronto", OFFICE, holiday_region="CA-ON")
+    cal.add_business_time(local(TORONTO, 2026, 3, 2, 9, 0), timedelta(hours=1))
+    # Canada Day on a Tuesday to Thursday in each; the holidays package knows 1901–2100
+    for year in (1998, 2055, 1941, 2099):
+        assert local(TORONTO, year, 7, 1).weekday() in (1, 2, 3)
+        assert not cal.is_open(local(TORONTO, year, 7, 1, 10, 0)), year
+        day_before = local(TORONTO, year, 6, 30, 16, 0)
+        assert cal.add_business_time(day_before, timedelta(hours=2)) == local(
+            TORONTO, year, 7, 2, 9, 0
+        ), year
+    # a span that crosses decades closes Canada Day in each of them
+    decades = cal.business_time_between(local(TORONTO, 1980, 1, 1), local(TORONTO, 2030, 1, 1))
+    without = BusinessCalendar("America/Toronto", OFFICE).business_time_between(
+        local(TORONTO, 1980, 1, 1), local(TORONTO, 2030, 1, 1)
+    )
+    holidays_on_weekdays = sum(
+        1 for day in holidays_for_region("CA-ON", range(1980, 2030)) if day.weekday() < 5
+    )
+    assert without - decades == timedelta(hours=9 * holidays_on_weekdays)
+
+
+def test_an_office_open_across_midnight_closes_where_it_really_closes() -> None:
+    # open round the clock but on one holiday: the open interval runs to that holiday
+    cal = BusinessCalendar("Europe/Berlin", ROUND_THE_CLOCK, [date(2031, 5, 1)])
+    assert cal.next_closing(local(BERLIN, 2026, 1, 5, 12, 0)) == local(BERLIN, 2031, 5, 1)
+    assert cal.next_closing(local(BERLIN, 2031, 5, 1, 12, 0)) is None
+    assert cal.next_opening(local(BERLIN, 2031, 5, 1, 12, 0)) == local(BERLIN, 2031, 5, 2)
+    # nights: 22:00 to 06:00 the next morning, as two intervals of two dates
+    nights = {d: [("00:00", "06:00"), ("22:00", "24:00")] for d in range(7)}
+    cal = BusinessCalendar("America/Toronto", nights)
+    assert cal.next_closing(local(TORONTO, 2026, 12, 31, 23, 0)) == local(TORONTO, 2027, 1, 1, 6)
+
+
+def test_threads_sharing_a_calendar_get_the_answers_of_a_fresh_one() -> None:
+    """Readers on other threads never see a table half grown: each thread asks about
+    years in its own order while the others grow the table."""
+    starts = [local(TORONTO, year, 3, 9, 9, 0) for year in range(1960, 2061, 5)]
+    span = timedelta(days=500)
+    fresh = BusinessCalendar("America/Toronto", OFFICE)
+    expected = {}
+    for start in starts:
+        spent = fresh.business_time_between(start, start + span)
+        expected[start] = (spent, fresh.add_seconds(start.timestamp(), spent.total_seconds()))
+    shared = BusinessCalendar("America/Toronto", OFFICE)
+    seen: list[tuple[datetime, tuple[timedelta, float]]] = []
+
+    def ask(order: list[datetime]) -> None:
+        for start in order:
+            spent = shared.business_time_between(start, start + span)
+            seen.append(
+                (start, (spent, shared.add_seconds(start.timestamp(), spent.total_seconds())))
+            )
+
+    orders = [starts, starts[::-1], starts[1::2] + starts[::2], starts[len(starts) // 2 :] + starts]
+    threads = [threading.Thread(target=ask, args=(order,)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == sum(len(order) for order in orders)
+    assert all(answer == expected[start] for start, answer in seen)
 
 
 # ------------------------------------------------------------------------------ properties

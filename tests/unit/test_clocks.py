@@ -848,3 +848,52 @@ def test_events_that_move_no_clock_leave_the_clocks_as_they_are() -> None:
             at = events[0].at + timedelta(minutes=rng.randint(-600, 6000))
             busier.insert(rng.randint(0, len(busier)), ev(rng.choice(others), at))
         _same_clocks(compute_clocks(busier, terms(), now, terms_for=_priority_terms), expected)
+
+
+# -------------------------------------------------------- any span, any order of tickets
+
+OFFICE = {d: [("08:00", "17:00")] for d in range(5)}
+
+
+def _office_terms() -> ClockTerms:
+    return terms(response=4, calendar=BusinessCalendar("America/Toronto", OFFICE))
+
+
+def test_a_response_more_than_a_year_late_is_a_breach() -> None:
+    """A December 2024 ticket answered in February 2026: 4 business hours were long
+    gone, and the elapsed time is the business time in between, not negative."""
+    created = datetime(2024, 12, 16, 14, tzinfo=UTC)  # Monday 09:00 in Toronto
+    replied = datetime(2026, 2, 2, 15, tzinfo=UTC)
+    c = compute_clocks(
+        [ev(K.CREATED, created), ev(K.PUBLIC_REPLY, replied)], _office_terms(), replied
+    )[FR]
+    assert c.state is ClockState.BREACHED
+    assert c.breached_at == datetime(2024, 12, 16, 18, tzinfo=UTC)  # 13:00 that Monday
+    fresh = BusinessCalendar("America/Toronto", OFFICE)
+    assert c.elapsed == fresh.business_time_between(created, replied) > timedelta(days=100)
+
+
+def test_a_calendar_used_for_this_year_gives_an_older_ticket_the_same_clocks() -> None:
+    """PolicyBook shares one calendar per (calendar, zone): a ticket of 2026 first, then
+    one of December 2024, must get the clocks a calendar used for nothing else gives."""
+    shared = _office_terms()
+    this_year = [ev(K.CREATED, feb(3, 9)), ev(K.PUBLIC_REPLY, feb(3, 10))]
+    compute_clocks(this_year, shared, feb(3, 12))
+    december = [
+        ev(K.CREATED, datetime(2024, 12, 31, 15, tzinfo=TORONTO)),
+        ev(K.PUBLIC_REPLY, datetime(2025, 1, 1, 9, tzinfo=TORONTO)),
+        ev(K.CUSTOMER_MESSAGE, datetime(2025, 1, 2, 9, tzinfo=TORONTO)),
+        ev(K.PUBLIC_REPLY, datetime(2025, 1, 2, 10, tzinfo=TORONTO)),
+    ]
+    now = feb(3, 12)
+    seen = compute_clocks(december, shared, now)
+    fresh = compute_clocks(december, _office_terms(), now)
+    for metric, clock in seen.items():  # every field but the terms (another calendar)
+        assert {**_every_field(clock), "terms": None} == {
+            **_every_field(fresh[metric]),
+            "terms": None,
+        }
+    assert seen[FR].state is ClockState.MET
+    assert seen[FR].elapsed == 3 * H  # 15:00–17:00 on New Year's Eve, 08:00–09:00 after
+    assert seen[NU].state is ClockState.MET and seen[NU].elapsed == H
+    assert seen[RES].state is ClockState.BREACHED and seen[RES].elapsed > 2000 * H
