@@ -206,6 +206,17 @@ class ClockCard(QFrame):
             style.polish(widget)
 
 
+_EMPTY = {
+    EventKind.PUBLIC_REPLY: "The reply is empty; write something first.",
+    EventKind.INTERNAL_NOTE: "The note is empty; write something first.",
+    EventKind.PHONE_CALL: (
+        "The call is empty; write a one-line summary of what was said first (a call "
+        "counts as a response only with one)."
+    ),
+    EventKind.CUSTOMER_MESSAGE: "The message is empty; write what the customer said first.",
+}
+
+
 class Composer(QFrame):
     """Write a reply, log a call, add a note or record what the customer sent.
 
@@ -273,7 +284,9 @@ class Composer(QFrame):
         self.error_label.hide()
 
     def _needs_text(self) -> bool:
-        return self.kind() in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE)
+        # every entry needs content: a call at least a one-line summary, so an empty
+        # "phone call" can never stop the first-response clock
+        return True
 
     @Slot()
     def _recheck(self) -> None:
@@ -289,8 +302,7 @@ class Composer(QFrame):
             return
         kind, text = self.kind(), self.text_edit.toPlainText()
         if self._needs_text() and not text.strip():
-            what = "reply" if kind is EventKind.PUBLIC_REPLY else "note"
-            self.show_error(f"The {what} is empty; write something first.")
+            self.show_error(_EMPTY.get(kind, "The entry is empty; write something first."))
             self.text_edit.setFocus()
             return
         self.error_label.hide()

@@ -708,3 +708,36 @@ def test_closing_the_desk_while_the_board_fills_stops_the_fill(
     d.panel.stop()  # what quitting does; the leak check fails on a timer left running
     assert not d.board.filling
     d.session.stop()
+
+
+def test_assign_to_offers_a_technician_only_what_they_may_do_and_says_why(desk: Desk) -> None:
+    """A technician's "Assign to…" lists neither colleagues nor a colleague's ticket's
+    moves (the one rule), and says why the rest is missing; a dispatcher sees everyone."""
+    jonas = desk.person("Jonas Becker")
+    unassigned = desk.board.column(None)
+    assert unassigned is not None and unassigned.rowCount()
+    free = unassigned.entry_at(0)
+    theirs = pick(desk, 1, not_with=jonas.id)[0]
+    assert theirs.assignee_id is not None
+
+    desk.sign_in(jonas.id)
+    dialog = desk.dispatcher.open_assign_dialog([(free.ticket_id, free.version)], desk.window)
+    assert dialog is not None
+    assert [t.name for t in dialog.visible_targets()] == ["Unassigned", "Jonas Becker"]
+    assert "dispatcher or manager" in dialog.note_label.text()
+    assert not dialog.note_label.isHidden()
+    dialog.close()
+    # a colleague's ticket: nowhere to send it but where it is (already theirs)
+    dialog = desk.dispatcher.open_assign_dialog([(theirs.ticket_id, theirs.version)], desk.window)
+    assert dialog is not None
+    offered = dialog.visible_targets()
+    assert [t.assignee_id for t in offered] == [theirs.assignee_id] and offered[0].current
+    dialog.close()
+
+    lead = next(t for t in desk.session.technicians if t.role is Role.DISPATCHER)
+    desk.sign_in(lead.id)
+    dialog = desk.dispatcher.open_assign_dialog([(free.ticket_id, free.version)], desk.window)
+    assert dialog is not None
+    assert len(dialog.visible_targets()) == len([c for c in desk.board.columns if c.info.active])
+    assert dialog.note_label.isHidden()
+    dialog.close()

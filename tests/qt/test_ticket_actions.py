@@ -404,3 +404,22 @@ def test_a_draft_stays_with_its_ticket(qtbot: Any, desk: Desk) -> None:
     show(qtbot, desk, second)
     assert pane.composer.text_edit.toPlainText() == "Checked the switch port."
     assert pane.composer.kind() is EventKind.INTERNAL_NOTE
+
+
+def test_an_empty_phone_call_is_refused_and_stops_no_clock(qtbot: Any, desk: Desk) -> None:
+    tid = find(desk, lambda e: e.clocks[Metric.FIRST_RESPONSE].state is ClockState.RUNNING)
+    show(qtbot, desk, tid)
+    pane = desk.panel.ticket_pane
+    before = audit_actions(desk, tid)
+    desk.panel.actions.actions["call"].trigger()  # Ctrl+L
+    assert pane.composer.kind() is EventKind.PHONE_CALL
+    pane.composer.send()  # Ctrl+Return with nothing typed
+    assert not pane.composer.error_label.isHidden()
+    assert "one-line summary" in pane.composer.error_label.text()
+    assert audit_actions(desk, tid) == before
+    clocks = desk.store.ticket_detail(tid).clocks
+    assert clocks[Metric.FIRST_RESPONSE].state is ClockState.RUNNING
+    # with a summary it is a response
+    pane.composer.text_edit.setPlainText("Called Dana: the printer is back after a restart.")
+    settle(qtbot, desk, pane.composer.send)
+    assert desk.store.ticket_detail(tid).clocks[Metric.FIRST_RESPONSE].state is ClockState.MET
