@@ -18,7 +18,7 @@ from desktop_app.domain.queue import CustomerContext, TicketDetail
 from desktop_app.domain.zones import zone_named
 from desktop_app.sla import Clock, compute_clocks
 from desktop_app.sla.credits import ServiceCredit, service_credit
-from desktop_app.sla.policy import ALWAYS_OPEN
+from desktop_app.sla.policy import ALWAYS_OPEN, opened_on
 from desktop_app.store.previews import TicketTerms, contract_in_force, ticket_terms
 from desktop_app.store.repository import Store
 
@@ -185,7 +185,8 @@ def load_customer_view(
     at = now if now is not None else store.now()
     if context is None or context.customer.id != customer_id:
         context = store.customer_context(customer_id, at)
-    on = at.date()
+    # today as the customer's (first) site sees it: the day its contracts are counted on
+    on = opened_on(at, context.sites[0].timezone if context.sites else None)
     status = contract_status(context.contracts, on)
     sites = tuple(_site_now(store, site, at) for site in context.sites)
     names = {t.id: t.name for t in store.technicians() if t.id is not None}

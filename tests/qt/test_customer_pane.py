@@ -10,6 +10,7 @@ import pytest
 
 from desktop_app.domain import Contract, Metric, Sentiment, Tier
 from desktop_app.sla.credits import service_credit
+from desktop_app.sla.policy import opened_on
 from desktop_app.store.detail_views import contract_status
 from support.detail_desk import NOW, WAIT, Desk, show
 
@@ -37,7 +38,9 @@ def test_the_customer_pane_shows_promise_kept_and_complaints(qtbot: Any, desk: D
     assert f"{count} open complaint" in pane.complaints.text()
     assert desk.panel.tabs.tabText(1) == "Customer ⚑"
     assert context.customer.name in pane.header.text()
-    status = contract_status(context.contracts, NOW.date())
+    # today as the customer's site sees it (the 27th already, in Sydney)
+    today = opened_on(NOW, context.sites[0].timezone if context.sites else None)
+    status = contract_status(context.contracts, today)
     assert status is not None
     assert status.contract.policy in pane.contract.text()
     assert f"{status.days_left} days left" in pane.contract.text()
