@@ -16,6 +16,7 @@ from desktop_app.domain.errors import (
     DomainError,
     NotFoundError,
     PermissionDeniedError,
+    SetupConflictError,
     ValidationError,
 )
 from desktop_app.domain.model import (
@@ -66,6 +67,7 @@ __all__ = [
     "Priority",
     "Role",
     "Sentiment",
+    "SetupConflictError",
     "Site",
     "SlaPolicy",
     "Technician",

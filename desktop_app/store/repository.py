@@ -153,6 +153,26 @@ class Store:
         self._journal.append(changes)
         return Outcome(command, changes, result, uow.before, uow.after)
 
+    def rehearse(self, command: Command) -> Outcome:
+        """What applying ``command`` would do, in a transaction that is rolled back: the
+        same checks and the same answer (a setup change's preview of the open tickets it
+        moves), nothing written. The handler sees ``uow.rehearsal`` and skips the writes
+        that only cost time."""
+        handler = handler_for(command)
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            session.begin()
+            try:
+                actor = _actor(session, command.actor_id)
+                uow = UnitOfWork(
+                    self, session, actor, self.now(), command.audit_name, command=command
+                )
+                uow.rehearsal = True
+                result = handler(uow, command)
+                changes = uow.change_set()
+            finally:
+                session.rollback()
+        return Outcome(command, changes, result, uow.before, uow.after)
+
     def _applied(self, command_id: str) -> bool:
         return audit.command_applied(self, command_id)
 
