@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
@@ -46,6 +46,7 @@ from desktop_app.store import notifications as notification_store
 from desktop_app.store.apply import handler_for
 from desktop_app.store.clocking import ClockEngine
 from desktop_app.store.db import WRITE_OPTION, upgrade_schema
+from desktop_app.store.logins import server_refusal
 from desktop_app.store.queries import audit, customer, queue
 from desktop_app.store.queries import ticket as ticket_queries
 from desktop_app.store.schema import AuditRow, TechnicianRow
@@ -146,6 +147,11 @@ class Store:
             # the same command committed meanwhile by another connection: it landed once
             if self._applied(command.command_id):
                 return self._replayed(command)
+            raise
+        except DBAPIError as exc:
+            refusal = server_refusal(exc)  # the server's own rules (PostgreSQL logins)
+            if refusal is not None:
+                raise refusal from None
             raise
         changes = uow.change_set()
         if changes.setup:

@@ -8,75 +8,28 @@ auth on 127.0.0.1:5432 as user postgres).
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
-from store_support import MONDAY_9AM_TORONTO, DeskIds, FakeClock, People, small_desk
+from store_support import (
+    MONDAY_9AM_TORONTO,
+    DeskIds,
+    FakeClock,
+    People,
+    postgres_database,
+    small_desk,
+)
 
 from desktop_app.store import Store, open_store
 
 __all__ = ["MONDAY_9AM_TORONTO", "DeskIds", "FakeClock", "People", "small_desk"]
 
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
-
-
-def _pg_unavailable(reason: str) -> None:
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {reason}")
-    pytest.skip(f"PostgreSQL unreachable: {reason}")
-
-
-def _admin_connect():  # -> psycopg.Connection
-    try:
-        import psycopg
-    except ImportError as exc:  # pragma: no cover - the dev extra installs it
-        _pg_unavailable(f"psycopg is not installed ({exc})")
-    url = make_url(PG_ADMIN_URL)
-    try:
-        return psycopg.connect(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            dbname=url.database or "postgres",
-            autocommit=True,
-            connect_timeout=3,
-        )
-    except psycopg.OperationalError as exc:
-        _pg_unavailable(f"cannot connect to {url.render_as_string()}: {exc}")
-        raise  # not reached
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A schema of its own in the test database for one test, dropped afterwards.
-
-    The URL sets ``search_path`` to that schema, so tables, the Alembic version table and
-    the inspector all live there (a schema is created and dropped in milliseconds; a
-    database takes seconds of checkpointing).
-    """
-    name = f"tq_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin_connect()
-    try:
-        admin.execute(f'CREATE SCHEMA "{name}"')
-        try:
-            url = make_url(PG_ADMIN_URL).update_query_dict({"options": f"-csearch_path={name}"})
-            yield url.render_as_string(hide_password=False)
-        finally:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    finally:
-        admin.close()
 
 
 @contextmanager

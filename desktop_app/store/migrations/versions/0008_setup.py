@@ -258,7 +258,8 @@ def _postgres_upgrade() -> None:
     for table in _GUARDED:
         writers = ", ".join(f"'{w}'" for w in _WRITERS.get(table, _EVERYONE))
         op.execute(
-            f"CREATE TRIGGER tq_guard_writes AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            # before the statement: its own changes (a role raised) must not vouch for it
+            f"CREATE TRIGGER tq_guard_writes BEFORE INSERT OR UPDATE OR DELETE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION tq_guard_writes({writers})"
         )
     for event in ("INSERT", "UPDATE"):
