@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 from desktop_app.domain import ValidationError
@@ -32,6 +32,7 @@ __all__ = [
     "HolidayCountry",
     "NamedHoliday",
     "holiday_countries",
+    "parse_duration",
     "parse_week",
     "public_holidays_named",
     "week_texts",
@@ -265,3 +266,39 @@ def public_holidays_named(country: str, subdivision: str | None, year: int) -> l
             f"No public holidays are known for {country}-{subdivision}: {exc}", "subdivision"
         ) from None
     return [NamedHoliday(day, str(name)) for day, name in sorted(found.items())]
+
+
+# ------------------------------------------------------------------------------ durations
+
+_DURATION_PART = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hours?|m|min|mins|minutes?|s|sec|seconds?)\b"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """A target or lead time as people type it: ``30 min``, ``4 h``, ``1 h 30 min``,
+    ``1:30`` (hours and minutes), or a bare number of minutes (``90``). Business time."""
+    cleaned = text.strip().lower()
+    if not cleaned:
+        raise ValidationError("Give a duration, e.g. 30 min, 4 h or 1 h 30 min.")
+    if re.fullmatch(r"-?\d+", cleaned):
+        return timedelta(minutes=int(cleaned))
+    clock = re.fullmatch(r"(\d+):([0-5]\d)", cleaned)
+    if clock:
+        return timedelta(hours=int(clock[1]), minutes=int(clock[2]))
+    total = timedelta(0)
+    rest = cleaned
+    for match in _DURATION_PART.finditer(cleaned):
+        amount = float(match[1].replace(",", "."))
+        unit = match[2][0]
+        total += timedelta(
+            hours=amount if unit == "h" else 0,
+            minutes=amount if unit == "m" else 0,
+            seconds=amount if unit == "s" else 0,
+        )
+        rest = rest.replace(match[0], "", 1)
+    if rest.strip() or cleaned.startswith("-"):
+        raise ValidationError(
+            f"{text!r} is not a duration; write it like 30 min, 4 h or 1 h 30 min (business time)."
+        )
+    return total

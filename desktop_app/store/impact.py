@@ -22,13 +22,14 @@ Closed tickets are never read: their verdicts stay as they were.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
@@ -36,17 +37,18 @@ from desktop_app.domain import (
     EventKind,
     Metric,
     Priority,
+    SlaPolicy,
     TicketEvent,
     TicketStatus,
     Tier,
     ValidationError,
+    WarningRule,
 )
 from desktop_app.domain.impact import Impact, TicketMove
 from desktop_app.domain.queue import StoredClock
 from desktop_app.sla.clocks import ClockTerms, warning_points
-from desktop_app.store import convert
 from desktop_app.store.catalog import load_clock_engine
-from desktop_app.store.clocking import ClockEngine, ClockInputs, ContractPolicies
+from desktop_app.store.clocking import ClockEngine, ClockInputs, ContractPolicies, pack_clocks
 from desktop_app.store.queue_read import decode_clocks, utc_text
 from desktop_app.store.recompute import _clock_upsert
 from desktop_app.store.schema import CustomerRow, SiteRow, TicketEventRow, TicketRow
@@ -56,7 +58,7 @@ __all__ = ["Assessment", "ClockWorld", "Recomputed", "assess", "write_recomputed
 _OPEN = tuple(s.value for s in TicketStatus if s.is_open)
 _PRIORITIES = {p.value: p for p in Priority}
 _CHANGES_TERMS = (EventKind.PRIORITY_CHANGED.value, EventKind.CATEGORY_CHANGED.value)
-_CHUNK = 900  # ids per IN list (SQLite's bound-parameter limit is 999 on old builds)
+_CHUNK = 5000  # ids per IN list (written as literals: no bound-parameter limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,16 @@ class ClockWorld:
     """Everything besides the ticket itself that its clocks depend on: the policies and
     calendars, each customer's tier, the sites' zones and calendars, the contracts."""
 
-    __slots__ = ("_signatures", "contracts", "engine", "first_sites", "names", "sites", "tiers")
+    __slots__ = (
+        "_keys",
+        "_signatures",
+        "contracts",
+        "engine",
+        "first_sites",
+        "names",
+        "sites",
+        "tiers",
+    )
 
     def __init__(
         self,
@@ -97,6 +108,7 @@ class ClockWorld:
         self.first_sites = first_sites
         self.contracts = contracts
         self._signatures: dict[ClockInputs, tuple[Any, ...]] = {}
+        self._keys: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     @classmethod
     def load(cls, session: Session, *, strict: bool = True) -> ClockWorld:
@@ -179,12 +191,34 @@ class ClockWorld:
         except ValidationError as exc:
             found = ("unresolvable", str(exc))
         else:
-            policy = applied.policy
-            spec = next((c for c in engine.calendars if c.name == applied.calendar_name), None)
-            spec_key = (
-                None
+            found = (
+                self._policy_key(applied.policy),
+                self._calendar_key(applied.calendar_name),
+                applied.zone,
+            )
+        self._signatures[inputs] = found
+        return found
+
+    def _policy_key(self, policy: SlaPolicy) -> tuple[Any, ...]:
+        found = self._keys.get(("policy", policy.name))
+        if found is None:
+            targets = sorted(
+                (p.value, m.value, t.total_seconds()) for (p, m), t in policy.targets.items()
+            )
+            found = (policy.name, tuple(targets), policy.warnings)
+            self._keys[("policy", policy.name)] = found
+        return found
+
+    def _calendar_key(self, name: str) -> tuple[Any, ...]:
+        found = self._keys.get(("calendar", name))
+        if found is None:
+            assert self.engine is not None
+            spec = next((c for c in self.engine.calendars if c.name == name), None)
+            found = (
+                (name,)
                 if spec is None
                 else (
+                    name,
                     tuple(
                         (day, tuple(tuple(span) for span in spans))
                         for day, spans in sorted(spec.hours.items())
@@ -193,20 +227,7 @@ class ClockWorld:
                     spec.holiday_region,
                 )
             )
-            found = (
-                policy.name,
-                tuple(
-                    sorted(
-                        (p.value, m.value, t.total_seconds())
-                        for (p, m), t in policy.targets.items()
-                    )
-                ),
-                policy.warnings,
-                applied.calendar_name,
-                spec_key,
-                applied.zone,
-            )
-        self._signatures[inputs] = found
+            self._keys[("calendar", name)] = found
         return found
 
 
@@ -218,7 +239,6 @@ class Recomputed:
     customer_id: int
     rows: list[dict[str, Any]]
     next_due_at: datetime | None
-    packed: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,22 +247,53 @@ class Assessment:
     recomputed: tuple[Recomputed, ...]
 
 
+def _driver_rows(session: Session, query: Any) -> list[Any]:
+    """The rows of ``query`` as the driver gives them (literal values only): no per-value
+    type processing, which costs more than the rest of the read on a large desk."""
+    connection = session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    result = connection.exec_driver_sql(sql)
+    try:
+        return list(result.cursor.fetchall())  # the driver's plain tuples
+    finally:
+        result.close()
+
+
+def _instant_reader(session: Session) -> Callable[[Any], datetime]:
+    """SQLite hands back the stored fixed-width UTC text, PostgreSQL aware datetimes."""
+    if session.get_bind().dialect.name == "sqlite":
+        return datetime.fromisoformat
+    return _aware
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"Cannot read an instant from {value!r}")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _open_tickets(session: Session) -> list[_Facts]:
     t = TicketRow.__table__.c
-    rows = session.execute(
-        select(
-            t.id,
-            t.number,
-            t.subject,
-            t.customer_id,
-            t.site_id,
-            t.priority,
-            t.category,
-            t.created_at,
-            t.queue_clocks,
-        ).where(t.status.in_(_OPEN))
-    )
-    return [_Facts(*row) for row in rows]
+    query = select(
+        t.id,
+        t.number,
+        t.subject,
+        t.customer_id,
+        t.site_id,
+        t.priority,
+        t.category,
+        t.created_at,
+        t.queue_clocks,
+    ).where(t.status.in_(_OPEN))
+    instant = _instant_reader(session)
+    return [
+        _Facts(tid, number, subject, cid, sid, priority, category, instant(created), packed)
+        for tid, number, subject, cid, sid, priority, category, created, packed in _driver_rows(
+            session, query
+        )
+    ]
 
 
 def _with_history(session: Session) -> set[int]:
@@ -263,26 +314,68 @@ def _chunks(ids: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]]:
         yield ids[start : start + size]
 
 
+_KINDS = {k.value: k for k in EventKind}
+_METRICS = {m.value: m for m in Metric}
+
+
 def _timelines(session: Session, ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
     """The timelines of ``ids``, oldest event first (ties in the order written)."""
-    table = TicketEventRow.__table__
-    c = table.c
-    found: dict[int, list[TicketEvent]] = defaultdict(list)
-    query = (
-        select(table)
-        .where(c.ticket_id.in_(bindparam("ids", expanding=True, type_=Integer)))
-        .order_by(c.ticket_id, c.at, c.id)
+    c = TicketEventRow.__table__.c
+    columns = (
+        c.ticket_id,
+        c.kind,
+        c.at,
+        c.author,
+        c.text,
+        c.priority,
+        c.category,
+        c.assignee_id,
+        c.level,
+        c.metric,
+        c.id,
     )
+    instant = _instant_reader(session)
+    kinds, priorities, metrics = _KINDS, _PRIORITIES, _METRICS
+    found: dict[int, list[TicketEvent]] = defaultdict(list)
     for chunk in _chunks(sorted(ids)):
-        for row in session.execute(query, {"ids": list(chunk)}):
-            found[row.ticket_id].append(convert.event_from_row(row))
+        query = select(*columns).where(c.ticket_id.in_(chunk)).order_by(c.ticket_id, c.at, c.id)
+        for (
+            tid,
+            kind,
+            at,
+            author,
+            words,
+            priority,
+            category,
+            assignee,
+            level,
+            metric,
+            eid,
+        ) in _driver_rows(session, query):
+            found[tid].append(
+                TicketEvent(
+                    kinds[kind],
+                    instant(at),
+                    author,
+                    words,
+                    priorities[priority] if priority is not None else None,
+                    category,
+                    assignee,
+                    level,
+                    metrics[metric] if metric is not None else None,
+                    eid,
+                )
+            )
     return found
+
+
+_STATES = {s.value: s for s in ClockState}
 
 
 def _stored(row: dict[str, Any]) -> StoredClock:
     return StoredClock(
-        Metric(row["metric"]),
-        ClockState(row["state"]),
+        _METRICS[row["metric"]],
+        _STATES[row["state"]],
         timedelta(seconds=row["target_seconds"]),
         row["started_at"],
         row["due_at"],
@@ -304,6 +397,13 @@ def _nearest(clocks: Iterable[StoredClock]) -> StoredClock | None:
     return min(dues, key=lambda c: c.due_at) if dues else None  # type: ignore[arg-type,return-value]
 
 
+@functools.cache
+def _first_warning_lead(target: timedelta, rule: WarningRule) -> timedelta | None:
+    """Business time before the deadline at which a clock first warns (the queue's rule)."""
+    points = warning_points(target.total_seconds(), rule)
+    return timedelta(seconds=target.total_seconds() - points[0][0]) if points else None
+
+
 def _state(clocks: dict[Metric, StoredClock], terms: ClockTerms | None, now: datetime) -> str:
     """The ticket's state as the queue shows it at ``now``."""
     nearest = _nearest(clocks.values())
@@ -313,10 +413,9 @@ def _state(clocks: dict[Metric, StoredClock], terms: ClockTerms | None, now: dat
         return "breached"
     if terms is None:
         return "ok"
-    points = warning_points(nearest.target.total_seconds(), terms.warnings)
-    if not points:
+    lead = _first_warning_lead(nearest.target, terms.warnings)
+    if lead is None:
         return "ok"
-    lead = timedelta(seconds=nearest.target.total_seconds() - points[0][0])
     warn_at = terms.calendar.add_business_time(nearest.due_at, -lead)
     return "at risk" if now >= warn_at else "ok"
 
@@ -363,7 +462,7 @@ def assess(session: Session, before: ClockWorld, after: ClockWorld, now: datetim
             computed = engine.compute(new_inputs, events, now)
         except ValidationError:
             continue  # no policy applies after the change: the queue shows it uncounted
-        new_clocks = {Metric(r["metric"]): _stored(r) for r in computed.rows}
+        new_clocks = {clock.metric: clock for clock in map(_stored, computed.rows)}
         old_clocks = decode_clocks(facts.packed, now_text)[0] if facts.packed else {}
         if {m: _key(c) for m, c in old_clocks.items()} == {
             m: _key(c) for m, c in new_clocks.items()
@@ -384,9 +483,7 @@ def assess(session: Session, before: ClockWorld, after: ClockWorld, now: datetim
             )
         )
         recomputed.append(
-            Recomputed(
-                facts.id, facts.customer_id, computed.rows, computed.next_due_at, computed.packed
-            )
+            Recomputed(facts.id, facts.customer_id, computed.rows, computed.next_due_at)
         )
     moves.sort(key=lambda m: m.number)
     return Assessment(Impact(now, len(tickets), tuple(moves)), tuple(recomputed))
@@ -407,5 +504,8 @@ def write_recomputed(session: Session, recomputed: Sequence[Recomputed]) -> None
         update(t)
         .where(t.c.id == bindparam("tid"))
         .values(next_due_at=bindparam("due"), queue_clocks=bindparam("packed")),
-        [{"tid": r.ticket_id, "due": r.next_due_at, "packed": r.packed} for r in recomputed],
+        [
+            {"tid": r.ticket_id, "due": r.next_due_at, "packed": pack_clocks(r.rows)}
+            for r in recomputed
+        ],
     )
