@@ -198,6 +198,7 @@ class NewTicketDialog(QDialog):
             signal.connect(self._touched)
         self.description_edit.textChanged.connect(self._touched)
         self.subject_edit.textChanged.connect(self._update_save)
+        self.subject_edit.textChanged.connect(self._touched)
 
         self._service.submit(
             setup_queries.directory(),
