@@ -141,9 +141,9 @@ def test_sign_in_is_not_offered_when_the_login_says_who_you_are(
 ) -> None:
     pytest.importorskip("psycopg")
     from sqlalchemy.engine import make_url
-    from support.postgres import admin_connect, postgres_database
 
     from desktop_app.store.logins import add_login
+    from support.postgres import admin_connect, postgres_database
 
     login = f"tq_alice_{uuid.uuid4().hex[:8]}"
     try:
