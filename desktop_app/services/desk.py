@@ -25,6 +25,7 @@ abandoned, so the caller can tell the user which change may not have been saved.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 from collections import deque
@@ -51,9 +52,9 @@ Job = Callable[[Store], Any]
 STOP_WAIT_MS = 3000
 # A change that moves more tickets than this (a policy or calendar change over a large desk)
 # reaches the screens in parts of this many, one part per turn of the GUI's event loop: each
-# part moves its rows in the queue and the board in a few milliseconds, and the GUI answers
-# input in between.
-CHANGE_PART = 250
+# part moves its rows in the queue and the board and re-arms their alerts in some 10-20 ms, and
+# the GUI answers input in between.
+CHANGE_PART = 50
 
 # Database threads given up on by stop() and still running. Qt aborts the process when a
 # running QThread is destroyed, so they are kept until they finish (or the process ends).
@@ -90,10 +91,11 @@ class DeskChange:
     def everything(self) -> bool:
         return self.changes.everything
 
-    def parts(self, size: int = CHANGE_PART) -> list[DeskChange]:
-        """This change in parts of at most ``size`` tickets, in order: the first carries
-        everything that is not a ticket's (setup records, customers, notifications), each
-        part its tickets' changes and queue entries."""
+    def parts(self, size: int | None = None) -> list[DeskChange]:
+        """This change in parts of at most ``size`` (default :data:`CHANGE_PART`) tickets,
+        in order: the first carries everything that is not a ticket's (setup records,
+        customers, notifications), each part its tickets' changes and queue entries."""
+        size = size if size is not None else CHANGE_PART
         entries = list(self.entries.items())
         if self.everything or len(entries) <= size:
             return [self]
@@ -302,6 +304,7 @@ class DeskService(QObject):
         self._delivery.setSingleShot(True)
         self._delivery.setInterval(0)
         self._delivery.timeout.connect(self._deliver_next)
+        self._collector: bool | None = None  # paused while a large change is delivered
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -325,6 +328,7 @@ class DeskService(QObject):
         self._running = False
         self._delivery.stop()
         self._deliveries.clear()
+        self._collector_back()
         self._close.emit()
         self._thread.quit()
         wait = self._stop_wait_ms if wait_ms is None else max(0, wait_ms)
@@ -523,6 +527,13 @@ class DeskService(QObject):
                 self.changed.emit(parts[0])
             then()
             return
+        if len(parts) > 1 and self._collector is None:
+            # The parts' rows live as long as the queue: the cyclic collector would walk
+            # them (and the rest of the heap) in passes of 100-150 ms on a large desk, a
+            # frozen GUI each. It waits until the last part is shown; then what the parts
+            # built is frozen out of its passes, as the queue's own rows are when it loads.
+            self._collector = gc.isenabled()
+            gc.disable()
         for part in parts[:-1]:
             self._deliveries.append((part, _nothing))
         self._deliveries.append((parts[-1], then))
@@ -541,6 +552,15 @@ class DeskService(QObject):
         finally:
             if self._deliveries:
                 self._delivery.start()
+            else:
+                self._collector_back()
+
+    def _collector_back(self) -> None:
+        if self._collector is not None:
+            gc.freeze()
+            if self._collector:
+                gc.enable()
+            self._collector = None
 
     @property
     def delivering(self) -> bool:

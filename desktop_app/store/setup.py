@@ -18,8 +18,9 @@ and how many open tickets were recomputed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import functools
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -51,6 +52,7 @@ from desktop_app.domain.setup_commands import (
     SetUpDesk,
     check_technician,
 )
+from desktop_app.memory import gc_paused
 from desktop_app.sla.calendar import BusinessCalendar
 from desktop_app.sla.credits import check_currency
 from desktop_app.sla.policy import ALWAYS_OPEN
@@ -80,6 +82,22 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
+
+_H = TypeVar("_H", bound=Callable[..., Any])
+
+
+def _collector_paused(handler: _H) -> _H:
+    """Run a handler with the cyclic collector paused: recomputing a large desk builds tens
+    of thousands of short-lived records, and a collection they set off would walk the whole
+    heap (the GUI's queue too) holding the interpreter, a frozen window meanwhile."""
+
+    @functools.wraps(handler)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        with gc_paused():
+            return handler(*args, **kwargs)
+
+    return paused  # type: ignore[return-value]
+
 
 
 def _require(uow: UnitOfWork, what: str) -> None:
@@ -201,6 +219,7 @@ def _calendar_names(session: Session) -> set[str]:
     return set(session.scalars(select(CalendarRow.name))) | {ALWAYS_OPEN}
 
 
+@_collector_paused
 def save_customer(uow: UnitOfWork, cmd: SaveCustomer) -> SetupResult:
     """Add or change a customer with the sites, contacts and contracts given; see the
     command. Refused whole when any part is refused."""
@@ -419,6 +438,7 @@ def _active_managers(session: Session, *, besides: int | None = None) -> int:
     return int(session.scalar(query) or 0)
 
 
+@_collector_paused
 def edit_technician(uow: UnitOfWork, cmd: EditTechnician) -> SetupResult:
     """Change a person's name, role, zone, shift or escalation level; reactivate them.
     Their database login is theirs (``desktop-app team add-login``) and stays."""
@@ -456,6 +476,7 @@ def edit_technician(uow: UnitOfWork, cmd: EditTechnician) -> SetupResult:
     return SetupResult(convert.technician_from_row(row), Impact(uow.now))
 
 
+@_collector_paused
 def deactivate_technician(uow: UnitOfWork, cmd: DeactivateTechnician) -> SetupResult:
     """Take a person off the desk; their history (tickets, audit rows) stays theirs."""
     _require(uow, "technician")
@@ -485,6 +506,7 @@ def _policy_audit(policy: SlaPolicy) -> dict[str, Any]:
     return convert.policy_to_columns(policy)
 
 
+@_collector_paused
 def save_policy(uow: UnitOfWork, cmd: SavePolicy) -> SetupResult:
     """Add or change an SLA policy; a renamed policy keeps its contracts."""
     _require(uow, "policy")
@@ -541,6 +563,7 @@ def _check_policy_calendar(session: Session, policy: SlaPolicy) -> None:
         )
 
 
+@_collector_paused
 def delete_policy(uow: UnitOfWork, cmd: DeletePolicy) -> SetupResult:
     """Remove a policy that no contract names."""
     _require(uow, "policy")
@@ -579,6 +602,7 @@ def _calendar_audit(calendar: CalendarSpec) -> dict[str, Any]:
     return convert.calendar_to_columns(calendar)
 
 
+@_collector_paused
 def save_calendar(uow: UnitOfWork, cmd: SaveCalendar) -> SetupResult:
     """Add or change a business calendar (hours, zone, holidays); a renamed calendar keeps
     its sites and policies."""
@@ -636,6 +660,7 @@ def save_calendar(uow: UnitOfWork, cmd: SaveCalendar) -> SetupResult:
 # --------------------------------------------------------------------------- first set-up
 
 
+@_collector_paused
 def set_up_desk(uow: UnitOfWork, cmd: SetUpDesk) -> SetupResult:
     """An empty desk's first calendar, its policies and its first manager, in one go."""
     session = uow.session
