@@ -21,10 +21,11 @@ BIGGEST_MOVES = 5
 class TicketMove:
     """One open ticket whose deadline the change moves.
 
-    ``before``/``after``: the ticket's nearest deadline (None: no clock counting);
-    ``moved``: seconds the deadline of the clock that moves most moves (negative: earlier;
-    None when a clock starts or stops counting); ``state_before``/``state_after``: ``"ok"``,
-    ``"at risk"``, ``"breached"`` or ``"paused"`` as the queue would show it now."""
+    ``metric``: the clock whose deadline moves most (``None`` when a clock only starts or
+    stops counting); ``before``/``after``: that clock's deadline before and after (else the
+    ticket's nearest ones; None: no clock counting); ``moved``: seconds it moves (negative:
+    earlier); ``state_before``/``state_after``: ``"ok"``, ``"at risk"``, ``"breached"``
+    or ``"paused"`` as the queue would show the ticket now."""
 
     ticket_id: int
     number: str
@@ -35,6 +36,7 @@ class TicketMove:
     moved: float | None
     state_before: str
     state_after: str
+    metric: str | None = None  # a Metric value
 
     @property
     def becomes_at_risk(self) -> bool:

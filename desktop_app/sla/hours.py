@@ -183,23 +183,32 @@ def week_texts(hours: Mapping[int, Sequence[tuple[str, str]]]) -> dict[int, str]
     days: dict[int, list[tuple[str, str]]] = {
         d: sorted((str(s), str(e)) for s, e in hours.get(d, ())) for d in range(7)
     }
-    texts: dict[int, list[str]] = {d: [] for d in range(7)}
-    carried: dict[int, tuple[str, str]] = {}
+    # first every night that runs on past midnight (Sunday's into Monday's too) …
+    nights: dict[int, tuple[str, str]] = {}  # day → its interval ending at 24:00 carried on
+    carried: dict[int, tuple[str, str]] = {}  # day → its interval starting at 00:00 taken
     for day in range(7):
         following = (day + 1) % 7
+        last = days[day][-1] if days[day] else None
+        first = days[following][0] if days[following] else None
+        if (
+            last is not None
+            and first is not None
+            and last[1] == "24:00"
+            and last[0] != "00:00"
+            and first[0] == "00:00"
+            and first[1] != "24:00"
+            and following not in carried
+        ):
+            nights[day] = last
+            carried[following] = first
+    # … then each day's own intervals, a carried night written once, on the day it began
+    texts: dict[int, list[str]] = {d: [] for d in range(7)}
+    for day in range(7):
         for start, end in days[day]:
-            if (start, end) == carried.get(day):
+            if carried.get(day) == (start, end):
                 continue
-            nxt = days[following][0] if days[following] else None
-            if (
-                end == "24:00"
-                and start != "00:00"
-                and nxt is not None
-                and nxt[0] == "00:00"
-                and nxt[1] != "24:00"
-            ):
-                texts[day].append(f"{start}–{nxt[1]}+1")
-                carried[following] = nxt
+            if nights.get(day) == (start, end):
+                texts[day].append(f"{start}–{carried[(day + 1) % 7][1]}+1")
             else:
                 texts[day].append(f"{start}–{end}")
     return {d: ", ".join(parts) for d, parts in texts.items()}

@@ -420,18 +420,21 @@ def _state(clocks: dict[Metric, StoredClock], terms: ClockTerms | None, now: dat
     return "at risk" if now >= warn_at else "ok"
 
 
-def _moved(before: dict[Metric, StoredClock], after: dict[Metric, StoredClock]) -> float | None:
-    """Seconds the deadline that moves most moves (signed); None when no deadline moved
-    from one instant to another (a clock started or stopped counting)."""
+def _moved(
+    before: dict[Metric, StoredClock], after: dict[Metric, StoredClock]
+) -> tuple[float | None, Metric | None]:
+    """Seconds the deadline that moves most moves (signed), and whose it is; (None, None)
+    when no deadline moved from one instant to another (a clock started or stopped)."""
     best: float | None = None
+    which: Metric | None = None
     for metric, new in after.items():
         old = before.get(metric)
         if old is None or old.due_at is None or new.due_at is None:
             continue
         delta = (new.due_at - old.due_at).total_seconds()
         if delta and (best is None or abs(delta) > abs(best)):
-            best = delta
-    return best
+            best, which = delta, metric
+    return best, which
 
 
 def assess(session: Session, before: ClockWorld, after: ClockWorld, now: datetime) -> Assessment:
@@ -468,16 +471,23 @@ def assess(session: Session, before: ClockWorld, after: ClockWorld, now: datetim
             m: _key(c) for m, c in new_clocks.items()
         }:
             continue
-        old_nearest, new_nearest = _nearest(old_clocks.values()), _nearest(new_clocks.values())
+        moved, metric = _moved(old_clocks, new_clocks)
+        if metric is not None:  # the deadline that moves most, before and after
+            old_due, new_due = old_clocks[metric].due_at, new_clocks[metric].due_at
+        else:  # a clock started or stopped counting: the nearest deadlines
+            old_near, new_near = _nearest(old_clocks.values()), _nearest(new_clocks.values())
+            old_due = old_near.due_at if old_near is not None else None
+            new_due = new_near.due_at if new_near is not None else None
         moves.append(
             TicketMove(
                 ticket_id=facts.id,
                 number=facts.number,
                 subject=facts.subject,
                 customer=after.names.get(facts.customer_id, ""),
-                before=old_nearest.due_at if old_nearest is not None else None,
-                after=new_nearest.due_at if new_nearest is not None else None,
-                moved=_moved(old_clocks, new_clocks),
+                before=old_due,
+                after=new_due,
+                moved=moved,
+                metric=metric.value if metric is not None else None,
                 state_before=_state(old_clocks, before.terms(old_inputs), now),
                 state_after=_state(new_clocks, computed.terms, now),
             )

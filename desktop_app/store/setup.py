@@ -99,7 +99,6 @@ def _collector_paused(handler: _H) -> _H:
     return paused  # type: ignore[return-value]
 
 
-
 def _require(uow: UnitOfWork, what: str) -> None:
     refusal = setup_refusal(uow.actor_record, what)
     if refusal is not None:

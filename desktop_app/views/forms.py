@@ -88,9 +88,12 @@ def child(parent: QObject, kind: type[_T], name: str) -> _T:
 
 def fit_rows(table: QTableWidget) -> None:
     """Make a table of a few fixed rows exactly as tall as its rows (no empty band)."""
-    height = table.horizontalHeader().height() if table.horizontalHeader().isVisible() else 0
-    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
-    height += 2 * table.frameWidth() + 2
+    header = table.horizontalHeader()
+    rows = table.verticalHeader()
+    row = max(rows.defaultSectionSize(), table.fontMetrics().height() + 14)
+    rows.setDefaultSectionSize(row)
+    height = header.sizeHint().height() if not header.isHidden() else 0
+    height += table.rowCount() * row + 2 * table.frameWidth() + 2
     table.setFixedHeight(height)
 
 

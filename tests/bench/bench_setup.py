@@ -51,7 +51,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCompleter, QLineEdit
 
 from desktop_app.demo import generate_demo_desk
-from desktop_app.domain import Tier
+from desktop_app.domain import Metric, Tier
 from desktop_app.domain.setup_commands import SaveCalendar
 from desktop_app.models.queue_model import QueueModel
 from desktop_app.services import desk as desk_service
@@ -262,9 +262,10 @@ def test_saving_a_calendar_change_from_a_busy_desk(
             elapsed = time.perf_counter() - began
             outcome = answered[0]
             assert not isinstance(outcome, BaseException), outcome
-            sample = next(iter(outcome.result.impact.moves))
+            sample = next(m for m in outcome.result.impact.moves if m.metric)
             entry = model.entry(sample.ticket_id)
-            assert entry is not None and entry.due_at == sample.after  # the row moved
+            assert entry is not None  # the row moved:
+            assert entry.clocks[Metric(sample.metric)].due_at == sample.after
             qtbot.waitUntil(lambda: not service.busy, timeout=120_000)  # alerts it set off
             return elapsed, longest, outcome.result.impact.changed
 

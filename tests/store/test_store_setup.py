@@ -298,7 +298,7 @@ def test_a_site_moving_zone_moves_just_its_tickets_and_keeps_closed_verdicts(
     assert new_due == datetime(2025, 3, 6, 11, 0, tzinfo=UTC)
     move = next(m for m in result.impact.moves if m.ticket_id == tickets["acme_normal"])
     assert move.moved == (new_due - acme_due).total_seconds()
-    assert move.after == _due(store, tickets["acme_normal"], Metric.FIRST_RESPONSE)
+    assert move.metric == "resolution" and move.after == new_due and move.before == acme_due
     assert _ticket_row(store, tickets["acme_normal"])[0] == 1  # the ticket's version stays
 
 

@@ -45,6 +45,11 @@ __all__ = [
 
 PREVIEW_PAUSE_MS = 400  # a preview waits for a pause in typing
 LISTED = 8  # tickets named in the at-risk and breached lines
+_CLOCK_NAMES = {
+    "first_response": "first response",
+    "next_update": "next update",
+    "resolution": "resolution",
+}
 
 
 @functools.cache
@@ -110,10 +115,10 @@ class ImpactPanel(QGroupBox):
         self.risk.setWordWrap(True)
         self.risk.hide()
         layout.addWidget(self.risk)
-        self.table = QTableWidget(0, 5, self)
+        self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("impactMoves")
         self.table.setHorizontalHeaderLabels(
-            ["Ticket", "Customer", "Deadline now", "New deadline", "Moves by"]
+            ["Ticket", "Customer", "Clock", "Deadline now", "New deadline", "Moves by"]
         )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -165,6 +170,7 @@ class ImpactPanel(QGroupBox):
             cells = [
                 move.number,
                 move.customer,
+                _CLOCK_NAMES.get(move.metric or "", "nearest"),
                 when(move.before, self._zone),
                 when(move.after, self._zone),
                 f"{format_remaining(abs(seconds))} {direction}",
