@@ -111,8 +111,8 @@ def shift_status(technician: Technician, at: datetime) -> ShiftStatus:
 
     A shift that ends before it starts runs overnight (22:00–06:00); equal ends mean
     round the clock. Only the technician's shift days count (an overnight shift's small
-    hours belong to the day it began). An unknown zone or a malformed time counts as UTC / always on shift,
-    so a typo in one record never hides a column.
+    hours belong to the day it began). An unknown zone or a malformed time counts as UTC /
+    always on shift, so a typo in one record never hides a column.
     """
     try:
         zone: Any = ZoneInfo(technician.timezone)

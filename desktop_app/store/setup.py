@@ -17,8 +17,8 @@ and how many open tickets were recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 

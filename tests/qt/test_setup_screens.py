@@ -292,9 +292,9 @@ def test_a_policy_edit_shows_the_tickets_it_moves_and_saving_moves_just_those(
     dialog = _policy_dialog(qtbot, desk)
     gold = next(p for p in desk_setup(desk.store).policies if p.name == "Gold")
     _choose(dialog, "Gold")
-    assert dialog.grid.item(2, 0).text() == "2 h"
+    assert dialog.grid.item(2, 2).text() == "24 h"
     with qtbot.waitSignal(dialog.previewShown, timeout=WAIT):
-        dialog.grid.item(2, 0).setText("20 min")  # P3 normal, first response
+        dialog.grid.item(2, 2).setText("10 h")  # P3 normal, resolution
     expected = desk.store.rehearse(
         SavePolicy(
             actor_id=desk.session.me.id,  # type: ignore[union-attr]
@@ -303,7 +303,7 @@ def test_a_policy_edit_shows_the_tickets_it_moves_and_saving_moves_just_those(
                 gold,
                 targets={
                     **gold.targets,
-                    (Priority.NORMAL, Metric.FIRST_RESPONSE): timedelta(minutes=20),
+                    (Priority.NORMAL, Metric.RESOLUTION): timedelta(hours=10),
                 },
             ),
         )
@@ -318,15 +318,15 @@ def test_a_policy_edit_shows_the_tickets_it_moves_and_saving_moves_just_those(
         dialog.save_button.click()
     _idle(qtbot, desk)
     counting = [m for m in impact.moves if m.metric is not None]
-    assert counting  # some deadlines move; others change verdict (a met reply now late)
+    assert counting  # deadlines move (a resolved-in-time verdict could change too)
     for move in counting:
         entry = desk.model.entry(move.ticket_id)
-        assert entry is not None and move.metric == "first_response"
-        assert entry.clocks[Metric.FIRST_RESPONSE].due_at == move.after  # its row moved
+        assert entry is not None and move.metric == "resolution"
+        assert entry.clocks[Metric.RESOLUTION].due_at == move.after  # its row moved
     assert {e.ticket_id: e.version for e in desk.model.entries() if e.ticket_id in others} == others
     audit = desk.store.audit_log("policy", gold.id)[0]
     assert audit.before == {"targets": {**audit.before["targets"]}}  # type: ignore[index]
-    assert audit.after["targets"]["normal/first_response"] == 20 * 60  # type: ignore[index]
+    assert audit.after["targets"]["normal/resolution"] == 10 * 3600  # type: ignore[index]
     assert not dialog.dirty and not dialog.save_button.isEnabled()
 
 
