@@ -261,6 +261,8 @@ class DeskService(QObject):
     busyChanged = Signal(bool)
     jobAnswered = Signal()  # a job's answer (result or error) reached the GUI thread
     writeFailed = Signal(str)  # a job that may write failed (its label), before jobAnswered
+    # a large change started (True) or finished (False) reaching the screens in parts
+    deliveringChanged = Signal(bool)
 
     _submit = Signal(int, object)
     _open = Signal()
@@ -527,6 +529,8 @@ class DeskService(QObject):
                 self.changed.emit(parts[0])
             then()
             return
+        if len(parts) > 1 and not self._deliveries:
+            self.deliveringChanged.emit(True)
         if len(parts) > 1 and self._collector is None:
             # The parts' rows live as long as the queue: the cyclic collector would walk
             # them (and the rest of the heap) in passes of 100-150 ms on a large desk, a
@@ -554,6 +558,7 @@ class DeskService(QObject):
                 self._delivery.start()
             else:
                 self._collector_back()
+                self.deliveringChanged.emit(False)
 
     def _collector_back(self) -> None:
         if self._collector is not None:

@@ -213,6 +213,7 @@ class DeskSession(QObject):
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
         service.changed.connect(self._on_changed)
+        service.deliveringChanged.connect(self._on_delivering)
         service.actionFailed.connect(self._on_action_failed)
 
         # Closing while a change is being saved: wait, then ask (see _may_close).
@@ -586,6 +587,20 @@ class DeskSession(QObject):
         )
         if Entity.TECHNICIAN in setup or customers_changed:
             self.read_people()
+
+    @Slot(bool)
+    def _on_delivering(self, busy: bool) -> None:
+        """A change of thousands of tickets arrives in parts, each moving its rows: the
+        queue is drawn once they have all moved (a picture per part would cost more than
+        the parts themselves), and the status bar says what is happening meanwhile."""
+        view = self._window.queue_view
+        if busy:
+            self._window.statusBar().showMessage("Moving the tickets the change affects…")
+            view.setUpdatesEnabled(False)
+        else:
+            view.setUpdatesEnabled(True)
+            view.viewport().update()
+            self._window.statusBar().showMessage("Every ticket the change affects has moved.", 5000)
 
     def read_people(self) -> None:
         """Read the technicians and customers again (someone was added or changed)."""
