@@ -1,4 +1,5 @@
-"""The desk's command line: ``import``, ``export`` and ``demo`` (no window).
+"""The desk's command line: ``import``, ``export``, ``demo``, ``report`` and ``team`` (no
+window).
 
 ``desktop-app import FILE [--kind customers|sites|contacts|tickets] [--skip-bad]``
     Reads customers, sites, contacts or tickets from a .csv or .json file (columns in
@@ -15,6 +16,10 @@
 ``desktop-app report statement --customer NAME --month 2026-11 --out FILE.pdf``
     Writes one customer's monthly SLA statement as a PDF (drawn offscreen, no display
     needed). A month-end job runs both for the month that has just ended.
+``desktop-app team add-login NAME [--login LOGIN] [--password-stdin]``
+    On a shared PostgreSQL desk, creates technician NAME's own login (managers only; the
+    server checks). The password is hashed here into a SCRAM-SHA-256 verifier: it never
+    reaches the server, a log or the screen as text.
 
 CSV cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) are
 written with a leading quote unless ``--raw`` is given (``export`` and ``report monthly``).
