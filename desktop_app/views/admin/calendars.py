@@ -172,7 +172,7 @@ class CalendarDialog(RecordEditorDialog):
         self._show_region()
 
     def build(self) -> SaveCalendar:
-        texts = {day: _text(self.hours.item(day, 0)) for day in range(7)}
+        texts = {day: cell_text(self.hours.item(day, 0)) for day in range(7)}
         hours = parse_week(texts)
         current = self.current if isinstance(self.current, CalendarSpec) else None
         zone = picked_zone(self.zone_combo)
@@ -261,7 +261,7 @@ class CalendarDialog(RecordEditorDialog):
         """Put the calendar's region (or the zone's likely country) into the pickers."""
         country, _, subdivision = (self._region or "").partition("-")
         if not country:
-            country = _country_of_zone(picked_zone(self.zone_combo))
+            country = country_of_zone(picked_zone(self.zone_combo))
         index = self.country_combo.findData(country)
         blocker = self.country_combo.blockSignals(True)
         self.country_combo.setCurrentIndex(max(index, 0))
@@ -336,11 +336,11 @@ class CalendarDialog(RecordEditorDialog):
         self.touched()
 
 
-def _text(item: QTableWidgetItem | None) -> str:
+def cell_text(item: QTableWidgetItem | None) -> str:
     return item.text() if item is not None else ""
 
 
-def _country_of_zone(zone: str) -> str:
+def country_of_zone(zone: str) -> str:
     """A guess at the country of a zone, to start the holiday picker somewhere useful."""
     return {
         "America/Toronto": "CA",

@@ -45,7 +45,7 @@ from desktop_app.services.setup_queries import HolidayCountry, NamedHoliday
 from desktop_app.sla.clocks import format_duration
 from desktop_app.sla.hours import parse_duration, parse_week, week_texts
 from desktop_app.sla.policy import recommended_calendars, recommended_policies
-from desktop_app.views.admin.calendars import _country_of_zone, _text
+from desktop_app.views.admin.calendars import cell_text, country_of_zone
 from desktop_app.views.admin.common import picked_zone, set_zone, zone_picker
 from desktop_app.views.forms import FieldErrors, child, fit_rows, load_form
 
@@ -208,7 +208,7 @@ class FirstStartDialog(QDialog):
             self.country_combo.addItem("(no public holidays)", None)
             for country in countries:
                 self.country_combo.addItem(f"{country.name} ({country.code})", country.code)
-            guess = _country_of_zone(picked_zone(self.zone_combo))
+            guess = country_of_zone(picked_zone(self.zone_combo))
             self.country_combo.setCurrentIndex(max(self.country_combo.findData(guess), 0))
         finally:
             self.country_combo.blockSignals(blocker)
@@ -276,7 +276,7 @@ class FirstStartDialog(QDialog):
                 "calendar.name",
             )
         zone = picked_zone(self.zone_combo)
-        texts = {d: _text(self.hours.item(d, 0)) for d in range(7)}
+        texts = {d: cell_text(self.hours.item(d, 0)) for d in range(7)}
         try:
             hours = parse_week(texts)
         except ValidationError as exc:
