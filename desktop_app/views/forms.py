@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QGridLayout,
+    QHeaderView,
     QLabel,
     QLayout,
     QMessageBox,
@@ -90,8 +91,13 @@ def fit_rows(table: QTableWidget) -> None:
     """Make a table of a few fixed rows exactly as tall as its rows (no empty band)."""
     header = table.horizontalHeader()
     rows = table.verticalHeader()
-    row = max(rows.defaultSectionSize(), table.fontMetrics().height() + 14)
+    row = max(
+        rows.defaultSectionSize(), rows.minimumSectionSize(), table.fontMetrics().height() + 14
+    )
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     rows.setDefaultSectionSize(row)
+    for r in range(table.rowCount()):
+        rows.resizeSection(r, row)
     height = header.sizeHint().height() if not header.isHidden() else 0
     height += table.rowCount() * row + 2 * table.frameWidth() + 2
     table.setFixedHeight(height)

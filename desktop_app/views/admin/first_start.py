@@ -119,6 +119,9 @@ class FirstStartDialog(QDialog):
             lambda: self.pages.setCurrentIndex(0)
         )
         self.finish_button.clicked.connect(self.set_up)
+        for edit in (self.name_edit, self.calendar_name):
+            edit.textEdited.connect(lambda _text: self.errors.clear())  # corrected: no reason left
+        self.hours.itemChanged.connect(lambda _item: self.errors.clear())
         self.country_combo.currentIndexChanged.connect(self._country_changed)
         self.subdivision_combo.currentIndexChanged.connect(self._read_holidays)
 
