@@ -25,6 +25,7 @@ from desktop_app.models.queue_model import QueueModel, RowState
 from desktop_app.paths import icon_file, ui_file
 from desktop_app.private_files import create_private_file, private_folder, tighten
 from desktop_app.services.desk import DeskService, PendingJob
+from desktop_app.services.sign_in import Credentials
 from desktop_app.store import open_store
 from desktop_app.store.settings import SettingsError, database_url
 from desktop_app.views.desk_session import DeskSession, demo_database_url
@@ -190,7 +191,9 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
     Nothing runs until ``session.start()``."""
     url = resolve_database_url(options, scratch)
     window = build_main_window(options, settings)
-    service = DeskService(lambda: open_store(url))
+    # a password the server asks for is kept for this run only, never written anywhere
+    credentials = Credentials()
+    service = DeskService(lambda: open_store(url, password=credentials.password()))
     model = QueueModel(window, icons=state_icons())
     session = DeskSession(
         window,
@@ -199,12 +202,20 @@ def build_desk(options: LaunchOptions, settings: QSettings, scratch: str) -> Des
         settings,
         offer_demo=not options.smoke,
         load_demo=options.demo,
+        credentials=credentials,
     )
     # Panels and services that attach to the session: one line each.
     attachments: list[QObject] = []
     from desktop_app.views.detail_panel import DetailPanel  # the ticket and customer panes
 
-    attachments.append(DetailPanel(session))
+    detail = DetailPanel(session)
+    attachments.append(detail)
+    from desktop_app.views.setup_actions import attach_setup  # new tickets, Setup menu
+
+    setup = attach_setup(session)
+    detail.customer_pane.newTicketRequested.connect(setup.new_ticket)
+    detail.customer_pane.editRequested.connect(setup.edit_customer)
+    attachments.append(setup)
     from desktop_app.views.alerts_wiring import AlertsWiring  # SLA monitor, tray, notifications
 
     attachments.append(AlertsWiring(session))

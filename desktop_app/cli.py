@@ -1,4 +1,5 @@
-"""The desk's command line: ``import``, ``export`` and ``demo`` (no window).
+"""The desk's command line: ``import``, ``export``, ``demo``, ``report`` and ``team`` (no
+window).
 
 ``desktop-app import FILE [--kind customers|sites|contacts|tickets] [--skip-bad]
 [--encoding NAME] [--allow-old | --oldest DATE]``
@@ -19,6 +20,10 @@
 ``desktop-app report statement --customer NAME --month 2026-11 --out FILE.pdf``
     Writes one customer's monthly SLA statement as a PDF (drawn offscreen, no display
     needed). A month-end job runs both for the month that has just ended.
+``desktop-app team add-login NAME [--login LOGIN] [--password-stdin]``
+    On a shared PostgreSQL desk, creates technician NAME's own login (managers only; the
+    server checks). The password is hashed here into a SCRAM-SHA-256 verifier: it never
+    reaches the server, a log or the screen as text.
 
 CSV cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) are
 written with a leading quote unless ``--raw`` is given (``export`` and ``report monthly``).
@@ -160,6 +165,31 @@ def _parser() -> argparse.ArgumentParser:
     statement.add_argument("--month", required=True, help="YEAR-MONTH, e.g. 2026-11")
     statement.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
 
+    team = commands.add_parser(
+        "team",
+        help="the people at a shared PostgreSQL desk: their database logins",
+        description="The people of a desk on a shared PostgreSQL server.",
+    )
+    team_commands = team.add_subparsers(dest="team", required=True, metavar="ACTION")
+    add_login = team_commands.add_parser(
+        "add-login",
+        parents=[database],
+        help="create a technician's own database login (managers only)",
+        description="Create the PostgreSQL login a technician connects with, and give it the "
+        "desk's table rights. The server then knows who they are and enforces what their role "
+        "may change. The password is asked for twice and never shown; it is hashed here "
+        "(SCRAM-SHA-256) and never stored by the desk. Only a manager may do this.",
+    )
+    add_login.add_argument("name", metavar="NAME", help="the technician's name, as on the desk")
+    add_login.add_argument(
+        "--login", help="the login name (default: from the technician's name, e.g. ana_costa)"
+    )
+    add_login.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+
     demo = commands.add_parser(
         "demo",
         parents=[database],
@@ -216,10 +246,17 @@ def _explained(exc: Exception, database: str | None) -> StorageError | None:
     return fault
 
 
-def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str],
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
     """Run one command; returns the exit status (0 ok, 1 bad records, 2 usage)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    stdin = stdin or sys.stdin
     parser = _parser()
     try:
         args = parser.parse_args(list(argv))
@@ -242,6 +279,16 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
             )
         if args.command == "export":
             return _export(args.file, args.format, args.raw, database, out, err)
+        if args.command == "team":
+            return _team_add_login(
+                args.name,
+                login=args.login,
+                password_stdin=args.password_stdin,
+                database=database,
+                out=out,
+                err=err,
+                stdin=stdin,
+            )
         if args.command == "report":
             if args.report == "monthly":
                 return _report_monthly(args.month, args.out, database, out, raw=args.raw)
@@ -368,6 +415,69 @@ def _export(  # noqa: PLR0917 - the command's options
     finally:
         store.close()
     print(f"Exported {count} ticket(s) with their events to {path}.", file=out)
+    return EXIT_OK
+
+
+def _read_password(name: str, *, from_stdin: bool, stdin: TextIO) -> str:
+    """The new login's password: one line of standard input, or typed twice (not shown)."""
+    if from_stdin:
+        password = stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Password for {name}'s login (not shown): ")
+        again = getpass.getpass("The same password again: ")
+        if password != again:
+            raise _UsageError("the two passwords differ; nothing was created. Run it again.")
+    if len(password) < 8:
+        raise _UsageError(
+            "the password is shorter than 8 characters; nothing was created. Choose a longer one."
+        )
+    return password
+
+
+def _team_add_login(
+    name: str,
+    *,
+    login: str | None,
+    password_stdin: bool,
+    database: str | None,
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+) -> int:
+    from desktop_app.domain import NotFoundError, PermissionDeniedError
+    from desktop_app.store.logins import add_login, login_name_for
+
+    login = login or login_name_for(name)
+    store = _open(database)
+    try:
+        if store.backend != "postgresql":
+            raise _UsageError(
+                "logins are for a desk on a shared PostgreSQL server (give its URL with "
+                "--database). On a SQLite desk whoever has the file has the data; people "
+                "choose who they are with File → Sign in as…"
+            )
+        password = _read_password(name, from_stdin=password_stdin, stdin=stdin)
+        try:
+            technician = add_login(store, name, login, password)
+        except NotFoundError as exc:
+            raise _UsageError(str(exc)) from exc
+        except (PermissionDeniedError, ValidationError) as exc:
+            print(f"{PROG} team add-login: nothing was created: {exc}", file=err)
+            return EXIT_BAD_DATA
+        url = store.url
+    finally:
+        store.close()
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url).set(username=login, password=None)
+    print(
+        f"Created the login {login!r} for {technician.name} ({technician.role.value}). They "
+        f"connect with: desktop-app --database "
+        f"{target.render_as_string(hide_password=True)}",
+        file=out,
+    )
     return EXIT_OK
 
 

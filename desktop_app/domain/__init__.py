@@ -20,6 +20,7 @@ from desktop_app.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
     ReadOnlyDeskError,
+    SetupConflictError,
     StorageError,
     ValidationError,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "ReadOnlyDeskError",
     "Role",
     "Sentiment",
+    "SetupConflictError",
     "Site",
     "SlaPolicy",
     "StorageError",

@@ -32,6 +32,7 @@ __all__ = [
     "COMMAND_FORMAT",
     "COMMAND_TYPES",
     "CONVERSATION_KINDS",
+    "TICKET_CHANNELS",
     "AddCriticism",
     "AddEvent",
     "AddNotification",
@@ -285,9 +286,14 @@ class Reassign(Command):
         return cls(actor_id=actor_id, at=at, moves=moves)
 
 
+# How a ticket came in; "" when nobody said (an import, an older desk).
+TICKET_CHANNELS = ("phone", "email", "walk-in", "portal")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateTicket(Command):
-    """Open a ticket; ``at`` is when the customer's request came in."""
+    """Open a ticket; ``at`` is when the customer's request came in (a call logged later is
+    dated back to it)."""
 
     name: ClassVar[str] = "create_ticket"
 
@@ -309,6 +315,12 @@ class CreateTicket(Command):
         if not self.category.strip():
             raise ValidationError(
                 "A ticket needs a category (e.g. 'outage', 'request').", "category"
+            )
+        if self.channel and self.channel not in TICKET_CHANNELS:
+            raise ValidationError(
+                f"Unknown channel {self.channel!r}; a ticket comes in by "
+                f"{', '.join(TICKET_CHANNELS)}.",
+                "channel",
             )
 
 
@@ -390,6 +402,10 @@ COMMAND_TYPES: dict[str, type[Command]] = {
     )
 }
 
+# The setup commands (customers, technicians, policies, calendars, the first set-up) live in
+# their own module and add themselves to COMMAND_TYPES as it loads: every command reads and
+# writes through the one table.
+from desktop_app.domain import setup_commands as _setup_commands  # noqa: E402, F401
 
 # --------------------------------------------------------------------------- undo, redo
 

@@ -162,3 +162,30 @@ class DiskFullError(DomainError):
 def _megabytes(count: int) -> str:
     megabytes = count / 1_000_000
     return f"{megabytes:,.0f} MB" if megabytes >= 10 else f"{megabytes:.1f} MB"
+
+
+class SetupConflictError(DomainError):
+    """Someone else saved a setup record (a policy, a calendar, a customer, …) after the
+    caller read it; nothing was written."""
+
+    def __init__(
+        self,
+        what: str,
+        expected_version: int,
+        actual_version: int,
+        *,
+        changed_by: str | None = None,
+        changed_at: str | None = None,
+    ) -> None:
+        who = f" by {changed_by}" if changed_by else ""
+        when = f" at {changed_at}" if changed_at else ""
+        super().__init__(
+            f"{what[:1].upper()}{what[1:]} was changed{who}{when} after you opened it "
+            f"(version {expected_version}, now {actual_version}). Nothing was saved; close "
+            "the editor, open it again to see their change, and make yours again."
+        )
+        self.what = what
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        self.changed_by = changed_by
+        self.changed_at = changed_at

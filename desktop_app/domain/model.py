@@ -42,6 +42,10 @@ class CalendarSpec:
     holidays: tuple[date, ...] = ()
     holiday_region: str | None = None
     id: int | None = None
+    # the zone its hours are usually kept in: new sites and previews start from it (the
+    # site's own zone always decides its clocks)
+    zone: str | None = None
+    version: int = 1  # bumped by every save: two people editing it at once are told
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,7 @@ class SlaPolicy:
     warnings: WarningRule = field(default_factory=WarningRule)
     escalation: tuple[EscalationLevel, ...] = ()
     id: int | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ class Customer:
     tier: Tier
     notes: str = ""
     id: int | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,8 @@ class Site:
     timezone: str  # IANA zone, e.g. "America/Toronto"
     calendar: str  # name of a CalendarSpec
     id: int | None = None
+    address: str = ""
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,7 @@ class Contact:
     email: str = ""
     phone: str = ""
     id: int | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +137,7 @@ class Contract:
     # share of SLA clocks to be met in time each month, percent; 0: the contract sets none
     attainment_target: float = 0.0
     id: int | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,11 @@ class Technician:
     shift_start: str = "08:00"  # local wall clock in ``timezone``
     shift_end: str = "17:00"
     id: int | None = None
+    # the weekdays of the shift (0 = Monday … 6 = Sunday); its hours are the same each day
+    shift_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    # the PostgreSQL login this person connects with (None: none, or a SQLite desk)
+    login: str | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +196,7 @@ class Ticket:
     version: int = 1
     events: tuple[TicketEvent, ...] = ()
     id: int | None = None
+    channel: str = ""  # how it came in: phone, email, walk-in, portal ("" when unknown)
 
 
 @dataclass(frozen=True, slots=True)

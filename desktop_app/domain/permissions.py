@@ -25,14 +25,40 @@ from desktop_app.domain.model import Technician
 
 __all__ = [
     "LEADS",
+    "SETUP_EDITORS",
     "Refusal",
     "assignment_refusal",
     "is_lead",
     "may_add_technicians",
     "may_assign",
+    "setup_refusal",
 ]
 
 LEADS = frozenset({Role.DISPATCHER, Role.MANAGER})
+
+# Who changes which part of the desk's setup. Everyone logs tickets and keeps contacts
+# current (a caller gives a new number); customers, sites, contracts, SLA policies and
+# business calendars move deadlines, so dispatchers and managers change them; the people
+# on the desk, and their logins, are the manager's.
+SETUP_EDITORS: dict[str, frozenset[Role]] = {
+    "contact": frozenset(Role),
+    "customer": LEADS,
+    "site": LEADS,
+    "contract": LEADS,
+    "policy": LEADS,
+    "calendar": LEADS,
+    "technician": frozenset({Role.MANAGER}),
+}
+
+_SETUP_WORDS = {
+    "contact": "contacts",
+    "customer": "customers",
+    "site": "sites",
+    "contract": "contracts",
+    "policy": "SLA policies",
+    "calendar": "business calendars and holidays",
+    "technician": "technicians",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +140,20 @@ def may_add_technicians(actor: Technician | None, existing: Iterable[Technician]
     if not any(True for _ in existing):
         return True
     return actor is not None and Role(actor.role) is Role.MANAGER
+
+
+def setup_refusal(actor: Technician | None, what: str) -> Refusal | None:
+    """``None`` when ``actor`` may change records of kind ``what`` (a key of
+    :data:`SETUP_EDITORS`); else why not. ``actor`` ``None`` is the desk itself (an import,
+    the first set-up)."""
+    allowed = SETUP_EDITORS[what]
+    if actor is None or Role(actor.role) in allowed:
+        return None
+    if allowed == frozenset({Role.MANAGER}):
+        whom = "a manager"
+    else:
+        whom = "a dispatcher or manager"
+    return Refusal(
+        f"Only {whom} changes {_SETUP_WORDS[what]}; {actor.name} is a "
+        f"{Role(actor.role).value}. Ask {whom} to make this change."
+    )

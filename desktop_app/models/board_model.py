@@ -112,8 +112,9 @@ def shift_status(technician: Technician, at: datetime) -> ShiftStatus:
     """Where ``at`` (aware) falls in the technician's daily shift, in their own zone.
 
     A shift that ends before it starts runs overnight (22:00–06:00); equal ends mean
-    round the clock. An unknown zone or a malformed time counts as UTC / always on shift,
-    so a typo in one record never hides a column.
+    round the clock. Only the technician's shift days count (an overnight shift's small
+    hours belong to the day it began). An unknown zone or a malformed time counts as UTC /
+    always on shift, so a typo in one record never hides a column.
     """
     local = at.astimezone(zone_or_utc(technician.timezone))
     try:
@@ -121,12 +122,14 @@ def shift_status(technician: Technician, at: datetime) -> ShiftStatus:
     except ValueError:
         return ShiftStatus(local, True, technician.shift_start, technician.shift_end)
     now = local.hour * 60 + local.minute
+    days = set(technician.shift_days)
+    today = local.weekday()
     if start == end:
-        on = True
+        on = today in days
     elif start < end:
-        on = start <= now < end
-    else:
-        on = now >= start or now < end
+        on = today in days and start <= now < end
+    else:  # overnight: the evening belongs to today's shift, the small hours to yesterday's
+        on = (today in days and now >= start) or ((today - 1) % 7 in days and now < end)
     return ShiftStatus(local, on, technician.shift_start, technician.shift_end)
 
 
@@ -1046,12 +1049,18 @@ class BoardModel(QObject):
 
 
 def off_shift_after(technician: Technician, at: datetime) -> timedelta | None:
-    """How long until the technician's shift starts (None when on shift now)."""
+    """How long until the technician's shift starts (None when on shift now); a shift on
+    some weekdays only waits for the next of them."""
     status = shift_status(technician, at)
     if status.on_shift:
         return None
     start = _minutes(status.start)
     now = status.local.hour * 60 + status.local.minute
+    days = set(technician.shift_days) or set(range(7))
+    today = status.local.weekday()
+    for ahead in range(8):
+        if (today + ahead) % 7 in days and (ahead or start > now):
+            return timedelta(minutes=ahead * 24 * 60 + start - now)
     return timedelta(minutes=(start - now) % (24 * 60))
 
 

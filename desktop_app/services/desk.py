@@ -25,17 +25,19 @@ abandoned, so the caller can tell the user which change may not have been saved.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QDeadlineTimer, QObject, QThread, QTimer, Signal, Slot
 
 from desktop_app.domain import ConflictError, Customer, DomainError, StorageError, Technician
-from desktop_app.domain.changes import ChangeSet, Outcome
+from desktop_app.domain.changes import Change, ChangeSet, Entity, Outcome
 from desktop_app.domain.commands import Command, rebase
 from desktop_app.domain.queue import QueueEntry
 from desktop_app.services.storage import DeskInfo, describe_desk, explain_failure
@@ -49,6 +51,11 @@ Job = Callable[[Store], Any]
 # How long stop() waits for the queued jobs and the store's closing before it gives up on
 # the database thread (a hung server must not keep the application from quitting).
 STOP_WAIT_MS = 3000
+# A change that moves more tickets than this (a policy or calendar change over a large desk)
+# reaches the screens in parts of this many, one part per turn of the GUI's event loop: each
+# part moves its rows in the queue and the board and re-arms their alerts in some 10-20 ms, and
+# the GUI answers input in between.
+CHANGE_PART = 50
 
 # Database threads given up on by stop() and still running. Qt aborts the process when a
 # running QThread is destroyed, so they are kept until they finish (or the process ends).
@@ -84,6 +91,29 @@ class DeskChange:
     @property
     def everything(self) -> bool:
         return self.changes.everything
+
+    def parts(self, size: int | None = None) -> list[DeskChange]:
+        """This change in parts of at most ``size`` (default :data:`CHANGE_PART`) tickets,
+        in order: the first carries everything that is not a ticket's (setup records,
+        customers, notifications), each part its tickets' changes and queue entries."""
+        size = size if size is not None else CHANGE_PART
+        entries = list(self.entries.items())
+        if self.everything or len(entries) <= size:
+            return [self]
+        changes = self.changes
+        chunks = [dict(entries[i : i + size]) for i in range(0, len(entries), size)]
+        part_of = {ticket_id: n for n, chunk in enumerate(chunks) for ticket_id in chunk}
+        grouped: list[list[Change]] = [[] for _ in chunks]
+        for change in changes.changes:
+            ticket_id = change.ticket_id
+            if ticket_id is None and change.entity is Entity.TICKET:
+                ticket_id = change.entity_id
+            grouped[part_of.get(ticket_id, 0) if ticket_id is not None else 0].append(change)
+        parts = [
+            DeskChange(ChangeSet(tuple(mine), changes.actor, changes.at), chunk, self.local)
+            for mine, chunk in zip(grouped, chunks, strict=True)
+        ]
+        return parts
 
 
 class OwnVersions:
@@ -242,6 +272,8 @@ class DeskService(QObject):
     busyChanged = Signal(bool)
     jobAnswered = Signal()  # a job's answer (result or error) reached the GUI thread
     writeFailed = Signal(str)  # a job that may write failed (its label), before jobAnswered
+    # a large change started (True) or finished (False) reaching the screens in parts
+    deliveringChanged = Signal(bool)
 
     _submit = Signal(int, object)
     _open = Signal()
@@ -279,6 +311,14 @@ class DeskService(QObject):
         self._thread.finished.connect(self._worker.deleteLater)
         self._running = False
         self.info: DeskInfo | None = None  # the open desk, once opened
+        # answers waiting for an earlier large change to reach the screens (see _deliver)
+        self._deliveries: deque[tuple[DeskChange | None, Callable[[], None]]] = deque()
+        self._delivery = QTimer(self)
+        self._delivery.setObjectName("change-delivery")
+        self._delivery.setSingleShot(True)
+        self._delivery.setInterval(0)
+        self._delivery.timeout.connect(self._deliver_next)
+        self._collector: bool | None = None  # paused while a large change is delivered
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -300,6 +340,9 @@ class DeskService(QObject):
         if not self._running:
             return []
         self._running = False
+        self._delivery.stop()
+        self._deliveries.clear()
+        self._collector_back()
         self._close.emit()
         self._thread.quit()
         wait = self._stop_wait_ms if wait_ms is None else max(0, wait_ms)
@@ -486,7 +529,70 @@ class DeskService(QObject):
 
     def _report_refresh(self, change: DeskChange) -> None:
         if change.entries:
-            self.changed.emit(change)
+            self._deliver(change, lambda: None)
+
+    def reopen(self) -> None:
+        """Open the store again on the database thread (after opening failed, e.g. once the
+        person has given the password the server asks for); ``opened`` or ``openFailed``
+        follows."""
+        if self._running:
+            self._open.emit()
+
+    # ------------------------------------------------------------------ delivery
+
+    def _deliver(self, change: DeskChange | None, then: Callable[[], None]) -> None:
+        """Emit ``changed`` with ``change`` (if any), then run ``then``: at once, unless a
+        large change is still reaching the screens in parts; a large change goes out one
+        part per turn of the event loop, and ``then`` runs after its last part. Answers
+        keep their order."""
+        parts: list[DeskChange | None] = [*change.parts()] if change is not None else [None]
+        if not self._deliveries and len(parts) == 1:
+            if parts[0] is not None:
+                self.changed.emit(parts[0])
+            then()
+            return
+        if len(parts) > 1 and not self._deliveries:
+            self.deliveringChanged.emit(True)
+        if len(parts) > 1 and self._collector is None:
+            # The parts' rows live as long as the queue: the cyclic collector would walk
+            # them (and the rest of the heap) in passes of 100-150 ms on a large desk, a
+            # frozen GUI each. It waits until the last part is shown; then what the parts
+            # built is frozen out of its passes, as the queue's own rows are when it loads.
+            self._collector = gc.isenabled()
+            gc.disable()
+        for part in parts[:-1]:
+            self._deliveries.append((part, _nothing))
+        self._deliveries.append((parts[-1], then))
+        if not self._delivery.isActive():
+            self._delivery.start()
+
+    @Slot()
+    def _deliver_next(self) -> None:
+        if not self._deliveries:
+            return
+        part, then = self._deliveries.popleft()
+        try:
+            if part is not None:
+                self.changed.emit(part)
+            then()
+        finally:
+            if self._deliveries:
+                self._delivery.start()
+            else:
+                self._collector_back()
+                self.deliveringChanged.emit(False)
+
+    def _collector_back(self) -> None:
+        if self._collector is not None:
+            gc.freeze()
+            if self._collector:
+                gc.enable()
+            self._collector = None
+
+    @property
+    def delivering(self) -> bool:
+        """A large change is still reaching the screens in parts."""
+        return bool(self._deliveries)
 
     # ------------------------------------------------------------------ results
 
@@ -504,13 +610,15 @@ class DeskService(QObject):
             return
         if not self._pending:
             self.busyChanged.emit(False)
-        if isinstance(change, DeskChange):
-            self.changed.emit(change)
-        try:
-            if pending.on_done is not None:
-                pending.on_done(result)
-        finally:
-            self.jobAnswered.emit()
+
+        def answer() -> None:
+            try:
+                if pending.on_done is not None:
+                    pending.on_done(result)
+            finally:
+                self.jobAnswered.emit()
+
+        self._deliver(change if isinstance(change, DeskChange) else None, answer)
 
     @Slot(int, object, object)
     def _on_failed(self, token: int, exc: object, change: object) -> None:
@@ -520,27 +628,35 @@ class DeskService(QObject):
             return
         if not self._pending:
             self.busyChanged.emit(False)
-        if isinstance(change, DeskChange):
-            self.changed.emit(change)  # what the job wrote before it failed still counts
         error = exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
-        try:
-            if isinstance(error, StorageError):
-                self.storageFailed.emit(error)
-            if not pending.reads_only:
-                self.writeFailed.emit(pending.label or "A change")
-            if pending.on_error is not None:
-                pending.on_error(error)
-            else:
-                self.actionFailed.emit(pending.label or "A database job", error)
-        finally:
-            self.jobAnswered.emit()
+
+        def answer() -> None:
+            try:
+                if isinstance(error, StorageError):
+                    self.storageFailed.emit(error)
+                if not pending.reads_only:
+                    self.writeFailed.emit(pending.label or "A change")
+                if pending.on_error is not None:
+                    pending.on_error(error)
+                else:
+                    self.actionFailed.emit(pending.label or "A database job", error)
+            finally:
+                self.jobAnswered.emit()
+
+        # what the job wrote before it failed still counts
+        self._deliver(change if isinstance(change, DeskChange) else None, answer)
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _nothing() -> None:
+    return None
+
+
 __all__ = [
+    "CHANGE_PART",
     "STOP_WAIT_MS",
     "DeskChange",
     "DeskService",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from desktop_app.private_files import tighten
 from desktop_app.store.db import (
@@ -21,6 +22,7 @@ from desktop_app.store.db import (
     close_engine,
     desk_file,
     make_engine,
+    normalise_url,
 )
 from desktop_app.store.faults import explain
 from desktop_app.store.pg_link import LinkTimeouts
@@ -46,16 +48,23 @@ def open_store(
     backup_dir: Path | None = None,
     clock: Callable[[], datetime] = utc_now,
     timeouts: LinkTimeouts | None = None,
+    password: str | None = None,
 ) -> Store:
     """Open the desk's database and bring its schema up to date.
 
     ``url`` defaults to ``DESKTOP_APP_DATABASE_URL``, then the settings file, then the
     SQLite file in the user data folder. ``timeouts`` bound the waits on a PostgreSQL
-    server (see :mod:`desktop_app.store.pg_link`).
+    server (see :mod:`desktop_app.store.pg_link`). ``password``: the PostgreSQL login's
+    password when the server asks for one; it goes to the driver only (never into the URL
+    the desk shows).
     """
     chosen = database_url(url)
     try:
-        engine = make_engine(chosen, timeouts=timeouts)
+        shared = normalise_url(chosen).get_backend_name() == "postgresql"
+        kwargs: dict[str, Any] = (
+            {"connect_args": {"password": password}} if password and shared else {}
+        )
+        engine = make_engine(chosen, timeouts=timeouts, **kwargs)
         try:
             engine = check_desk(engine, upgrade=upgrade)
             store = Store(engine, clock=clock)

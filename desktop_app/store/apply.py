@@ -25,7 +25,16 @@ from desktop_app.domain.commands import (
     Resume,
     WaitOnCustomer,
 )
-from desktop_app.store import assignments, catalog, criticism, notifications, tickets
+from desktop_app.domain.setup_commands import (
+    DeactivateTechnician,
+    DeletePolicy,
+    EditTechnician,
+    SaveCalendar,
+    SaveCustomer,
+    SavePolicy,
+    SetUpDesk,
+)
+from desktop_app.store import assignments, catalog, criticism, notifications, setup, tickets
 from desktop_app.store.uow import UnitOfWork
 
 __all__ = ["HANDLERS", "handler_for"]
@@ -50,6 +59,13 @@ HANDLERS: dict[type[Command], Handler] = {
     AddNotification: notifications.add_notification,
     MarkNotificationsRead: notifications.mark_notifications_read,
     AddTechnician: catalog.add_technician,
+    SaveCustomer: setup.save_customer,
+    EditTechnician: setup.edit_technician,
+    DeactivateTechnician: setup.deactivate_technician,
+    SavePolicy: setup.save_policy,
+    DeletePolicy: setup.delete_policy,
+    SaveCalendar: setup.save_calendar,
+    SetUpDesk: setup.set_up_desk,
 }
 
 

@@ -1464,7 +1464,13 @@ def _merged(
         names.add(record.name)
         columns = to_columns(record)
         previous = merged.get(record.name)
-        merged[record.name] = from_row(SimpleNamespace(id=getattr(previous, "id", None), **columns))
+        merged[record.name] = from_row(
+            SimpleNamespace(
+                id=getattr(previous, "id", None),
+                version=getattr(previous, "version", 1),
+                **columns,
+            )
+        )
     return list(merged.values())
 
 

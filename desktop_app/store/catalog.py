@@ -7,6 +7,7 @@ calendars are known to people by name: saving one of an existing name replaces i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from desktop_app.domain import (
 from desktop_app.domain.changes import Entity
 from desktop_app.domain.commands import AddTechnician
 from desktop_app.domain.permissions import may_add_technicians
+from desktop_app.domain.setup_commands import check_technician
 from desktop_app.domain.zones import is_known_zone
 from desktop_app.store import convert
 from desktop_app.store.clocking import ClockEngine
@@ -114,12 +116,15 @@ def add_technician(uow: UnitOfWork, cmd: AddTechnician) -> Technician:
             f"Only a manager may add technicians; {uow.actor_name} may not."
         )
     check_zone(technician.timezone, f"technician {technician.name!r}")
-    if any(t.name == technician.name for t in existing):
+    check_technician(technician)
+    if any(t.name.casefold() == technician.name.strip().casefold() for t in existing):
         raise ValidationError(
             f"A technician named {technician.name!r} exists already; pick another name.",
             field="name",
         )
-    row = TechnicianRow(**convert.technician_to_columns(technician))
+    # a login is given with `desktop-app team add-login`, which also creates it
+    technician = replace(technician, login=None)
+    row = TechnicianRow(**convert.technician_to_columns(technician), version=1)
     session.add(row)
     session.flush()
     uow.record("technician", row.id, None, convert.technician_to_columns(technician))
@@ -150,5 +155,6 @@ def _save_by_name(
         else:
             for key, value in columns.items():
                 setattr(row, key, value)
+            row.version += 1  # whoever has it open in an editor is told on saving
     session.flush()
     return added

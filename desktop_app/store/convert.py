@@ -44,6 +44,7 @@ def calendar_to_columns(spec: CalendarSpec) -> dict[str, Any]:
         "hours": {str(day): [list(span) for span in spans] for day, spans in spec.hours.items()},
         "holidays": {"dates": [day.isoformat() for day in spec.holidays]},
         "holiday_region": spec.holiday_region,
+        "zone": spec.zone,
     }
 
 
@@ -56,6 +57,8 @@ def calendar_from_row(row: Any) -> CalendarSpec:
         holidays=holidays,
         holiday_region=row.holiday_region,
         id=row.id,
+        zone=row.zone,
+        version=row.version,
     )
 
 
@@ -117,6 +120,7 @@ def policy_from_row(row: Any) -> SlaPolicy:
         warnings=warnings,
         escalation=escalation,
         id=row.id,
+        version=row.version,
     )
 
 
@@ -132,6 +136,8 @@ def technician_to_columns(tech: Technician) -> dict[str, Any]:
         "active": tech.active,
         "shift_start": tech.shift_start,
         "shift_end": tech.shift_end,
+        "shift_days": "".join(str(d) for d in sorted(tech.shift_days)),
+        "login": tech.login,
     }
 
 
@@ -145,11 +151,16 @@ def technician_from_row(row: Any) -> Technician:
         shift_start=row.shift_start,
         shift_end=row.shift_end,
         id=row.id,
+        shift_days=tuple(int(d) for d in row.shift_days),
+        login=row.login,
+        version=row.version,
     )
 
 
 def customer_from_row(row: Any) -> Customer:
-    return Customer(name=row.name, tier=Tier(row.tier), notes=row.notes, id=row.id)
+    return Customer(
+        name=row.name, tier=Tier(row.tier), notes=row.notes, id=row.id, version=row.version
+    )
 
 
 def site_from_row(row: Any) -> Site:
@@ -159,12 +170,19 @@ def site_from_row(row: Any) -> Site:
         timezone=row.timezone,
         calendar=row.calendar,
         id=row.id,
+        address=row.address,
+        version=row.version,
     )
 
 
 def contact_from_row(row: Any) -> Contact:
     return Contact(
-        customer_id=row.customer_id, name=row.name, email=row.email, phone=row.phone, id=row.id
+        customer_id=row.customer_id,
+        name=row.name,
+        email=row.email,
+        phone=row.phone,
+        id=row.id,
+        version=row.version,
     )
 
 
@@ -209,6 +227,7 @@ def contract_from_row(row: Any) -> Contract:
         currency=row.currency,
         attainment_target=row.attainment_target,
         id=row.id,
+        version=row.version,
     )
 
 
@@ -263,6 +282,7 @@ def ticket_from_row(row: Any, events: tuple[TicketEvent, ...] = ()) -> Ticket:
         version=row.version,
         events=events,
         id=row.id,
+        channel=row.channel,
     )
 
 

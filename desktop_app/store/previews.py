@@ -35,10 +35,12 @@ from desktop_app.store.repository import Store
 
 __all__ = [
     "DeadlinePreview",
+    "NewTicketPreview",
     "TicketTerms",
     "contract_in_force",
     "known_categories",
     "preview_category",
+    "preview_new_ticket",
     "preview_priority",
     "ticket_site",
     "ticket_terms",
@@ -254,3 +256,92 @@ def known_categories(store: Store) -> list[str]:
             if c
         )
     return sorted(names)
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicketPreview:
+    """The clocks a ticket not yet logged would get, as of ``at``: what the new-ticket
+    dialog shows before it is saved (``terms.problem`` says why none, if none)."""
+
+    customer_id: int
+    received_at: datetime
+    at: datetime
+    terms: TicketTerms
+    clocks: Mapping[Metric, Clock]
+
+
+def preview_new_ticket(  # noqa: PLR0917 - the ticket's own facts, as the dialog has them
+    store: Store,
+    customer_id: int,
+    site_id: int | None,
+    priority: Priority,
+    category: str,
+    received_at: datetime,
+    now: datetime | None = None,
+) -> NewTicketPreview:
+    """The deadlines a new ticket of ``customer_id`` would get (nothing is written): the
+    contract in force on the day it came in, its site's (else the customer's first site's)
+    zone and calendar, the policy its priority and category select."""
+    from desktop_app.store import convert
+    from desktop_app.store.schema import ContractRow, CustomerRow, SiteRow
+
+    at = now if now is not None else store.now()
+    priority = Priority(priority)
+    category = category.strip().lower()
+    with store.reading() as session:
+        customer_row = session.get(CustomerRow, customer_id)
+        if customer_row is None:
+            raise ValidationError(
+                f"No customer has id {customer_id}; pick the customer again.", "customer"
+            )
+        tier = convert.customer_from_row(customer_row).tier
+        sites = [
+            convert.site_from_row(r)
+            for r in session.scalars(select(SiteRow).where(SiteRow.customer_id == customer_id))
+        ]
+        contracts = [
+            convert.contract_from_row(r)
+            for r in session.scalars(
+                select(ContractRow).where(ContractRow.customer_id == customer_id)
+            )
+        ]
+    if site_id is not None and all(s.id != site_id for s in sites):
+        raise ValidationError("That site is not one of the customer's; pick one of theirs.", "site")
+    ticket = Ticket(
+        number="(new)",
+        customer_id=customer_id,
+        subject="",
+        category=category,
+        priority=priority,
+        created_at=received_at,
+        site_id=site_id,
+    )
+    site = ticket_site(ticket, sites)
+    contract = contract_in_force(contracts, received_at.date())
+    inputs = ClockInputs(
+        priority=priority,
+        category=category,
+        tier=tier,
+        contract_policy=contract.policy if contract is not None else None,
+        site_zone=site.timezone if site is not None else "UTC",
+        site_calendar=site.calendar if site is not None else None,
+    )
+    engine = store.clock_engine()
+    try:
+        applied = engine.book.apply(
+            inputs.priority,
+            inputs.category,
+            inputs.tier,
+            inputs.contract_policy,
+            inputs.site_zone,
+            inputs.site_calendar,
+        )
+    except ValidationError as exc:
+        return NewTicketPreview(
+            customer_id, received_at, at, TicketTerms(inputs, site, None, str(exc)), {}
+        )
+    created = TicketEvent(EventKind.CREATED, received_at, priority=priority, category=category)
+    clocks = compute_clocks((created,), applied.terms, at, terms_for=engine.resolver(inputs))
+    return NewTicketPreview(
+        customer_id, received_at, at, TicketTerms(inputs, site, applied), clocks
+    )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.domain import (
@@ -46,6 +46,7 @@ from desktop_app.store import notifications as notification_store
 from desktop_app.store.apply import handler_for
 from desktop_app.store.clocking import ClockEngine
 from desktop_app.store.db import close_engine, desk_file, save_desk_copy, upgrade_schema
+from desktop_app.store.logins import server_refusal
 from desktop_app.store.pg_link import WRITE_OPTION
 from desktop_app.store.queries import audit, customer, queue
 from desktop_app.store.queries import ticket as ticket_queries
@@ -171,10 +172,35 @@ class Store:
             if self._applied(command.command_id):
                 return self._replayed(command)
             raise
+        except DBAPIError as exc:
+            refusal = server_refusal(exc)  # the server's own rules (PostgreSQL logins)
+            if refusal is not None:
+                raise refusal from None
+            raise
         changes = uow.change_set()
         if changes.setup:
             self._engine_cache = None
         self._journal.append(changes)
+        return Outcome(command, changes, result, uow.before, uow.after)
+
+    def rehearse(self, command: Command) -> Outcome:
+        """What applying ``command`` would do, in a transaction that is rolled back: the
+        same checks and the same answer (a setup change's preview of the open tickets it
+        moves), nothing written. The handler sees ``uow.rehearsal`` and skips the writes
+        that only cost time."""
+        handler = handler_for(command)
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            session.begin()
+            try:
+                actor = _actor(session, command.actor_id)
+                uow = UnitOfWork(
+                    self, session, actor, self.now(), command.audit_name, command=command
+                )
+                uow.rehearsal = True
+                result = handler(uow, command)
+                changes = uow.change_set()
+            finally:
+                session.rollback()
         return Outcome(command, changes, result, uow.before, uow.after)
 
     def _applied(self, command_id: str) -> bool:

@@ -60,6 +60,9 @@ class CalendarRow(Base):
     hours: Mapped[JsonDict]  # {"0": [["08:00", "17:00"]], …}
     holidays: Mapped[JsonDict]  # {"dates": ["2025-12-25", …]}
     holiday_region: Mapped[str | None] = mapped_column(String(20))
+    # revision 0008: the zone its hours are kept in, and a version for concurrent edits
+    zone: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class PolicyRow(Base):
@@ -73,10 +76,12 @@ class PolicyRow(Base):
     targets: Mapped[JsonDict]  # {"critical/first_response": seconds, …}
     warnings: Mapped[JsonDict]  # {"percents": [50, 75, 90], "lead_seconds": 1800}
     escalation: Mapped[JsonDict]  # {"levels": [{"level": 1, …}, …]}
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # 0008
 
 
 class TechnicianRow(Base):
     __tablename__ = "technicians"
+    __table_args__ = (Index("ux_technicians_login", "login", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -86,6 +91,11 @@ class TechnicianRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     shift_start: Mapped[str] = mapped_column(String(5))
     shift_end: Mapped[str] = mapped_column(String(5))
+    # revision 0008: the weekdays of the shift ("01234" = Monday to Friday), the PostgreSQL
+    # login the person connects with, and a version for concurrent edits
+    shift_days: Mapped[str] = mapped_column(String(7), server_default="0123456")
+    login: Mapped[str | None] = mapped_column(String(63))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class CustomerRow(Base):
@@ -95,6 +105,7 @@ class CustomerRow(Base):
     name: Mapped[str] = mapped_column(unique=True)
     tier: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # 0008
 
 
 class SiteRow(Base):
@@ -106,6 +117,9 @@ class SiteRow(Base):
     name: Mapped[str]
     timezone: Mapped[str] = mapped_column(String(64))
     calendar: Mapped[str] = mapped_column(String(100))
+    # revision 0008: where it is, and a version for concurrent edits
+    address: Mapped[str] = mapped_column(Text, server_default="")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class ContactRow(Base):
@@ -117,6 +131,7 @@ class ContactRow(Base):
     name: Mapped[str]
     email: Mapped[str] = mapped_column(default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # 0008
 
 
 class ContractRow(Base):
@@ -139,6 +154,7 @@ class ContractRow(Base):
     # revision 0005: the currency of the fee and credits, and the attainment promised
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     attainment_target: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # 0008
 
 
 class TicketRow(Base):
@@ -172,6 +188,8 @@ class TicketRow(Base):
     # (revision 0003, see desktop_app.store.clocking.pack_clocks): written with the rows in
     # the same transaction, read instead of three joins per ticket when the queue loads.
     queue_clocks: Mapped[str | None] = mapped_column(Text)
+    # revision 0008: how it came in (phone, email, walk-in, portal; "" when unknown)
+    channel: Mapped[str] = mapped_column(String(20), server_default="")
 
 
 class TicketEventRow(Base):

@@ -160,6 +160,7 @@ def create_ticket(uow: UnitOfWork, cmd: CreateTicket) -> Ticket:
         version=1,
         updated_at=uow.now,
         updated_by=uow.actor_name,
+        channel=cmd.channel,
     )
     session.add(row)
     session.flush()

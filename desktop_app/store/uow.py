@@ -91,6 +91,9 @@ class UnitOfWork:
         self.now = now
         self.name = name
         self.command = command
+        # a rehearsal is rolled back (a setup change's preview): what it would recompute is
+        # worked out, not written
+        self.rehearsal = False
         self.audit: dict[str, Any] | None = None
         self.before: dict[int, Ticket] = {}
         self.after: dict[int, Ticket] = {}

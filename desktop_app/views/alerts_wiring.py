@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import tzinfo
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -167,7 +167,14 @@ class AlertsWiring(QObject):
             quit_app=quit_app,
         )
         self.tray.windowClosing.connect(self.stop)
-        self.monitor.armed.connect(self.tray.refresh)
+        # A change that re-arms thousands of tickets re-arms the monitor as often: the badge
+        # is redrawn once per turn of the event loop, not once per ticket.
+        self._badge = QTimer(self)
+        self._badge.setObjectName("tray-badge")
+        self._badge.setSingleShot(True)
+        self._badge.setInterval(0)
+        self._badge.timeout.connect(self.tray.refresh)
+        self.monitor.armed.connect(self._redraw_badge)
 
         session.ready.connect(self._on_ready)
         session.technicianChanged.connect(self._on_technician_changed)
@@ -192,11 +199,17 @@ class AlertsWiring(QObject):
         if self._stopped:
             return
         self._stopped = True
+        self._badge.stop()
         self.monitor.stop()
         close = getattr(self._native, "close", None)
         if callable(close):
             close()
         self.tray.icon.hide()
+
+    @Slot(object)
+    def _redraw_badge(self, _next_at: object = None) -> None:
+        if not self._stopped:
+            self._badge.start()
 
     # ------------------------------------------------------------------ queue → monitor
 

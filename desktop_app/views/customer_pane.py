@@ -16,10 +16,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -46,6 +48,8 @@ class CustomerPane(QScrollArea):
     """See the module docstring. Fill it with :meth:`show_view`."""
 
     ticketRequested = Signal(int)  # a ticket of the customer was double-clicked
+    newTicketRequested = Signal(int)  # "New ticket…" for this customer
+    editRequested = Signal(int)  # "Edit customer…"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +83,19 @@ class CustomerPane(QScrollArea):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
+        actions = QHBoxLayout()
+        self.new_ticket_button = QPushButton("New ticket…", body)
+        self.new_ticket_button.setObjectName("customerNewTicketButton")
+        self.new_ticket_button.setToolTip("Log a ticket for this customer (Ctrl+Shift+N)")
+        self.new_ticket_button.clicked.connect(self._new_ticket)
+        actions.addWidget(self.new_ticket_button)
+        self.edit_button = QPushButton("Edit customer…", body)
+        self.edit_button.setObjectName("customerEditButton")
+        self.edit_button.setToolTip("Sites, contacts and contracts of this customer")
+        self.edit_button.clicked.connect(self._edit)
+        actions.addWidget(self.edit_button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
 
         layout.addWidget(_section("Contract", body))
         self.contract = QLabel(body)
@@ -161,6 +178,20 @@ class CustomerPane(QScrollArea):
 
     def show_loading(self) -> None:
         self.loading.show()
+
+    def _customer_id(self) -> int | None:
+        view = self.view
+        return view.context.customer.id if view is not None else None
+
+    def _new_ticket(self) -> None:
+        customer_id = self._customer_id()
+        if customer_id is not None:
+            self.newTicketRequested.emit(customer_id)
+
+    def _edit(self) -> None:
+        customer_id = self._customer_id()
+        if customer_id is not None:
+            self.editRequested.emit(customer_id)
 
     def show_view(self, view: CustomerView) -> None:
         self.view = view

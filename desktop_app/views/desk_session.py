@@ -33,8 +33,10 @@ from desktop_app.models.queue_model import (
     QueueModel,
     prepare_queue,
 )
-from desktop_app.services import queries
+from desktop_app.services import queries, setup_queries
 from desktop_app.services.desk import DeskChange, DeskService, DeskSummary, PendingJob
+from desktop_app.services.setup_queries import SessionStart
+from desktop_app.services.sign_in import Credentials, asks_for_password, without_secret
 from desktop_app.services.storage import DeskInfo
 from desktop_app.services.undo import UndoHistory
 from desktop_app.views.main_window import MainWindow
@@ -64,6 +66,10 @@ CLOSE_GRACE_MS = 2000
 Ask = Callable[[str, str], bool]
 # tell(title, message): shows a problem to the user without blocking the queue.
 Tell = Callable[[str, str], None]
+# ask_password(login description) -> the password, or None when the person cancels.
+AskPassword = Callable[[str], "str | None"]
+# Kinds of customer change after which the customer filter is read again.
+CUSTOMER_KINDS = frozenset({"import", "add_customer", "edit_customer"})
 
 
 def _ask_with_dialog(parent: QWidget) -> Ask:
@@ -88,6 +94,22 @@ def _tell_with_dialog(parent: QWidget) -> Tell:
         box.open()  # non-blocking: the queue keeps counting down behind it
 
     return tell
+
+
+def _ask_password_with_dialog(parent: QWidget) -> AskPassword:
+    def ask(who: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        text, ok = QInputDialog.getText(
+            parent,
+            "Password",
+            f"The database server asks for the password of {who}.\n"
+            "It is used for this session only and never saved.",
+            QLineEdit.EchoMode.Password,
+        )
+        return text if ok and text else None
+
+    return ask
 
 
 def _tell_before_exit(title: str, message: str) -> None:
@@ -136,6 +158,8 @@ class DeskSession(QObject):
         ask: Ask | None = None,
         tell: Tell | None = None,
         close_grace_ms: int = CLOSE_GRACE_MS,
+        credentials: Credentials | None = None,
+        ask_password: AskPassword | None = None,
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -150,6 +174,12 @@ class DeskSession(QObject):
         self._tell_at_exit = tell or _tell_before_exit
         self._technicians: list[Technician] = []
         self._me: Technician | None = None
+        # a shared (PostgreSQL) desk knows who is here from the login; None: free pick
+        self._shared = False
+        self._login: Technician | None = None
+        self._credentials = credentials
+        self._ask_password = ask_password or _ask_password_with_dialog(window)
+        self._first_start: Callable[[], None] | None = None
         self._started_at = time.perf_counter()
         self._loaded_in: float | None = None
 
@@ -197,6 +227,7 @@ class DeskSession(QObject):
         service.opened.connect(self._on_opened)
         service.openFailed.connect(self._on_open_failed)
         service.changed.connect(self._on_changed)
+        service.deliveringChanged.connect(self._on_delivering)
         service.actionFailed.connect(self._on_action_failed)
 
         # Closing while a change is being saved: wait, then ask (see _may_close).
@@ -275,6 +306,43 @@ class DeskSession(QObject):
     @property
     def me(self) -> Technician | None:
         return self._me
+
+    @property
+    def shared(self) -> bool:
+        """The desk is a shared PostgreSQL server (each person with their own login)."""
+        return self._shared
+
+    @property
+    def signed_in_by_login(self) -> bool:
+        """Who is here comes from the database login (it cannot be picked)."""
+        return self._login is not None
+
+    def set_first_start(self, offer: Callable[[], None] | None) -> None:
+        """What an empty desk offers at start (the demo, an import, the first set-up);
+        without one, the session asks whether to load the demo desk."""
+        self._first_start = offer
+
+    def load_demo(self) -> None:
+        """Fill the (empty) desk with the demo data set, then show it."""
+        self._window.statusBar().showMessage("Building the demo desk…")
+        self._service.load_demo_desk(self._on_summary, self._on_load_error)
+
+    def sign_in_when_listed(self, technician_id: int) -> None:
+        """Be ``technician_id`` at this desk as soon as the people are read again (the
+        first manager, just set up)."""
+        self._settings.setValue(TECHNICIAN_KEY, technician_id)
+        self.sign_in_as(technician_id)
+
+    def sign_in_as(self, technician_id: int) -> bool:
+        """Choose who is at this desk (SQLite: whoever has the file); refused when the
+        database login says who it is."""
+        if self._login is not None:
+            return False
+        index = self._who.findData(technician_id)
+        if index < 0:
+            return False
+        self._who.setCurrentIndex(index)
+        return True
 
     @property
     def technicians(self) -> list[Technician]:
@@ -413,14 +481,40 @@ class DeskSession(QObject):
     @Slot(str)
     def _on_opened(self, url: str) -> None:
         self._window.statusBar().showMessage(f"Desk open: {url}", 5000)
+        self._service.submit(
+            setup_queries.session_start,
+            self._on_start,
+            self._on_load_error,
+            label="Reading the desk",
+            reads_only=True,
+        )
+
+    def _on_start(self, start: SessionStart) -> None:
+        self._shared = start.shared
+        self._login = start.signed_in
         if self._load_demo:
-            self._window.statusBar().showMessage("Building the demo desk…")
-            self._service.load_demo_desk(self._on_summary, self._on_load_error)
+            self.load_demo()
         else:
-            self._service.read_summary(self._on_summary, self._on_load_error)
+            self._on_summary(start.summary)
 
     @Slot(object)
     def _on_open_failed(self, exc: object) -> None:
+        credentials = self._credentials
+        if credentials is not None and isinstance(exc, BaseException) and asks_for_password(exc):
+            secret = credentials.password()
+            self._window.statusBar().showMessage("The database server asks for a password.")
+            password = self._ask_password(_login_of(exc))
+            if password:
+                credentials.set(password)
+                self._window.statusBar().showMessage("Opening the desk…")
+                self._service.reopen()
+                return
+            if secret is None:
+                exc = RuntimeError(
+                    "The database server asks for a password, and none was given. Start again "
+                    "and type it, or keep it in your ~/.pgpass file."
+                )
+        secret = credentials.password() if credentials is not None else None
         self._window.statusBar().showMessage("The desk could not be opened.")
         if isinstance(exc, StorageError):  # already says which database, why, what to do
             self._tell(
@@ -430,12 +524,18 @@ class DeskSession(QObject):
             return
         self._tell(
             "Cannot open the desk",
-            f"{exc}\n\nCheck the database URL (--database or DESKTOP_APP_DATABASE_URL) "
-            "and that the database server is reachable, then start again.",
+            without_secret(
+                f"{exc}\n\nCheck the database URL (--database or DESKTOP_APP_DATABASE_URL) "
+                "and that the database server is reachable, then start again.",
+                secret,
+            ),
         )
 
     def _on_summary(self, summary: DeskSummary) -> None:
-        if summary.empty and self._offer_demo:
+        if summary.empty and self._offer_demo and self._first_start is not None:
+            self._offer_demo = False
+            self._first_start()  # it loads the demo, imports or sets up; the desk shows
+        elif summary.empty and self._offer_demo:
             self._offer_demo = False
             if self._ask(
                 "An empty desk",
@@ -509,18 +609,44 @@ class DeskSession(QObject):
             self._model.apply_entries(change.entries)
         setup = change.changes.setup
         customers_changed = any(
-            c.entity is Entity.CUSTOMER and c.kind == "import" for c in change.changes.changes
+            c.entity is Entity.CUSTOMER and c.kind in CUSTOMER_KINDS for c in change.changes.changes
         )
         if Entity.TECHNICIAN in setup or customers_changed:
-            self._service.read_summary(self._on_people, lambda exc: None)
+            self.read_people()
 
-    def _on_people(self, summary: DeskSummary) -> None:
-        self._set_technicians(summary.technicians)
-        self._window.set_customers([(c.name, c.id) for c in summary.customers])
+    @Slot(bool)
+    def _on_delivering(self, busy: bool) -> None:
+        """A change of thousands of tickets arrives in parts, each moving its rows: the
+        queue is drawn once they have all moved (a picture per part would cost more than
+        the parts themselves), and the status bar says what is happening meanwhile."""
+        view = self._window.queue_view
+        if busy:
+            self._window.statusBar().showMessage("Moving the tickets the change affects…")
+            view.setUpdatesEnabled(False)
+        else:
+            view.setUpdatesEnabled(True)
+            view.viewport().update()
+            self._window.statusBar().showMessage("Every ticket the change affects has moved.", 5000)
+
+    def read_people(self) -> None:
+        """Read the technicians and customers again (someone was added or changed)."""
+        self._service.submit(
+            setup_queries.session_start,
+            self._on_people,
+            lambda exc: None,
+            label="Reading the people",
+            reads_only=True,
+        )
+
+    def _on_people(self, start: SessionStart) -> None:
+        self._shared = start.shared
+        self._login = start.signed_in
+        self._set_technicians(start.summary.technicians)
+        self._window.set_customers([(c.name, c.id) for c in start.summary.customers])
 
     def reload_desk(self) -> None:
         """Read the people and the whole queue again (after a large import)."""
-        self._service.read_summary(self._on_people, lambda exc: None)
+        self.read_people()
         self._service.submit(
             _whole_queue,
             self._on_queue_loaded,
@@ -559,6 +685,11 @@ class DeskSession(QObject):
 
     def _set_technicians(self, technicians: list[Technician]) -> None:
         self._technicians = [t for t in technicians if t.active]
+        if self._login is not None:
+            self._bind_to_login(self._login)
+            return
+        self._who.setEnabled(True)
+        self._who.setToolTip("The technician using this desk: 'Mine' shows their tickets")
         wanted = self._settings.value(TECHNICIAN_KEY)
         try:
             wanted_id = int(wanted) if wanted is not None else None
@@ -579,6 +710,25 @@ class DeskSession(QObject):
             self._who.setCurrentIndex(max(index, 0))
         finally:
             self._who.blockSignals(blocker)
+        self._on_who_changed(self._who.currentIndex())
+
+    def _bind_to_login(self, person: Technician) -> None:
+        """On a shared desk the login says who is here: that person, and nobody else."""
+        current = next((t for t in self._technicians if t.id == person.id), None)
+        blocker = self._who.blockSignals(True)
+        try:
+            self._who.clear()
+            if current is not None:
+                self._who.addItem(f"{current.name} ({current.role.value})", current.id)
+        finally:
+            self._who.blockSignals(blocker)
+        self._who.setEnabled(False)
+        self._who.setToolTip(
+            f"Signed in by the database login {person.login}: the server knows who you are "
+            "and what your role may change."
+            if current is not None
+            else f"The login {person.login} belongs to a technician who is inactive."
+        )
         self._on_who_changed(self._who.currentIndex())
 
     @Slot(int)
@@ -654,6 +804,14 @@ class DeskSession(QObject):
             self._window.queue_view.setFocus(Qt.FocusReason.TabFocusReason)
             return True
         return super().eventFilter(watched, event)
+
+
+def _login_of(exc: BaseException) -> str:
+    """``login "alice"`` from a driver's message, else a plain description."""
+    import re
+
+    found = re.search(r'for user "([^"]+)"', str(exc))
+    return f'the login "{found.group(1)}"' if found else "your database login"
 
 
 def demo_database_url(directory: str) -> str:

@@ -16,6 +16,7 @@ from desktop_app.models.board_model import (
     OUTAGE_ROLE,
     BoardModel,
     countdown_text,
+    off_shift_after,
     prepare_board,
     shift_status,
 )
@@ -264,6 +265,24 @@ def test_shift_status_in_the_technicians_own_zone(
     assert status.local.hour == local_hour
     assert status.on_shift is on
     assert ("on shift" if on else "off shift") in status.text
+
+
+def test_a_shift_on_some_weekdays_is_off_on_the_others() -> None:
+    weekdays = Technician(
+        "W",
+        timezone="Europe/Berlin",
+        shift_start="22:00",
+        shift_end="06:00",
+        shift_days=(0, 1, 2, 3, 4),
+    )
+    # Fri 4 Dec 2026 23:15 in Berlin: Friday's night shift
+    assert shift_status(weekdays, datetime(2026, 12, 4, 22, 15, tzinfo=UTC)).on_shift
+    # Sat 5 Dec 03:15: still Friday's night
+    assert shift_status(weekdays, datetime(2026, 12, 5, 2, 15, tzinfo=UTC)).on_shift
+    # Sat 5 Dec 23:15: no shift on Saturdays; the next one starts Monday 22:00
+    saturday = datetime(2026, 12, 5, 22, 15, tzinfo=UTC)
+    assert not shift_status(weekdays, saturday).on_shift
+    assert off_shift_after(weekdays, saturday) == timedelta(days=1, hours=22, minutes=45)
 
 
 def test_the_board_reports_each_technicians_shift(board: BoardModel) -> None:

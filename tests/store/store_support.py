@@ -29,6 +29,18 @@ from desktop_app.domain import (
     Technician,
     Tier,
 )
+from support.postgres import PG_ADMIN_URL, admin_connect, postgres_database
+
+__all__ = [
+    "MONDAY_9AM_TORONTO",
+    "PG_ADMIN_URL",
+    "DeskIds",
+    "FakeClock",
+    "People",
+    "admin_connect",
+    "postgres_database",
+    "small_desk",
+]
 
 # A Monday morning in Toronto office hours: 2025-03-03 09:00 EST == 14:00 UTC.
 MONDAY_9AM_TORONTO = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)

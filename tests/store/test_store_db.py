@@ -327,7 +327,12 @@ def _snapshot(engine) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no
         "audit_log": AuditRow,
     }
     # columns that later revisions add (the first revision's rows have none to compare)
-    later = {"audit_log": {"command_id"}}
+    later = {
+        "audit_log": {"command_id"},
+        "technicians": {"shift_days", "login", "version"},  # revision 0008
+        "customers": {"version"},
+        "sites": {"address", "version"},
+    }
     out: dict[str, list[tuple[object, ...]]] = {}
     with engine.connect() as conn:
         for name, row in tables.items():
@@ -335,7 +340,8 @@ def _snapshot(engine) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no
             columns = [c for c in table.c if c.name not in later.get(name, set())]
             query = select(*columns).order_by(*table.primary_key)
             out[name] = [tuple(r) for r in conn.execute(query)]
-        derived = ("next_due_at", "queue_clocks")  # filled by revisions 0002 and 0003
+        # filled by revisions 0002 and 0003; added by 0008
+        derived = ("next_due_at", "queue_clocks", "channel")
         ticket_columns = [c for c in TicketRow.__table__.c if c.name not in derived]
         out["tickets"] = [tuple(r) for r in conn.execute(select(*ticket_columns).order_by("id"))]
         clocks = TicketClockRow.__table__

@@ -1,4 +1,4 @@
-"""PostgreSQL for tests: a schema of its own per test in the test server's database.
+"""The PostgreSQL server the tests use: an admin connection and a schema of one's own.
 
 PostgreSQL tests create a schema of their own (in database ``test``) and drop it afterwards.
 When the server is unreachable they skip with the reason, unless ``REQUIRE_POSTGRES=1`` (CI),
@@ -16,6 +16,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy.engine import make_url
 
+__all__ = ["PG_ADMIN_URL", "admin_connect", "postgres_database"]
+
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -27,7 +29,7 @@ def _pg_unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL unreachable: {reason}")
 
 
-def _admin_connect():  # -> psycopg.Connection
+def admin_connect():  # -> psycopg.Connection
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - the dev extra installs it
@@ -57,7 +59,7 @@ def postgres_database() -> Iterator[str]:
     database takes seconds of checkpointing).
     """
     name = f"tq_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin_connect()
+    admin = admin_connect()
     try:
         admin.execute(f'CREATE SCHEMA "{name}"')
         try:

@@ -4,13 +4,17 @@ name, and undo/redo are pure functions of a command and what it changed."""
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from desktop_app.domain import (
+    CalendarSpec,
+    Contact,
+    Contract,
     CriticismNote,
+    Customer,
     EventKind,
     FeedbackSource,
     Metric,
@@ -18,9 +22,11 @@ from desktop_app.domain import (
     Priority,
     Role,
     Sentiment,
+    Site,
     Technician,
     Ticket,
     TicketStatus,
+    Tier,
     ValidationError,
 )
 from desktop_app.domain.commands import (
@@ -50,6 +56,16 @@ from desktop_app.domain.commands import (
     rebase,
     to_json,
 )
+from desktop_app.domain.setup_commands import (
+    DeactivateTechnician,
+    DeletePolicy,
+    EditTechnician,
+    SaveCalendar,
+    SaveCustomer,
+    SavePolicy,
+    SetUpDesk,
+)
+from desktop_app.sla.policy import recommended_policies
 
 # an instant with an offset other than UTC, to show the offset survives
 AT = datetime(2026, 3, 9, 10, 5, 7, 123456, tzinfo=timezone(timedelta(hours=-4)))
@@ -112,6 +128,66 @@ SAMPLES: list[Command] = [
         technician=Technician(
             "Ana Costa", Role.DISPATCHER, 2, "America/Toronto", shift_end="18:00"
         ),
+    ),
+    SaveCustomer(
+        actor_id=8,
+        at=AT,
+        customer=Customer("Fjord Fisheries AS", Tier.GOLD, "Boats", id=4, version=2),
+        sites=(
+            Site(4, "Bergen office", "Europe/Oslo", "Office hours", address="Bryggen 1"),
+            Site(4, "Harbour", "Europe/Oslo", "24x7", id=9, version=3),
+        ),
+        contacts=(Contact(4, "Ingrid Berg", "ingrid@fjord.example", "+47 555 0100"),),
+        contracts=(
+            Contract(
+                4,
+                "Gold",
+                Tier.GOLD,
+                date(2026, 1, 1),
+                date(2026, 12, 31),
+                support_hours=120.0,
+                credit_percent_per_breach=2.5,
+                credit_cap_percent=20.0,
+                currency="NOK",
+            ),
+        ),
+    ),
+    EditTechnician(
+        actor_id=8,
+        at=AT,
+        technician=Technician(
+            "Ana Costa",
+            Role.DISPATCHER,
+            2,
+            "Europe/Berlin",
+            id=3,
+            shift_days=(0, 1, 2, 3),
+            login="ana",
+            version=4,
+        ),
+    ),
+    DeactivateTechnician(actor_id=8, at=AT, technician_id=3, version=5),
+    SavePolicy(actor_id=8, at=AT, policy=replace(recommended_policies()[5], id=6, version=2)),
+    DeletePolicy(actor_id=8, at=AT, policy_id=6, version=3),
+    SaveCalendar(
+        actor_id=8,
+        at=AT,
+        calendar=CalendarSpec(
+            "Night desk",
+            {0: [("22:00", "24:00")], 1: [("00:00", "06:00")]},
+            holidays=(date(2026, 12, 25), date(2026, 12, 26)),
+            holiday_region="CA-ON",
+            id=2,
+            zone="America/Toronto",
+            version=7,
+        ),
+    ),
+    SetUpDesk(
+        actor_id=None,
+        at=AT,
+        calendar=CalendarSpec("Office hours", {0: [("08:00", "17:00")]}, zone="Europe/Oslo"),
+        policies=tuple(recommended_policies()),
+        manager=Technician("Morgan", Role.MANAGER, 2, "Europe/Oslo", shift_days=(0, 1, 2, 3, 4)),
     ),
 ]
 
