@@ -201,6 +201,25 @@ class CustomerContext:
     # (UTC without a site): what the month's service credit counts
     month_breaches: int = 0
     month: date | None = None  # the first day of that month
+    # the customer's latest resolved or closed tickets, newest first (without timelines)
+    recently_resolved: tuple[Ticket, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHit:
+    """A ticket a search found (open or not): enough to list it and open it."""
+
+    ticket_id: int
+    number: str
+    subject: str
+    customer_name: str
+    status: TicketStatus
+    created_at: datetime
+    resolved_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from desktop_app.domain import Priority
-from desktop_app.domain.queue import QueueEntry
+from desktop_app.domain.queue import QueueEntry, TicketHit
 from desktop_app.store import Store
 from desktop_app.store.detail_views import (
     ContractStatus,
@@ -26,16 +26,19 @@ from desktop_app.store.previews import (
     preview_category,
     preview_priority,
 )
+from desktop_app.store.queries import search
 
 __all__ = [
     "ContractStatus",
     "CustomerView",
     "DeadlinePreview",
     "SiteNow",
+    "TicketHit",
     "TicketView",
     "categories",
     "category_preview",
     "customer_view",
+    "find_tickets",
     "open_queue",
     "priority_preview",
     "queue_head",
@@ -87,6 +90,16 @@ def category_preview(ticket_id: int, category: str) -> Callable[[Store], Deadlin
 
     def job(store: Store) -> DeadlinePreview:
         return preview_category(store, ticket_id, category)
+
+    return job
+
+
+def find_tickets(text: str, *, closed_only: bool = True) -> Callable[[Store], list[TicketHit]]:
+    """Tickets (resolved and closed ones, unless ``closed_only`` is false) whose number,
+    subject or customer matches ``text``, newest first."""
+
+    def job(store: Store) -> list[TicketHit]:
+        return search.find_tickets(store, text, closed_only=closed_only)
 
     return job
 

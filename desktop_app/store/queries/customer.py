@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["ATTAINMENT_DAYS", "breaches_between", "customer_context", "zone_or_utc"]
 
 ATTAINMENT_DAYS = 90
+RECENTLY_RESOLVED = 10  # the customer tab lists this many of the latest closed tickets
 
 
 def customer_context(
@@ -120,6 +121,18 @@ def customer_context(
             contacts=tuple(convert.contact_from_row(c) for c in contacts),
             contracts=tuple(convert.contract_from_row(c) for c in contracts),
             open_tickets=tuple(convert.ticket_from_row(t) for t in open_tickets),
+            recently_resolved=tuple(
+                convert.ticket_from_row(t)
+                for t in session.scalars(
+                    select(TicketRow)
+                    .where(
+                        TicketRow.customer_id == customer_id,
+                        TicketRow.status.not_in(OPEN_STATUSES),
+                    )
+                    .order_by(TicketRow.resolved_at.desc().nulls_last(), TicketRow.id.desc())
+                    .limit(RECENTLY_RESOLVED)
+                )
+            ),
             criticism=tuple(convert.criticism_from_row(n) for n in notes),
             recent_breaches=tuple(
                 Breach(tid, number, subject, Metric(metric), at)
